@@ -1,0 +1,40 @@
+import { defineAdapter } from '../../src/adapter'
+
+export interface DataLayerSettings {
+  /** The dataLayer variable GTM reads. Default `dataLayer`. */
+  name?: string
+}
+
+export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'>({
+  name: 'dataLayer',
+  label: 'GTM dataLayer',
+  vendorGlobal: 'dataLayer',
+  settings: {
+    name: { type: 'string', description: 'Name of the dataLayer variable', pattern: /^[A-Za-z_$][\w$]*$/, hint: 'must be a JavaScript variable name' },
+  },
+  calls: ['push'],
+  personalData: 'allowed',
+  preset: {
+    events: { '*': { name: 'popin.{{event}}', payload: true } },
+    // Popin has not published the name of its screen event: one stable name for GTM triggers.
+    screens: { '*': { name: 'popin.screen_view', payload: true } },
+  },
+
+  /** GTM's own idiom: the array is created if GTM has not loaded yet, and GTM replays it. */
+  findOnPage(settings, { window }) {
+    const name = settings.name ?? 'dataLayer'
+    if (!Array.isArray(window[name])) window[name] = []
+    return window[name]
+  },
+
+  vendorCalls(call, settings) {
+    const fn = `${settings.name ?? 'dataLayer'}.push`
+    return [
+      // GTM merges pushed objects into its model: clear the previous event's fields first.
+      { fn, args: [{ popin: null }] },
+      { fn, args: [{ event: call.name, popin: call.params, popin_event_id: call.eventId }] },
+    ]
+  },
+
+  invoke: (dataLayer, { args }) => dataLayer.push(...args),
+})

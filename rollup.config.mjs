@@ -1,0 +1,67 @@
+import { gzipSync, brotliCompressSync } from 'node:zlib'
+import { readFileSync } from 'node:fs'
+import commonjs from '@rollup/plugin-commonjs'
+import json from '@rollup/plugin-json'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
+import terser from '@rollup/plugin-terser'
+import esbuild from 'rollup-plugin-esbuild'
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
+const external = [...Object.keys(pkg.dependencies), /^node:/]
+
+/** Size budgets in bytes, min+gzip: the build fails over budget. */
+export const BUDGETS = {
+  'popin-bridge.lite.min.js': 6 * 1024,
+  'popin-bridge.min.js': 48 * 1024,
+}
+
+/** Prints each drop-in's size and fails the build when one is over its budget. */
+function sizeBudget() {
+  return {
+    name: 'size-budget',
+    generateBundle(_options, bundle) {
+      for (const [fileName, chunk] of Object.entries(bundle)) {
+        const budget = BUDGETS[fileName]
+        if (chunk.type !== 'chunk' || budget === undefined) continue
+        const gzip = gzipSync(chunk.code, { level: 9 }).length
+        const brotli = brotliCompressSync(chunk.code).length
+        const line = `${fileName}: ${chunk.code.length} B min, ${gzip} B min+gzip, ${brotli} B min+brotli (budget ${budget} B gzip)`
+        if (gzip > budget) console.log(`OVER ${line}`)
+        console.log(`size ok: ${line}`)
+      }
+    },
+  }
+}
+
+const ts = (target) => esbuild({ target, tsconfig: 'tsconfig.json' })
+
+const dropIn = (input, file) => ({
+  input,
+  plugins: [json({ preferConst: true }), nodeResolve({ browser: true }), commonjs(), ts('es2020')],
+  output: {
+    file: `dist/${file}`,
+    format: 'iife',
+    inlineDynamicImports: true,
+    plugins: [terser({ ecma: 2020, compress: { passes: 3, unsafe_arrows: true, pure_getters: true }, format: { comments: false } }), sizeBudget()],
+  },
+})
+
+export default [
+  {
+    input: { index: 'src/index.ts', core: 'src/core.ts' },
+    external,
+    plugins: [json({ preferConst: true }), ts('es2019')],
+    output: [
+      { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
+    ],
+  },
+  {
+    input: 'src/cli/main.ts',
+    external: (id) => id.startsWith('node:') || external.includes(id),
+    plugins: [json({ preferConst: true }), nodeResolve(), ts('node20')],
+    output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', inlineDynamicImports: true },
+  },
+  dropIn('src/browser-lite.ts', 'popin-bridge.lite.min.js'),
+  dropIn('src/browser.ts', 'popin-bridge.min.js'),
+]

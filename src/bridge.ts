@@ -1,0 +1,130 @@
+import type { Adapter, AdapterEnv, BridgeWindow } from './adapter'
+import { createDestination, type Destination } from './destination'
+import { toPopinEvent } from './events/intake'
+import { listen } from './listen'
+import { createLogger } from './lib/logger'
+import { formatProblems, resolveConfig } from './mapping/config'
+import { readPageContext } from './mapping/context'
+import { mapEvent } from './mapping/map-event'
+import type { Problem } from './mapping/types'
+import type { BridgeConfig } from './types'
+
+export interface BridgeOptions {
+  /** The destinations this bridge can use; `popin-bridge` passes all of them. */
+  adapters: readonly Adapter[]
+  /** Defaults to the global `window`. */
+  window?: Window
+  /** Defaults to the global `console`. */
+  console?: Pick<Console, 'log' | 'warn' | 'error'>
+  /** Listen on `window.popinEvent`. Default true; false to feed events with `handle` only. */
+  listen?: boolean
+}
+
+export interface Bridge {
+  /** Every problem found in the config, with its JSON path. Empty when the config is valid. */
+  readonly problems: readonly Problem[]
+  /** Destinations in use (after the config was checked). */
+  readonly destinations: readonly string[]
+  /** Handles one Popin event, exactly as `window.popinEvent(event, data)` does. Never throws. */
+  handle(event: unknown, data?: unknown): void
+  /** Stops listening, puts the page's own `popinEvent` handler back, drops waiting events. */
+  destroy(): void
+}
+
+const ACTIVE_KEY = '__popinBridgeActive'
+const DEBUG_FLAG = 'popin_bridge_debug'
+
+/**
+ * Creates a bridge with the given adapters: listens to Popin, maps each event with the config
+ * and fans it out. Only one bridge listens per window: a new one replaces the previous one, so
+ * calling it twice never sends twice.
+ */
+export function createBridgeWith(config: BridgeConfig | undefined, options: BridgeOptions): Bridge {
+  const win = (options.window ?? globalThis.window) as BridgeWindow
+  const resolved = resolveConfig(config, options.adapters)
+  const log = createLogger(options.console ?? globalThis.console, resolved.debug || urlAsksForDebug(win))
+  if (resolved.problems.length) {
+    const off = resolved.disabled.length ? ` Disabled until fixed: ${resolved.disabled.join(', ')}.` : ''
+    log.error(`the config has ${resolved.problems.length} problem(s).${off}\n${formatProblems(resolved.problems)}`)
+  }
+
+  const env: AdapterEnv = { window: win, log }
+  const destinations: Destination[] = resolved.destinations.map((active) =>
+    createDestination(active, env, { readyTimeoutMs: resolved.readyTimeoutMs, queueLimit: resolved.queueLimit }),
+  )
+  const seen = new Map<string, number>()
+  let uniqueCount = 0
+  let stopped = false
+
+  const handle = (name: unknown, data?: unknown) => {
+    if (stopped) return
+    try {
+      const event = toPopinEvent(name, data, seen)
+      if (!event) return log.debug('ignored a popinEvent call without an event name', name)
+      const mapOptions = {
+        page: readPageContext(win),
+        eventIdTemplate: resolved.eventId,
+        uniqueSuffix: () => `${Date.now().toString(36)}${(uniqueCount++).toString(36)}`,
+      }
+      for (const [i, destination] of destinations.entries()) {
+        const active = resolved.destinations[i]!
+        const mapped = mapEvent(active.adapter, active.config, event, mapOptions)
+        if ('reason' in mapped) {
+          log.debug(`${event.name} → ${destination.name}: not sent (${mapped.reason})`)
+          continue
+        }
+        for (const call of mapped) destination.deliver(call)
+      }
+    } catch (error) {
+      log.once('handle', 'error', 'internal error while handling a Popin event', error)
+    }
+  }
+
+  const previous = win?.[ACTIVE_KEY] as Bridge | undefined
+  if (previous) {
+    log.debug('a bridge was already running on this page: it is replaced, not doubled')
+    previous.destroy()
+  }
+  const unlisten = options.listen === false || !win ? () => undefined : listen(win, handle, log)
+  const startAll = () => !stopped && destinations.forEach((d) => d.start())
+  const unwait = whenBodyExists(win, startAll)
+
+  const bridge: Bridge = {
+    problems: resolved.problems,
+    destinations: resolved.destinations.map((d) => d.adapter.name),
+    handle,
+    destroy() {
+      if (stopped) return
+      stopped = true
+      unwait()
+      unlisten()
+      destinations.forEach((d) => d.stop())
+      if (win?.[ACTIVE_KEY] === bridge) delete win[ACTIVE_KEY]
+    },
+  }
+  if (win) Object.defineProperty(win, ACTIVE_KEY, { configurable: true, value: bridge })
+  return bridge
+}
+
+/**
+ * Vendors are looked for once the body exists: page scripts in `<head>` have run by then, and
+ * react-ga4 needs the body for its script tag.
+ */
+function whenBodyExists(win: BridgeWindow | undefined, start: () => void): () => void {
+  const document = win?.document
+  if (!document || document.body) {
+    start()
+    return () => undefined
+  }
+  const onReady = () => start()
+  document.addEventListener('DOMContentLoaded', onReady, { once: true })
+  return () => document.removeEventListener('DOMContentLoaded', onReady)
+}
+
+function urlAsksForDebug(win: BridgeWindow | undefined): boolean {
+  try {
+    return new URLSearchParams(win?.location?.search ?? '').has(DEBUG_FLAG)
+  } catch {
+    return false
+  }
+}

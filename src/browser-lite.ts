@@ -1,0 +1,5 @@
+/** dist/popin-bridge.lite.min.js: the drop-in that forwards to vendors already on the page. */
+import { pageAdapters } from '../adapters/index'
+import { startDropIn } from './drop-in'
+
+startDropIn(pageAdapters)

@@ -1,0 +1,5 @@
+/** dist/popin-bridge.min.js: the drop-in that can load each vendor itself. */
+import { fullAdapters } from '../adapters/full'
+import { startDropIn } from './drop-in'
+
+startDropIn(fullAdapters)

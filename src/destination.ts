@@ -1,0 +1,185 @@
+import type { Adapter, AdapterEnv, VendorCall } from './adapter'
+import type { ActiveDestination } from './mapping/config'
+import type { DestinationConfig, MappedCall } from './mapping/types'
+
+/** How often a missing page vendor is looked for again while events wait. */
+export const POLL_MS = 100
+
+export interface DestinationOptions {
+  readyTimeoutMs: number
+  queueLimit: number
+}
+
+export interface Destination {
+  readonly name: string
+  /** Looks for the vendor (or loads it) and flushes the queue once it is there. */
+  start(): void
+  /** Sends now, or queues until the vendor is ready. */
+  deliver(call: MappedCall): void
+  stop(): void
+}
+
+type State = 'idle' | 'waiting' | 'ready' | 'gave-up' | 'failed'
+
+/**
+ * One destination at run time: finds or loads its vendor, queues events (bounded, in order)
+ * until then, and contains every error so that the other destinations carry on.
+ */
+export function createDestination(
+  { adapter, config, explicit }: ActiveDestination,
+  env: AdapterEnv,
+  options: DestinationOptions,
+): Destination {
+  const { log } = env
+  const label = adapter.name
+  let state: State = 'idle'
+  let client: unknown
+  let queue: MappedCall[] = []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let deadline = 0
+
+  const fail = (what: string, error: unknown) => {
+    const first = log.once(`${label}:error`, 'error', `${label}: ${what}; other destinations are unaffected`, error)
+    if (!first) log.debug(`${label}: ${what}`, error)
+  }
+
+  const find = (): boolean => {
+    try {
+      const found = adapter.findOnPage(config, env)
+      if (found) becomeReady(found)
+      return found !== null && found !== undefined
+    } catch (error) {
+      fail(`could not use the page's ${adapter.vendorGlobal}`, error)
+      return false
+    }
+  }
+
+  const becomeReady = (found: unknown) => {
+    client = found
+    state = 'ready'
+    clearTimeout(timer)
+    const waiting = queue
+    queue = []
+    for (const call of waiting) send(call)
+  }
+
+  const poll = () => {
+    if (state !== 'waiting' || find()) return
+    if (Date.now() >= deadline) return giveUp()
+    timer = setTimeout(poll, POLL_MS)
+  }
+
+  const giveUp = () => {
+    state = 'gave-up'
+    const dropped = queue.length
+    queue = []
+    const message = `${label}: no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms; ${dropped} waiting event(s) dropped. ${hint(adapter)}`
+    if (explicit) log.once(`${label}:absent`, 'warn', message)
+    else log.debug(message)
+  }
+
+  const send = (call: MappedCall) => {
+    const notes: string[] = []
+    let vendorCalls: VendorCall[] = []
+    try {
+      const prepared = adapter.prepare ? adapter.prepare(call, config, (note) => notes.push(note)) : call
+      if (prepared) vendorCalls = adapter.vendorCalls(prepared, config)
+    } catch (error) {
+      return fail(`could not prepare ${call.event.name}`, error)
+    }
+    for (const note of notes) log.debug(`${call.event.name} → ${label}: ${note}`)
+    for (const vendorCall of vendorCalls) {
+      log.debug(`${call.event.name} → ${label}: ${describe(vendorCall)}`)
+      try {
+        const result = adapter.invoke(client, vendorCall)
+        if (isThenable(result)) result.then(undefined, (error) => fail(`${vendorCall.fn} rejected`, error))
+      } catch (error) {
+        fail(`${vendorCall.fn} threw`, error)
+      }
+    }
+  }
+
+  return {
+    name: label,
+
+    start() {
+      if (state !== 'idle') return
+      state = 'waiting'
+      deadline = Date.now() + options.readyTimeoutMs
+      if (find()) return
+      if (canLoad(adapter, config)) return load()
+      timer = setTimeout(poll, POLL_MS)
+    },
+
+    deliver(call) {
+      if (state === 'ready') return send(call)
+      if (state === 'gave-up' && find()) return
+      if (state === 'gave-up' || state === 'failed') {
+        log.debug(`${call.event.name} → ${label}: dropped, ${adapter.vendorGlobal} is not available`)
+        return
+      }
+      if (queue.length >= options.queueLimit) {
+        log.once(`${label}:full`, 'warn', `${label}: more than ${options.queueLimit} events waiting for ${adapter.vendorGlobal}; newer ones are dropped`)
+        return
+      }
+      log.debug(`${call.event.name} → ${label}: queued, waiting for ${adapter.vendorGlobal}`)
+      queue.push(call)
+    },
+
+    stop() {
+      clearTimeout(timer)
+      queue = []
+      state = 'failed'
+    },
+  }
+
+  function load() {
+    try {
+      const loaded = (adapter.load as NonNullable<Adapter['load']>)(config, env)
+      if (!isThenable(loaded)) return becomeReady(loaded)
+      timer = setTimeout(() => state === 'waiting' && giveUp(), options.readyTimeoutMs)
+      loaded.then(
+        (ready) => state === 'waiting' && becomeReady(ready),
+        (error) => {
+          if (state !== 'waiting') return
+          state = 'failed'
+          clearTimeout(timer)
+          queue = []
+          fail(`${adapter.label} failed to load (blocked or offline?)`, error)
+        },
+      )
+    } catch (error) {
+      state = 'failed'
+      fail(`${adapter.label} failed to load`, error)
+    }
+  }
+}
+
+/** The bridge loads a vendor itself only in full builds, when allowed and given an id. */
+function canLoad(adapter: Adapter, config: DestinationConfig): boolean {
+  const id = adapter.idSetting ? (config as Record<string, unknown>)[adapter.idSetting] : undefined
+  return typeof adapter.load === 'function' && config.load !== 'page' && typeof id === 'string'
+}
+
+function hint(adapter: Adapter): string {
+  return adapter.idSetting
+    ? `Add ${adapter.label} to the page, or set destinations.${adapter.name}.${adapter.idSetting} and use the full bundle to let the bridge load it.`
+    : `Add ${adapter.label} to the page.`
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
+}
+
+/** `fbq("trackSingle", "123", "Lead", {...})`, as debug mode prints it. */
+export function describe({ fn, args }: VendorCall): string {
+  return `${fn}(${args.map((arg) => safeStringify(arg)).join(', ')})`
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

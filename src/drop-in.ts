@@ -1,0 +1,56 @@
+import { version } from '../package.json'
+import type { Adapter } from './adapter'
+import { createBridgeWith, type Bridge } from './bridge'
+import { LOG_PREFIX } from './lib/logger'
+import type { Problem } from './mapping/types'
+import type { BridgeConfig } from './types'
+
+/** What the drop-in scripts put on `window.PopinBridge`. */
+export interface PopinBridgeGlobal {
+  version: string
+  /** Starts (or restarts, replacing the running bridge) with a config. */
+  init(config?: BridgeConfig): Bridge
+  destroy(): void
+  readonly problems: readonly Problem[]
+}
+
+/**
+ * The drop-in script's start-up: reads the config from the script tag's `data-config` or from
+ * `window.popinBridgeConfig`, starts, and exposes `window.PopinBridge`. A second copy of the
+ * script finds `window.PopinBridge` and does nothing.
+ */
+export function startDropIn(adapters: readonly Adapter[]): void {
+  const win = window as unknown as Record<string, any>
+  if (win.PopinBridge) return
+  let bridge: Bridge | undefined
+  const api: PopinBridgeGlobal = {
+    version,
+    init(config) {
+      bridge?.destroy()
+      bridge = createBridgeWith(config, { adapters })
+      return bridge
+    },
+    destroy() {
+      bridge?.destroy()
+      bridge = undefined
+    },
+    get problems() {
+      return bridge?.problems ?? []
+    },
+  }
+  win.PopinBridge = api
+  api.init(readConfig(win, document.currentScript))
+}
+
+function readConfig(win: Record<string, any>, script: Element | null): BridgeConfig | undefined {
+  const inline = script?.getAttribute('data-config')
+  if (inline) {
+    try {
+      return JSON.parse(inline) as BridgeConfig
+    } catch (error) {
+      console.error(`${LOG_PREFIX} data-config is not valid JSON (${(error as Error).message}); using the built-in preset`)
+      return undefined
+    }
+  }
+  return win.popinBridgeConfig as BridgeConfig | undefined
+}

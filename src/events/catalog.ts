@@ -1,0 +1,127 @@
+/**
+ * What the Popin widget reports through `window.popinEvent(event, data)`.
+ * Source: Popin's "3P events" developer page (autumn 2025). Any field may be missing.
+ */
+
+/** Fields every browser payload may carry: `uid` is the visitor's widget session, not a customer id. */
+export interface PopinBase {
+  uid?: string
+}
+
+export interface PermissionPayload extends PopinBase {
+  audio?: boolean
+  video?: boolean
+}
+
+export interface RatingPayload extends PopinBase {
+  rating?: number
+  comment?: string
+}
+
+export interface SchedulePayload extends PopinBase {
+  timezone?: string
+  time?: string
+}
+
+export interface CallEndPayload extends PopinBase {
+  callId?: string
+  invited?: boolean
+}
+
+/** Popin drops empty fields before the call, so every field is optional. */
+export interface CapturedPayload extends PopinBase {
+  name?: string
+  email?: string
+  country?: string
+  mobile?: string
+  city?: string
+  pin_code?: string
+  group?: string
+}
+
+export interface ScreenPayload extends PopinBase {
+  screen: ScreenId | (string & {})
+}
+
+/** Payload type of each named browser event. */
+export interface PopinEventMap {
+  nudge_show: PopinBase
+  nudge_open: PopinBase
+  nudge_close: PopinBase
+  popin_permission_given: PermissionPayload
+  popin_permission_denied: PermissionPayload
+  popin_expert_busy: PopinBase
+  popin_rating_done: RatingPayload
+  popin_schedule_created: SchedulePayload
+  popin_call_end: CallEndPayload
+  popin_captured: CapturedPayload
+}
+
+export type PopinEventName = keyof PopinEventMap
+
+export const POPIN_EVENTS: readonly PopinEventName[] = [
+  'nudge_show',
+  'nudge_open',
+  'nudge_close',
+  'popin_permission_given',
+  'popin_permission_denied',
+  'popin_expert_busy',
+  'popin_rating_done',
+  'popin_schedule_created',
+  'popin_call_end',
+  'popin_captured',
+]
+
+/** One revision of Popin's doc names `popin_expert_busy` this way. */
+export const EVENT_ALIASES: Readonly<Record<string, PopinEventName>> = {
+  popin_call_missed: 'popin_expert_busy',
+}
+
+export const SCREEN_IDS = [
+  'SCREEN_CAPTURE_USER_INFO',
+  'SCREEN_CONNECT_OR_SCHEDULE',
+  'SCREEN_CONNECT_GATE_QUEUE',
+  'SCREEN_SCHEDULE_CALLBACK',
+  'PRODUCT_CART',
+  'SCREEN_EVENT_LIST',
+  'SCREEN_RECENT_PRODUCTS',
+  'SCREEN_SCHEDULE_CALENDAR',
+  'SCREEN_FAQ_VIEW',
+  'SCREEN_ASK_QUESTION_INPUT',
+  'SCREEN_ASK_QUESTION_CONFIRM',
+  'SCREEN_FAQ_SELECTIVE',
+  'SCREEN_RETURNING_USER',
+  'SCREEN_SCHEDULE_SLOTS',
+  'SCREEN_EXPERTS_BUSY',
+  'SCREEN_VIDEO_CALL',
+  'SCREEN_CHAT',
+  'SCREEN_REVIEW_AGENT',
+  'SCREEN_SCHEDULE_WAITING',
+  'SCREEN_INVITE_CALL_EXPIRED',
+] as const
+
+export type ScreenId = (typeof SCREEN_IDS)[number]
+
+/**
+ * Payload fields that identify a person. GA4 never receives them; Facebook only as advanced
+ * matching. `captured` is the whole customer object of Popin's auto-capture flow.
+ */
+export const PERSONAL_FIELDS: readonly string[] = [
+  'name',
+  'email',
+  'mobile',
+  'phone',
+  'city',
+  'pin_code',
+  'comment',
+  'captured',
+]
+
+export function isKnownEvent(name: string): name is PopinEventName {
+  return (POPIN_EVENTS as readonly string[]).includes(name)
+}
+
+/** The name the mapping layer uses: aliases folded into the catalog name. */
+export function canonicalEventName(name: string): string {
+  return EVENT_ALIASES[name] ?? name
+}

@@ -1,0 +1,47 @@
+import { fullAdapters } from '../adapters/full'
+import { createBridgeWith, type Bridge, type BridgeOptions } from './bridge'
+import { presetConfig, resolveConfig } from './mapping/config'
+import { configSchema } from './mapping/schema'
+import type { Problem } from './mapping/types'
+import type { BridgeConfig } from './types'
+
+export type { Bridge, BridgeOptions } from './bridge'
+export * from './public-types'
+export { formatProblems } from './mapping/config'
+
+/**
+ * Starts routing Popin events to Facebook Pixel, GA4, Segment and the GTM dataLayer.
+ * With no config, the built-in `popin-default` preset forwards to the vendors on the page.
+ * Never throws: config problems are logged once and listed in `bridge.problems`.
+ *
+ * @example
+ * import { createBridge } from 'popin-bridge'
+ * const bridge = createBridge({
+ *   destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-ABC123' } },
+ * })
+ * // later: bridge.destroy()
+ */
+export function createBridge(config?: BridgeConfig, options: Partial<BridgeOptions> = {}): Bridge {
+  return createBridgeWith(config, { adapters: fullAdapters, ...options })
+}
+
+/**
+ * Every problem in a config, each with its JSON path; empty when it is valid.
+ *
+ * @example
+ * validateConfig({ destinations: { ga4: { measurementId: 'UA-1' } } })
+ * // [{ path: 'destinations.ga4.measurementId', message: 'must look like "G-XXXXXXX"' }]
+ */
+export function validateConfig(config: unknown): Problem[] {
+  return resolveConfig(config, fullAdapters).problems
+}
+
+/** The built-in `popin-default` preset, as JSON you can read or copy. */
+export function defaultPreset(): BridgeConfig {
+  return presetConfig(fullAdapters) as BridgeConfig
+}
+
+/** The JSON Schema of the config (also shipped as `popin-bridge/schema.json`). */
+export function configJsonSchema(): Record<string, unknown> {
+  return configSchema(fullAdapters)
+}

@@ -1,0 +1,63 @@
+import type { Adapter } from '../adapter'
+import { isPersonalPath } from '../events/personal'
+import { renderTemplate } from '../lib/template'
+import { lookupVariable, type PageContext } from './context'
+import { resolveParams } from './params'
+import type { DestinationConfig, MappedCall, PopinEvent, Rule, RuleSet } from './types'
+
+export const DEFAULT_EVENT_ID = '{{name}}.{{uid}}'
+
+export interface MapOptions {
+  page: PageContext
+  eventIdTemplate: string
+  /** Appended to an event id whose template had a missing variable, to keep it unique. */
+  uniqueSuffix: () => string
+}
+
+/** Why nothing was mapped, for debug mode. */
+export type NoCall = { reason: string }
+
+/**
+ * Applies one destination's rules to one event: zero, one or several destination-neutral calls.
+ * Screen-navigation events use `screens`, everything else `events`; `"*"` catches the rest.
+ */
+export function mapEvent(
+  adapter: Adapter,
+  config: DestinationConfig,
+  event: PopinEvent,
+  options: MapOptions,
+): MappedCall[] | NoCall {
+  const [section, key] = event.kind === 'screen' ? (['screens', event.screen as string] as const) : (['events', event.name] as const)
+  const rules = config[section] ?? {}
+  const own = Object.prototype.hasOwnProperty.call(rules, key)
+  const ruleSet = own ? rules[key] : rules['*']
+  const where = `${section}.${own ? key : '*'}`
+  if (ruleSet === undefined || ruleSet === null) return { reason: `no rule at ${where}` }
+  if (ruleSet === false) return { reason: `${where} is false` }
+  const list = expand(ruleSet, adapter.preset[section][own ? key : '*'])
+  return list.map((rule) => toCall(adapter, rule, event, options))
+}
+
+/** `true` means the preset's rule for that key, or a plain forward when the preset has none. */
+function expand(ruleSet: RuleSet, presetRule: RuleSet | undefined): Rule[] {
+  if (ruleSet === true) return presetRule && presetRule !== true ? expand(presetRule, undefined) : [{ payload: true }]
+  if (ruleSet === false) return []
+  return Array.isArray(ruleSet) ? ruleSet : [ruleSet]
+}
+
+function toCall(adapter: Adapter, rule: Rule, event: PopinEvent, options: MapOptions): MappedCall {
+  const lookup = (variable: string, extra?: Record<string, string>) => lookupVariable(event, options.page, variable, extra)
+  const name = renderTemplate(rule.name ?? '{{event}}', (v) => lookup(v)).text || event.name
+  const call = rule.call ?? adapter.defaultCall?.(name) ?? (adapter.calls[0] as string)
+  const { params, personal } = resolveParams(rule.params, event, options.page)
+  if (rule.payload) {
+    for (const [key, value] of Object.entries(event.data)) {
+      if (key in params) continue
+      params[key] = value
+      if (isPersonalPath(key)) personal.push(key)
+    }
+  }
+  const id = renderTemplate(options.eventIdTemplate, (v) => lookup(v, { name }))
+  const eventId = id.missing.length ? `${id.text}.${options.uniqueSuffix()}` : id.text
+  return { destination: adapter.name, call, name, params, personal, eventId, event }
+}

@@ -1,0 +1,92 @@
+import type { Adapter, SettingSpec } from '../adapter'
+import { POPIN_EVENTS, SCREEN_IDS } from '../events/catalog'
+import { DEFAULTS } from './config'
+import { GLOBAL_KEYS, PRESETS } from './validate'
+
+/**
+ * The JSON Schema (draft-07) of the config, built from the same declarations `validate` uses,
+ * so editors autocomplete exactly what the bridge accepts.
+ */
+export function configSchema(adapters: readonly Adapter[]): Record<string, unknown> {
+  const definitions: Record<string, unknown> = {
+    paramSource: {
+      description: 'A constant, {"@path": "field"}, {"@template": "text {{field}}"}, {"@page": "url"}, or an object of these',
+      anyOf: [
+        { type: ['string', 'number', 'boolean', 'null'] },
+        directive('@path', { type: 'string', minLength: 1, description: 'A payload field; dots reach into objects' }),
+        directive('@template', { type: 'string', minLength: 1, description: 'Text with {{field}}, {{event}}, {{screen}} slots' }),
+        directive('@page', { enum: ['url', 'path', 'title', 'referrer', 'host'] }),
+        { type: 'object', propertyNames: { pattern: '^[^@]' }, additionalProperties: { $ref: '#/definitions/paramSource' } },
+      ],
+    },
+  }
+  const destinations: Record<string, unknown> = {}
+  for (const adapter of adapters) {
+    definitions[`rule_${adapter.name}`] = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 100, description: `The ${adapter.label} event name` },
+        call: { enum: [...adapter.calls] },
+        params: { type: 'object', additionalProperties: { $ref: '#/definitions/paramSource' } },
+        payload: { type: 'boolean', description: 'Also forward every payload field' },
+      },
+    }
+    const ruleSet = {
+      anyOf: [
+        { type: ['boolean', 'null'] },
+        { $ref: `#/definitions/rule_${adapter.name}` },
+        { type: 'array', minItems: 1, maxItems: 5, items: { $ref: `#/definitions/rule_${adapter.name}` } },
+      ],
+    }
+    const settings = Object.fromEntries(Object.entries(adapter.settings).map(([key, spec]) => [key, settingSchema(spec)]))
+    destinations[adapter.name] = {
+      type: ['object', 'null'],
+      description: adapter.label,
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        load: { enum: ['auto', 'page'], default: 'auto' },
+        ...settings,
+        events: {
+          type: 'object',
+          propertyNames: { examples: [...POPIN_EVENTS, '*'] },
+          additionalProperties: ruleSet,
+        },
+        screens: {
+          type: 'object',
+          propertyNames: { examples: [...SCREEN_IDS, '*'] },
+          additionalProperties: ruleSet,
+        },
+      },
+    }
+  }
+  const properties: Record<(typeof GLOBAL_KEYS)[number], unknown> = {
+    $schema: { type: 'string' },
+    extends: { enum: [...PRESETS], default: 'popin-default' },
+    debug: { type: 'boolean', default: false },
+    eventId: { type: 'string', pattern: '\\{\\{\\s*[\\w.]+\\s*\\}\\}', default: DEFAULTS.eventId },
+    readyTimeoutMs: { type: 'integer', minimum: 0, maximum: 600_000, default: DEFAULTS.readyTimeoutMs },
+    queueLimit: { type: 'integer', minimum: 1, maximum: 10_000, default: DEFAULTS.queueLimit },
+    destinations: { type: 'object', additionalProperties: false, properties: destinations },
+  }
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'popin-bridge config',
+    type: 'object',
+    additionalProperties: false,
+    properties,
+    definitions,
+  }
+}
+
+function directive(key: string, value: Record<string, unknown>) {
+  return { type: 'object', required: [key], additionalProperties: false, properties: { [key]: value } }
+}
+
+function settingSchema(spec: SettingSpec): Record<string, unknown> {
+  if (spec.type === 'string') {
+    return { type: 'string', minLength: 1, description: spec.description, ...(spec.pattern ? { pattern: spec.pattern.source } : {}) }
+  }
+  return { type: spec.type, description: spec.description }
+}
