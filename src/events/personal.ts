@@ -6,7 +6,7 @@ export function isPersonalPath(path: string): boolean {
   return PERSONAL_FIELDS.includes(head)
 }
 
-const PERSONAL_KEY = /(^|_)(e?mail|phone|mobile|name|first_?name|last_?name|city|zip|postal|pin_?code|address|comments?|remark|feedback)($|_)/i
+const PERSONAL_KEY = /^(e?mail|email_address|phone|phone_number|mobile|name|first_?name|last_?name|full_?name|customer_name|city|zip|zip_?code|postal_?code|pin_?code|address|comments?|remark|feedback)$/i
 const EMAIL_VALUE = /[^\s@]+@[^\s@]+\.[^\s@]+/
 
 /**

@@ -5,6 +5,7 @@ import { isPlainObject } from './is-plain-object'
  * replaces. This is how a config `extends` the preset: it only lists its differences.
  */
 export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === undefined) return target
   if (!isPlainObject(patch)) return patch
   const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {}
   for (const key of Object.keys(patch)) {

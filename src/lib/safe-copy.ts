@@ -54,10 +54,19 @@ function copyObject(source: Record<string, unknown>, depth: number): JsonObject 
   for (const key of Object.keys(source)) {
     if (kept >= COPY_LIMITS.keys) break
     if (FORBIDDEN_KEYS.has(key) || key.length > 100) continue
-    const item = safeCopy(source[key], depth + 1)
+    const item = safeCopy(readKey(source, key), depth + 1)
     if (item === undefined) continue
     out[key] = item
     kept++
   }
   return out
+}
+
+/** A getter that throws costs its own key, not the whole payload. */
+function readKey(source: Record<string, unknown>, key: string): unknown {
+  try {
+    return source[key]
+  } catch {
+    return undefined
+  }
 }
