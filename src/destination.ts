@@ -73,9 +73,12 @@ export function createDestination(
     state = 'gave-up'
     const dropped = queue.length
     queue = []
-    const message = `${label}: no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms; ${dropped} waiting event(s) dropped. ${hint(adapter)}`
-    if (explicit) log.once(`${label}:absent`, 'warn', message)
-    else log.debug(message)
+    notice('absent', `${label}: no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms; ${dropped} waiting event(s) dropped. ${hint(adapter)}`)
+  }
+
+  /** Lost events are worth a warning only for a destination the config asked for. */
+  const notice = (key: string, message: string) => {
+    if (!explicit || !log.once(`${label}:${key}`, 'warn', message)) log.debug(message)
   }
 
   const send = (call: MappedCall) => {
@@ -112,15 +115,14 @@ export function createDestination(
     },
 
     deliver(call) {
+      if (state === 'gave-up') find()
       if (state === 'ready') return send(call)
-      if (state === 'gave-up' && find()) return
       if (state === 'gave-up' || state === 'failed') {
         log.debug(`${call.event.name} → ${label}: dropped, ${adapter.vendorGlobal} is not available`)
         return
       }
       if (queue.length >= options.queueLimit) {
-        log.once(`${label}:full`, 'warn', `${label}: more than ${options.queueLimit} events waiting for ${adapter.vendorGlobal}; newer ones are dropped`)
-        return
+        return notice('full', `${label}: more than ${options.queueLimit} events waiting for ${adapter.vendorGlobal}; newer ones are dropped`)
       }
       log.debug(`${call.event.name} → ${label}: queued, waiting for ${adapter.vendorGlobal}`)
       queue.push(call)
