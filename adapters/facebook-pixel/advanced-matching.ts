@@ -14,7 +14,7 @@ export function userDataFromLead(data: JsonObject): UserData {
   const out: UserData = {}
   const email = text(data.email)
   if (email.includes('@')) out.em = email
-  const phone = text(data.mobile).replace(/\D/g, '').replace(/^0+/, '')
+  const phone = text(data.mobile).replace(/\(0\)/g, '').replace(/\D/g, '').replace(/^0+/, '')
   if (phone.length >= 6) out.ph = phone
   const [first, ...rest] = text(data.name).split(/\s+/).filter(Boolean)
   if (first) out.fn = first
