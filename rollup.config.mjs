@@ -5,6 +5,7 @@ import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import esbuild from 'rollup-plugin-esbuild'
+import { slimAnalyticsNext } from './build/slim-analytics-next.mjs'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
 const external = [...Object.keys(pkg.dependencies), /^node:/]
@@ -37,7 +38,7 @@ const ts = (target) => esbuild({ target, tsconfig: 'tsconfig.json' })
 
 const dropIn = (input, file) => ({
   input,
-  plugins: [json({ preferConst: true }), nodeResolve({ browser: true }), commonjs(), ts('es2020')],
+  plugins: [slimAnalyticsNext(), json({ preferConst: true }), nodeResolve({ browser: true }), commonjs(), ts('es2020')],
   output: {
     file: `dist/${file}`,
     format: 'iife',
