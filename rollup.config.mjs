@@ -12,7 +12,7 @@ const external = [...Object.keys(pkg.dependencies), /^node:/]
 
 /** Size budgets in bytes, min+gzip: the build fails over budget. */
 export const BUDGETS = {
-  'popin-bridge.lite.min.js': 6 * 1024,
+  'popin-bridge.lite.min.js': 10 * 1024,
   'popin-bridge.min.js': 48 * 1024,
 }
 
@@ -27,7 +27,7 @@ function sizeBudget() {
         const gzip = gzipSync(chunk.code, { level: 9 }).length
         const brotli = brotliCompressSync(chunk.code).length
         const line = `${fileName}: ${chunk.code.length} B min, ${gzip} B min+gzip, ${brotli} B min+brotli (budget ${budget} B gzip)`
-        if (gzip > budget) console.log(`OVER ${line}`)
+        if (gzip > budget) this.error(`over budget: ${line}`)
         console.log(`size ok: ${line}`)
       }
     },

@@ -3,7 +3,10 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     environment: 'happy-dom',
-    include: ['test/**/*.test.ts', '*.tmp.test.ts'],
+    environmentOptions: {
+      happyDOM: { settings: { disableJavaScriptFileLoading: true, handleDisabledFileLoadingAsSuccess: true } },
+    },
+    include: ['test/**/*.test.ts'],
     restoreMocks: true,
   },
 })

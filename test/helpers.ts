@@ -9,7 +9,10 @@ export type TestWindow = Window & Record<string, any>
 
 /** A fresh page at a shop URL; `html` is the body. */
 export function makeWindow(url = 'https://shop.example/product/42?ref=ad', html = '<p>shop</p>'): TestWindow {
-  const win = new Window({ url, settings: { disableJavaScriptFileLoading: true, disableCSSFileLoading: true, handleDisabledFileLoadingAsSuccess: true } }) as TestWindow
+  const win = new Window({
+    url,
+    settings: { enableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, handleDisabledFileLoadingAsSuccess: true },
+  }) as TestWindow
   win.document.write(`<!doctype html><html><head><title>Blue Sofa</title></head><body>${html}</body></html>`)
   return win
 }

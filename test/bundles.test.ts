@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { SESSION } from './fixtures/session'
+import { asArrays, FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from './fixtures/vendor-snippets'
+import { makeWindow, type TestWindow } from './helpers'
+
+const BUNDLES = ['popin-bridge.lite.min.js', 'popin-bridge.min.js'] as const
+const source = (bundle: string) => readFileSync(join(__dirname, '../dist', bundle), 'utf8')
+
+const CONFIG = { destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-PAGE1234' } } }
+
+function shopPage(): TestWindow {
+  const win = makeWindow()
+  win.eval(FBQ_SNIPPET)
+  win.eval(GTAG_SNIPPET)
+  win.eval(SEGMENT_SNIPPET)
+  return win
+}
+
+/** Segment's snippet appends page context to each queued call: checked, then set aside. */
+function segmentCalls(win: TestWindow): unknown[][] {
+  return (win.analytics as unknown[][]).map((call) => {
+    const last = call[call.length - 1] as { __t?: string; u?: string }
+    expect(last).toMatchObject({ __t: 'bpc', u: 'https://shop.example/product/42?ref=ad', t: 'Blue Sofa' })
+    return call.slice(0, -1)
+  })
+}
+
+const EXPECTED_FBQ = [
+  ['init', '1234567890'],
+  ['track', 'PageView'],
+  ['trackSingleCustom', '1234567890', 'PopinPermissionGiven', { audio: true, video: true }, { eventID: 'PopinPermissionGiven.u-1' }],
+  ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'call-77' }, { eventID: 'Contact.u-1' }],
+  ['trackSingleCustom', '1234567890', 'PopinCallRated', { rating: 5 }, { eventID: 'PopinCallRated.u-1' }],
+  ['trackSingle', '1234567890', 'Lead', { content_name: 'Popin lead form', content_category: 'sofas' }, { eventID: 'Lead.u-1' }],
+  ['trackSingle', '1234567890', 'Schedule', { content_name: 'Popin video call' }, { eventID: 'Schedule.u-1' }],
+  ['trackSingleCustom', '1234567890', 'PopinExpertBusy', {}, { eventID: 'PopinExpertBusy.u-1' }],
+]
+
+const ga = (name: string, params: Record<string, unknown> = {}) => ['event', name, { ...params, popin_uid: 'u-1', send_to: 'G-PAGE1234' }]
+const EXPECTED_GTAG_EVENTS = [
+  ga('popin_nudge_show'),
+  ga('popin_nudge_open'),
+  ga('popin_screen_view', { screen_id: 'SCREEN_CONNECT_OR_SCHEDULE' }),
+  ga('popin_screen_view', { screen_id: 'SCREEN_CONNECT_GATE_QUEUE' }),
+  ga('popin_permission_given', { audio: true, video: true }),
+  ga('popin_screen_view', { screen_id: 'SCREEN_VIDEO_CALL' }),
+  ga('popin_call_end', { call_id: 'call-77', invited: false }),
+  ga('popin_screen_view', { screen_id: 'SCREEN_REVIEW_AGENT' }),
+  ga('popin_rating', { rating: 5 }),
+  ['event', 'generate_lead', { lead_source: 'popin', popin_group: 'sofas', popin_uid: 'u-1', send_to: 'G-PAGE1234' }],
+  ga('popin_screen_view', { screen_id: 'SCREEN_SCHEDULE_SLOTS' }),
+  ga('popin_schedule_created', { schedule_time: '2026-11-23 15:30', schedule_timezone: 'Europe/London' }),
+  ga('popin_expert_busy'),
+  ga('popin_nudge_close'),
+]
+
+const sg = (name: string, params: Record<string, unknown> = {}) => ['track', name, { popin_uid: 'u-1', ...params }]
+const EXPECTED_SEGMENT = [
+  sg('Nudge Shown'),
+  sg('Nudge Opened'),
+  sg('Widget Screen Viewed', { screen_id: 'SCREEN_CONNECT_OR_SCHEDULE' }),
+  sg('Widget Screen Viewed', { screen_id: 'SCREEN_CONNECT_GATE_QUEUE' }),
+  sg('Device Permission Granted', { audio: true, video: true }),
+  sg('Widget Screen Viewed', { screen_id: 'SCREEN_VIDEO_CALL' }),
+  sg('Call Ended', { call_id: 'call-77', invited: false }),
+  sg('Widget Screen Viewed', { screen_id: 'SCREEN_REVIEW_AGENT' }),
+  sg('Call Rated', { rating: 5, comment: 'Great help, call me on 07700 900123' }),
+  [
+    'identify',
+    { name: 'Ada Lovelace', email: 'Ada@Example.com', phone: '+44 7700 900123', address: { city: 'London', postal_code: 'NW1 6XE', country: 'GB' }, popin_group: 'sofas' },
+  ],
+  sg('Lead Captured', { group: 'sofas' }),
+  sg('Widget Screen Viewed', { screen_id: 'SCREEN_SCHEDULE_SLOTS' }),
+  sg('Call Scheduled', { time: '2026-11-23 15:30', timezone: 'Europe/London' }),
+  sg('Expert Busy Shown'),
+  sg('Nudge Closed'),
+]
+
+const EXPECTED_DATALAYER_EVENTS = SESSION.map(([name, data]) => {
+  const event = data.screen ? 'popin.screen_view' : `popin.${name}`
+  return { event, popin: data, popin_event_id: `${event}.u-1` }
+})
+
+describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (bundle) => {
+  it('routes a whole widget session: the exact ordered calls each destination received', () => {
+    const win = shopPage()
+    win.popinBridgeConfig = CONFIG
+    win.eval(source(bundle))
+    for (const [name, data] of SESSION) win.popinEvent(name, data)
+
+    expect(asArrays(win.fbq.queue)).toEqual(EXPECTED_FBQ)
+    const layer = win.dataLayer as unknown[]
+    const gtagCalls = asArrays(layer.filter((entry) => !('event' in (entry as object)) && !('popin' in (entry as object))) as ArrayLike<unknown>[])
+    expect(gtagCalls[0]![0]).toBe('js')
+    expect(gtagCalls.slice(1)).toEqual([['config', 'G-PAGE1234'], ...EXPECTED_GTAG_EVENTS])
+    expect(layer.filter((entry) => 'event' in (entry as object))).toEqual(EXPECTED_DATALAYER_EVENTS)
+    expect(layer.filter((entry) => 'popin' in (entry as object) && !('event' in (entry as object)))).toHaveLength(SESSION.length)
+    expect(segmentCalls(win)).toEqual(EXPECTED_SEGMENT)
+  })
+
+  it('exposes window.PopinBridge; a second copy of the script and a second init never double-send', () => {
+    const win = shopPage()
+    win.popinBridgeConfig = CONFIG
+    win.eval(source(bundle))
+    const api = win.PopinBridge
+    expect(api.version).toBe(JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).version)
+    win.eval(source(bundle))
+    expect(win.PopinBridge).toBe(api)
+    api.init(CONFIG)
+    win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c' })
+    expect(asArrays(win.fbq.queue).filter((call) => call[2] === 'Contact')).toHaveLength(1)
+    expect(segmentCalls(win)).toEqual([sg('Call Ended', { call_id: 'c' })])
+    api.destroy()
+    expect(win.popinEvent).toBeUndefined()
+  })
+
+  it('reads the config from the script tag data-config, and reports bad JSON there without breaking the page', () => {
+    const win = shopPage()
+    const script = win.document.createElement('script')
+    script.setAttribute('data-config', JSON.stringify({ extends: 'none', destinations: { segment: { events: { nudge_show: { name: 'Nudge Seen' } } } } }))
+    script.textContent = source(bundle)
+    win.document.body.appendChild(script)
+    win.popinEvent('nudge_show', { uid: 'u-1' })
+    win.popinEvent('nudge_open', { uid: 'u-1' })
+    expect(segmentCalls(win)).toEqual([['track', 'Nudge Seen', {}]])
+    expect(asArrays(win.fbq.queue)).toHaveLength(2)
+
+    const broken = shopPage()
+    const errors: unknown[] = []
+    broken.console.error = (...args: unknown[]) => errors.push(args[0])
+    const tag = broken.document.createElement('script')
+    tag.setAttribute('data-config', '{"destinations": {')
+    tag.textContent = source(bundle)
+    broken.document.body.appendChild(tag)
+    broken.popinEvent('nudge_show', { uid: 'u-1' })
+    expect(errors).toHaveLength(1)
+    expect(String(errors[0])).toMatch(/^\[popin-bridge\] data-config is not valid JSON \(.+\); using the built-in preset$/)
+    expect(segmentCalls(broken)).toEqual([sg('Nudge Shown')])
+  })
+
+  it('is safe in <head> before <body> exists: events wait, then flow', () => {
+    const win = makeWindow()
+    win.document.write('')
+    win.document.open()
+    win.document.write('<!doctype html><html><head><title>t</title>')
+    win.eval(FBQ_SNIPPET)
+    win.popinBridgeConfig = CONFIG
+    expect(() => win.eval(source(bundle))).not.toThrow()
+    win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c' })
+    win.document.write('</head><body><p>shop</p></body></html>')
+    win.document.close()
+    expect(asArrays(win.fbq.queue).slice(2)).toEqual([
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c' }, { eventID: 'Contact.u-1' }],
+    ])
+  })
+})
