@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { SESSION } from './fixtures/session'
 import { asArrays, FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from './fixtures/vendor-snippets'
 import { makeWindow, type TestWindow } from './helpers'
+import { startCollector } from './support/collector'
 
 const BUNDLES = ['popin-bridge.lite.min.js', 'popin-bridge.min.js'] as const
 const source = (bundle: string) => readFileSync(join(__dirname, '../dist', bundle), 'utf8')
@@ -154,5 +155,32 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
     expect(asArrays(win.fbq.queue).slice(2)).toEqual([
       ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c' }, { eventID: 'Contact.u-1' }],
     ])
+  })
+})
+
+describe('popin-bridge.min.js loading Segment itself (the slimmed analytics-next)', () => {
+  it('posts to the configured API host', async () => {
+    const collector = await startCollector()
+    try {
+      // http: happy-dom blocks mixed content, as browsers do, and the collector is plain http.
+      const win = makeWindow('http://shop.example/product/42?ref=ad')
+      const writeKey = 'testWriteKey0003'
+      win.popinBridgeConfig = {
+        destinations: {
+          segment: { writeKey, apiHost: `${collector.url}/v1`, cdnSettings: { integrations: { 'Segment.io': { apiKey: writeKey } } } },
+        },
+      }
+      win.eval(source('popin-bridge.min.js'))
+      win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c-1', invited: false })
+      const [request] = await collector.waitFor(1)
+      expect(request).toMatchObject({
+        path: '/v1/t',
+        body: { type: 'track', event: 'Call Ended', properties: { popin_uid: 'u-1', call_id: 'c-1', invited: false }, writeKey },
+      })
+      expect(request!.body.context.page).toMatchObject({ url: 'http://shop.example/product/42?ref=ad', title: 'Blue Sofa' })
+      win.PopinBridge.destroy()
+    } finally {
+      await collector.close()
+    }
   })
 })

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createBridge } from '../src/index'
+import { startCollector } from './support/collector'
+import { makeConsole } from './helpers'
+
+let cleanup: (() => unknown)[] = []
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step()
+  cleanup = []
+})
+
+describe('Segment loaded by the bridge (analytics-next, no page snippet)', () => {
+  it('posts track and identify to the configured API host, with nothing fetched from the CDN', async () => {
+    const collector = await startCollector()
+    cleanup.push(collector.close)
+    const writeKey = 'testWriteKey0001'
+    const bridge = createBridge(
+      {
+        extends: 'none',
+        destinations: {
+          segment: {
+            writeKey,
+            apiHost: `${collector.url}/v1`,
+            cdnSettings: { integrations: { 'Segment.io': { apiKey: writeKey } } },
+            events: {
+              popin_captured: [
+                { call: 'identify', params: { email: { '@path': 'email' } } },
+                { call: 'track', name: 'Lead Captured', params: { popin_uid: { '@path': 'uid' } } },
+              ],
+            },
+          },
+        },
+      },
+      { console: makeConsole() },
+    )
+    cleanup.push(() => bridge.destroy())
+    window.popinEvent('popin_captured', { uid: 'u-1', email: 'ada@example.com' })
+    const received = await collector.waitFor(2)
+    const byPath = Object.fromEntries(received.map((r) => [r.path, r.body]))
+    expect(Object.keys(byPath).sort()).toEqual(['/v1/i', '/v1/t'])
+    expect(byPath['/v1/i']).toMatchObject({ type: 'identify', traits: { email: 'ada@example.com' }, writeKey })
+    expect(byPath['/v1/i'].userId ?? null).toBeNull()
+    expect(byPath['/v1/t']).toMatchObject({ type: 'track', event: 'Lead Captured', properties: { popin_uid: 'u-1' }, writeKey })
+    expect(byPath['/v1/t'].anonymousId).toBe(byPath['/v1/i'].anonymousId)
+  })
+
+  it('contains a failed load (API and CDN unreachable): no throw, no unhandled rejection, other destinations deliver', async () => {
+    const unhandled = vi.fn()
+    process.on('unhandledRejection', unhandled)
+    cleanup.push(() => process.off('unhandledRejection', unhandled))
+    const console = makeConsole()
+    ;(window as any).dataLayer = []
+    const bridge = createBridge(
+      { readyTimeoutMs: 3000, destinations: { segment: { writeKey: 'testWriteKey0002', cdnUrl: 'http://127.0.0.1:9' } } },
+      { console },
+    )
+    cleanup.push(() => bridge.destroy())
+    expect(() => window.popinEvent('nudge_show', { uid: 'u-1' })).not.toThrow()
+    expect((window as any).dataLayer.at(-1)).toMatchObject({ event: 'popin.nudge_show' })
+    await vi.waitFor(() => expect(console.error).toHaveBeenCalled(), { timeout: 4000 })
+    expect(console.error.mock.calls[0]![0]).toBe('[popin-bridge] segment: Segment failed to load (blocked or offline?); other destinations are unaffected')
+    expect(unhandled).not.toHaveBeenCalled()
+  })
+})
