@@ -42,6 +42,6 @@ export function bridgeFor(
   adapters: readonly Adapter[] = fullAdapters,
   console = makeConsole(),
 ): { bridge: Bridge; console: ReturnType<typeof makeConsole> } {
-  const bridge = createBridgeWith(config, { adapters, window: win as unknown as Window, console })
+  const bridge = createBridgeWith(config, { adapters, window: win as unknown as globalThis.Window, console })
   return { bridge, console }
 }

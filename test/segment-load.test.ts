@@ -34,7 +34,7 @@ describe('Segment loaded by the bridge (analytics-next, no page snippet)', () =>
       { console: makeConsole() },
     )
     cleanup.push(() => bridge.destroy())
-    window.popinEvent('popin_captured', { uid: 'u-1', email: 'ada@example.com' })
+    ;(window as any).popinEvent('popin_captured', { uid: 'u-1', email: 'ada@example.com' })
     const received = await collector.waitFor(2)
     const byPath = Object.fromEntries(received.map((r) => [r.path, r.body]))
     expect(Object.keys(byPath).sort()).toEqual(['/v1/i', '/v1/t'])
@@ -55,7 +55,7 @@ describe('Segment loaded by the bridge (analytics-next, no page snippet)', () =>
       { console },
     )
     cleanup.push(() => bridge.destroy())
-    expect(() => window.popinEvent('nudge_show', { uid: 'u-1' })).not.toThrow()
+    expect(() => (window as any).popinEvent('nudge_show', { uid: 'u-1' })).not.toThrow()
     expect((window as any).dataLayer.at(-1)).toMatchObject({ event: 'popin.nudge_show' })
     await vi.waitFor(() => expect(console.error).toHaveBeenCalled(), { timeout: 4000 })
     expect(console.error.mock.calls[0]![0]).toBe('[popin-bridge] segment: Segment failed to load (blocked or offline?); other destinations are unaffected')
