@@ -40,9 +40,13 @@ const DEBUG_FLAG = 'popin_bridge_debug'
  * calling it twice never sends twice.
  */
 export function createBridgeWith(config: BridgeConfig | undefined, options: BridgeOptions): Bridge {
-  const win = (options.window ?? globalThis.window) as BridgeWindow
+  const win = (options.window ?? globalThis.window) as BridgeWindow | undefined
   const resolved = resolveConfig(config, options.adapters)
   const log = createLogger(options.console ?? globalThis.console, resolved.debug || urlAsksForDebug(win))
+  if (!win) {
+    log.warn('no window here: the bridge runs in the browser and does nothing on the server')
+    return { problems: resolved.problems, destinations: [], handle: () => undefined, destroy: () => undefined }
+  }
   if (resolved.problems.length) {
     const off = resolved.disabled.length ? ` Disabled until fixed: ${resolved.disabled.join(', ')}.` : ''
     log.error(`the config has ${resolved.problems.length} problem(s).${off}\n${formatProblems(resolved.problems)}`)
@@ -80,12 +84,12 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     }
   }
 
-  const previous = win?.[ACTIVE_KEY] as Bridge | undefined
+  const previous = win[ACTIVE_KEY] as Bridge | undefined
   if (previous) {
     log.debug('a bridge was already running on this page: it is replaced, not doubled')
     previous.destroy()
   }
-  const unlisten = options.listen === false || !win ? () => undefined : listen(win, handle, log)
+  const unlisten = options.listen === false ? () => undefined : listen(win, handle, log)
   const startAll = () => !stopped && destinations.forEach((d) => d.start())
   const unwait = whenBodyExists(win, startAll)
 
@@ -99,10 +103,10 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
       unwait()
       unlisten()
       destinations.forEach((d) => d.stop())
-      if (win?.[ACTIVE_KEY] === bridge) delete win[ACTIVE_KEY]
+      if (win[ACTIVE_KEY] === bridge) delete win[ACTIVE_KEY]
     },
   }
-  if (win) Object.defineProperty(win, ACTIVE_KEY, { configurable: true, value: bridge })
+  Object.defineProperty(win, ACTIVE_KEY, { configurable: true, value: bridge })
   return bridge
 }
 
@@ -110,8 +114,8 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
  * Vendors are looked for once the body exists: page scripts in `<head>` have run by then, and
  * react-ga4 needs the body for its script tag.
  */
-function whenBodyExists(win: BridgeWindow | undefined, start: () => void): () => void {
-  const document = win?.document
+function whenBodyExists(win: BridgeWindow, start: () => void): () => void {
+  const document = win.document
   if (!document || document.body) {
     start()
     return () => undefined

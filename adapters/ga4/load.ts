@@ -1,4 +1,3 @@
-import { ReactGAImplementation } from 'react-ga4'
 import type { AdapterEnv } from '../../src/adapter'
 import type { DestinationConfig } from '../../src/mapping/types'
 import type { Ga4Client, Ga4Settings } from './index'
@@ -7,7 +6,8 @@ import type { Ga4Client, Ga4Settings } from './index'
  * Loads gtag.js through react-ga4, with no automatic page view (the page owns page views).
  * A fresh instance, not react-ga4's singleton, so a page using react-ga4 itself is untouched.
  */
-export function loadGa4(settings: DestinationConfig<Ga4Settings>, _env: AdapterEnv): Ga4Client {
+export async function loadGa4(settings: DestinationConfig<Ga4Settings>, _env: AdapterEnv): Promise<Ga4Client> {
+  const { ReactGAImplementation } = await import('react-ga4')
   const ga = new ReactGAImplementation()
   ga.initialize(settings.measurementId as string, {
     gtagOptions: { send_page_view: false },
