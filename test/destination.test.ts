@@ -142,12 +142,14 @@ describe('loading vendors (full build)', () => {
     expect(win.document.scripts.length).toBe(0)
   })
 
-  it('loads GA4 through react-ga4 with no automatic page view, events in its string form', () => {
+  it('loads GA4 through react-ga4 with no automatic page view, events in its string form', async () => {
+    vi.useRealTimers()
     const win = makeWindow()
     const globalWindow = globalThis.window
     bridgeFor(win, { destinations: { ga4: { measurementId: 'G-TEST1234', gtagUrl: 'https://tags.shop.example/gtag/js' } } })
     win.popinEvent('popin_rating_done', { uid: 'u1', rating: 5, comment: 'ok' })
     // react-ga4 writes to the global window: in a real page that is this window.
+    await vi.waitFor(() => expect((globalWindow as any).dataLayer).toHaveLength(3))
     const layer = asArrays((globalWindow as any).dataLayer)
     expect(layer.slice(1)).toEqual([
       ['config', 'G-TEST1234', { send_page_view: false }],
