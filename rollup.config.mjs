@@ -5,6 +5,8 @@ import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import esbuild from 'rollup-plugin-esbuild'
+import { es5 } from './build/es5.mjs'
+import { gtmSafe } from './build/gtm-safe.mjs'
 import { slimAnalyticsNext } from './build/slim-analytics-next.mjs'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
@@ -72,4 +74,15 @@ export default [
   },
   dropIn('src/browser-lite.ts', 'popin-bridge.lite.min.js'),
   dropIn('src/browser.ts', 'popin-bridge.min.js'),
+  // The lite drop-in in ES5 syntax: what `popin-bridge snippet --gtm` pastes into a Custom HTML tag.
+  {
+    input: 'src/browser-lite.ts',
+    onwarn,
+    plugins: [json({ preferConst: true }), nodeResolve({ browser: true }), ts('es2020')],
+    output: {
+      file: 'dist/popin-bridge.gtm.js',
+      format: 'iife',
+      plugins: [es5(), terser({ ecma: 5, compress: { passes: 2 }, format: { comments: false } }), gtmSafe()],
+    },
+  },
 ]

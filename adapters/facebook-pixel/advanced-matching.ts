@@ -19,7 +19,8 @@ export function userDataFromLead(data: JsonObject): UserData {
   const [first, ...rest] = text(data.name).split(/\s+/).filter(Boolean)
   if (first) out.fn = first
   if (rest.length) out.ln = rest[rest.length - 1]
-  const city = text(data.city).replace(/[^\p{L}]/gu, '')
+  // Letters only: no spaces, digits or ASCII punctuation (`!-/`, `:-@`, `[-``, `{-~`).
+  const city = text(data.city).replace(/[\s\d!-/:-@[-`{-~]/g, '')
   if (city) out.ct = city
   const zip = text(data.pin_code).replace(/\s/g, '')
   if (zip) out.zp = zip

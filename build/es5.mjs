@@ -1,0 +1,17 @@
+import ts from 'typescript'
+
+/**
+ * Down-levels a finished chunk to ES5 syntax for GTM's Custom HTML editor, which rejects newer
+ * syntax. Built-ins (Map, Object.entries, ...) are left alone: every browser GTM runs in has them.
+ */
+export function es5() {
+  return {
+    name: 'es5',
+    renderChunk(code) {
+      const { outputText } = ts.transpileModule(code, {
+        compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.None, downlevelIteration: true, removeComments: true, ignoreDeprecations: '5.0' },
+      })
+      return { code: outputText, map: null }
+    },
+  }
+}
