@@ -1,56 +1,155 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { configJsonSchema, formatProblems, validateConfig } from '../index'
+import { gtmContainer } from './gtm-container'
 import { parseJsonWithPosition } from './parse-json'
+import { gtmSnippet, scriptSnippet } from './snippet'
 
-const HELP = `popin-bridge <command>
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  /** Where the built bundles are (dist/). */
+  distDir: string
+  /** Starts the demo playground; injected so that the CLI core stays testable. */
+  startDemo?(options: { port: number; host: string }): Promise<string>
+}
+
+const HELP = `popin-bridge <command> [options]
 
 Commands:
-  validate <config.json>   Check a config; exit 1 and list every problem with its JSON path
-  schema                   Print the JSON Schema of the config
-  help                     Show this help
+  validate <config.json>                 Check a config: exit 1 and every problem with its JSON path
+  snippet <config.json> --gtm            Print a Google Tag Manager Custom HTML tag (ES5) with the config
+  snippet <config.json> --script <url>   Print the <script> line for the drop-in, config inlined
+  gtm-container <config.json> [--out f]  Write a GTM container export: the tag, popin.* triggers, variables
+  demo [--port 8080]                     Start the playground on 127.0.0.1
+  schema                                 Print the JSON Schema of the config
+
+Every command takes --help.
 `
 
-/** Runs one CLI command; returns the exit code. Output goes through `out` and `err`. */
-export function run(argv: string[], out: (text: string) => void, err: (text: string) => void): number {
-  const [command, ...rest] = argv
+const COMMAND_HELP: Record<string, string> = {
+  validate: `popin-bridge validate <config.json>
+
+Checks a config file. Exit 0 when valid; exit 1 with every problem and its JSON path
+(malformed JSON: line and column).
+`,
+  snippet: `popin-bridge snippet <config.json> (--gtm | --script <url>)
+
+--gtm            A Custom HTML tag for Google Tag Manager, in ES5 syntax, with the config inlined.
+                 Fire it on All Pages; it forwards to the Meta, GA4 and Segment tags the container has.
+--script <url>   The <script> line for the drop-in hosted at <url>, config in data-config.
+`,
+  'gtm-container': `popin-bridge gtm-container <config.json> [--out container.json]
+
+Writes a GTM container export (Admin > Import Container, choose Merge) with the bridge's tag on
+All Pages, a Custom Event trigger for each popin.* dataLayer event, and Data Layer Variables.
+Prints to standard output unless --out is given.
+`,
+  demo: `popin-bridge demo [--port 8080] [--host 127.0.0.1]
+
+Serves a page with a simulated Popin widget, the drop-in bundle, and live panels of what
+Facebook Pixel, GA4 and Segment received.
+`,
+  schema: `popin-bridge schema
+
+Prints the JSON Schema of the config (also shipped as popin-bridge/schema.json).
+`,
+}
+
+/** Runs one CLI command; resolves to the exit code. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...args] = argv
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    out(HELP)
+    io.out(HELP)
     return command ? 0 : 1
   }
-  if (rest.includes('--help')) {
-    out(HELP)
+  if (!(command in COMMAND_HELP)) {
+    io.err(`popin-bridge: unknown command "${command}"\n\n${HELP}`)
+    return 2
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(COMMAND_HELP[command] as string)
     return 0
   }
-  if (command === 'schema') {
-    out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`)
-    return 0
-  }
-  if (command === 'validate') {
-    const file = rest[0]
-    if (!file) {
-      err('popin-bridge validate: name the config file, e.g. popin-bridge validate bridge.json\n')
-      return 2
-    }
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (error) {
-      err(`popin-bridge validate: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
-      return 2
-    }
-    const parsed = parseJsonWithPosition(text)
-    if ('error' in parsed) {
-      err(`${file}: not valid JSON: ${parsed.error}\n`)
-      return 1
-    }
-    const problems = validateConfig(parsed.value)
-    if (problems.length === 0) {
-      out(`${file}: valid\n`)
+  switch (command) {
+    case 'schema':
+      io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`)
       return 0
-    }
-    err(`${file}: ${problems.length} problem(s)\n${formatProblems(problems)}\n`)
+    case 'demo':
+      return demo(args, io)
+    default:
+      return withConfig(command, args, io)
+  }
+}
+
+/** validate, snippet and gtm-container: read and check the config, then act on it. */
+function withConfig(command: string, args: string[], io: CliIo): number {
+  const file = args.find((arg, i) => !arg.startsWith('--') && !['--script', '--out'].includes(args[i - 1] ?? ''))
+  if (!file) {
+    io.err(`popin-bridge ${command}: name the config file, e.g. popin-bridge ${command} bridge.json\n`)
+    return 2
+  }
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    io.err(`popin-bridge ${command}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
+    return 2
+  }
+  const parsed = parseJsonWithPosition(text)
+  if ('error' in parsed) {
+    io.err(`${file}: not valid JSON: ${parsed.error}\n`)
     return 1
   }
-  err(`popin-bridge: unknown command "${command}"\n\n${HELP}`)
-  return 2
+  const problems = validateConfig(parsed.value)
+  if (problems.length) {
+    io.err(`${file}: ${problems.length} problem(s)\n${formatProblems(problems)}\n`)
+    return 1
+  }
+  if (command === 'validate') {
+    io.out(`${file}: valid\n`)
+    return 0
+  }
+  if (command === 'snippet') {
+    const url = option(args, '--script')
+    if (args.includes('--gtm') === (url !== undefined)) {
+      io.err('popin-bridge snippet: choose one of --gtm or --script <url>\n')
+      return 2
+    }
+    io.out(url !== undefined ? scriptSnippet(parsed.value, url) : gtmSnippet(parsed.value, readGtmBundle(io)))
+    return 0
+  }
+  const container = `${JSON.stringify(gtmContainer(gtmSnippet(parsed.value, readGtmBundle(io)), new Date()), null, 2)}\n`
+  const out = option(args, '--out')
+  if (out === undefined) io.out(container)
+  else {
+    writeFileSync(out, container)
+    io.out(`wrote ${out}: import it in GTM under Admin > Import Container (choose Merge)\n`)
+  }
+  return 0
+}
+
+async function demo(args: string[], io: CliIo): Promise<number> {
+  const port = Number(option(args, '--port') ?? 8080)
+  const host = option(args, '--host') ?? '127.0.0.1'
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.err('popin-bridge demo: --port takes a port number\n')
+    return 2
+  }
+  if (!io.startDemo) {
+    io.err('popin-bridge demo: not available here\n')
+    return 2
+  }
+  const url = await io.startDemo({ port, host })
+  io.out(`popin-bridge demo: open ${url} (Ctrl-C to stop)\n`)
+  return 0
+}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name)
+  return i === -1 ? undefined : (args[i + 1] ?? '')
+}
+
+function readGtmBundle(io: CliIo): string {
+  return readFileSync(join(io.distDir, 'popin-bridge.gtm.js'), 'utf8')
 }
