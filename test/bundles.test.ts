@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { SESSION } from './fixtures/session'
+import { CONFIG, EXPECTED_DATALAYER_EVENTS, EXPECTED_FBQ, EXPECTED_GTAG_EVENTS, EXPECTED_SEGMENT, SESSION, sg } from './fixtures/session'
 import { asArrays, FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from './fixtures/vendor-snippets'
 import { makeWindow, type TestWindow } from './helpers'
 import { startCollector } from './support/collector'
 
 const BUNDLES = ['popin-bridge.lite.min.js', 'popin-bridge.min.js'] as const
 const source = (bundle: string) => readFileSync(join(__dirname, '../dist', bundle), 'utf8')
-
-const CONFIG = { destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-PAGE1234' } } }
 
 function shopPage(): TestWindow {
   const win = makeWindow()
@@ -27,62 +25,6 @@ function segmentCalls(win: TestWindow): unknown[][] {
     return call.slice(0, -1)
   })
 }
-
-const EXPECTED_FBQ = [
-  ['init', '1234567890'],
-  ['track', 'PageView'],
-  ['trackSingleCustom', '1234567890', 'PopinPermissionGiven', { audio: true, video: true }, { eventID: 'PopinPermissionGiven.u-1' }],
-  ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'call-77' }, { eventID: 'Contact.u-1' }],
-  ['trackSingleCustom', '1234567890', 'PopinCallRated', { rating: 5 }, { eventID: 'PopinCallRated.u-1' }],
-  ['trackSingle', '1234567890', 'Lead', { content_name: 'Popin lead form', content_category: 'sofas' }, { eventID: 'Lead.u-1' }],
-  ['trackSingle', '1234567890', 'Schedule', { content_name: 'Popin video call' }, { eventID: 'Schedule.u-1' }],
-  ['trackSingleCustom', '1234567890', 'PopinExpertBusy', {}, { eventID: 'PopinExpertBusy.u-1' }],
-]
-
-const ga = (name: string, params: Record<string, unknown> = {}) => ['event', name, { ...params, popin_uid: 'u-1', send_to: 'G-PAGE1234' }]
-const EXPECTED_GTAG_EVENTS = [
-  ga('popin_nudge_show'),
-  ga('popin_nudge_open'),
-  ga('popin_screen_view', { screen_id: 'SCREEN_CONNECT_OR_SCHEDULE' }),
-  ga('popin_screen_view', { screen_id: 'SCREEN_CONNECT_GATE_QUEUE' }),
-  ga('popin_permission_given', { audio: true, video: true }),
-  ga('popin_screen_view', { screen_id: 'SCREEN_VIDEO_CALL' }),
-  ga('popin_call_end', { call_id: 'call-77', invited: false }),
-  ga('popin_screen_view', { screen_id: 'SCREEN_REVIEW_AGENT' }),
-  ga('popin_rating', { rating: 5 }),
-  ['event', 'generate_lead', { lead_source: 'popin', popin_group: 'sofas', popin_uid: 'u-1', send_to: 'G-PAGE1234' }],
-  ga('popin_screen_view', { screen_id: 'SCREEN_SCHEDULE_SLOTS' }),
-  ga('popin_schedule_created', { schedule_time: '2026-11-23 15:30', schedule_timezone: 'Europe/London' }),
-  ga('popin_expert_busy'),
-  ga('popin_nudge_close'),
-]
-
-const sg = (name: string, params: Record<string, unknown> = {}) => ['track', name, { popin_uid: 'u-1', ...params }]
-const EXPECTED_SEGMENT = [
-  sg('Nudge Shown'),
-  sg('Nudge Opened'),
-  sg('Widget Screen Viewed', { screen_id: 'SCREEN_CONNECT_OR_SCHEDULE' }),
-  sg('Widget Screen Viewed', { screen_id: 'SCREEN_CONNECT_GATE_QUEUE' }),
-  sg('Device Permission Granted', { audio: true, video: true }),
-  sg('Widget Screen Viewed', { screen_id: 'SCREEN_VIDEO_CALL' }),
-  sg('Call Ended', { call_id: 'call-77', invited: false }),
-  sg('Widget Screen Viewed', { screen_id: 'SCREEN_REVIEW_AGENT' }),
-  sg('Call Rated', { rating: 5, comment: 'Great help, call me on 07700 900123' }),
-  [
-    'identify',
-    { name: 'Ada Lovelace', email: 'Ada@Example.com', phone: '+44 7700 900123', address: { city: 'London', postal_code: 'NW1 6XE', country: 'GB' }, popin_group: 'sofas' },
-  ],
-  sg('Lead Captured', { group: 'sofas' }),
-  sg('Widget Screen Viewed', { screen_id: 'SCREEN_SCHEDULE_SLOTS' }),
-  sg('Call Scheduled', { time: '2026-11-23 15:30', timezone: 'Europe/London' }),
-  sg('Expert Busy Shown'),
-  sg('Nudge Closed'),
-]
-
-const EXPECTED_DATALAYER_EVENTS = SESSION.map(([name, data]) => {
-  const event = data.screen ? 'popin.screen_view' : `popin.${name}`
-  return { event, popin: data, popin_event_id: `${event}.u-1` }
-})
 
 describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (bundle) => {
   it('routes a whole widget session: the exact ordered calls each destination received', () => {
