@@ -53,6 +53,16 @@ function readVendors(page: Page) {
   })
 }
 
+/** The official snippets' queues after SESSION: exactly what each vendor would receive. */
+async function expectWholeSessionOnPageVendors(page: Page, pageErrors: string[]) {
+  const vendors = await readVendors(page)
+  expect(vendors.fbq).toEqual(EXPECTED_FBQ)
+  expect(vendors.gtag.slice(1)).toEqual([['config', 'G-PAGE1234'], ...EXPECTED_GTAG_EVENTS])
+  expect(vendors.events).toEqual(EXPECTED_DATALAYER_EVENTS)
+  expect(vendors.segmentQueue).toEqual(EXPECTED_SEGMENT)
+  expect([...pageErrors, ...vendors.errors]).toEqual([])
+}
+
 const available = chromiumAvailable()
 
 describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
@@ -92,12 +102,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
         server.page(shopHtml(script(FBQ_SNIPPET) + script(GTAG_SNIPPET) + script(SEGMENT_SNIPPET) + configScript(CONFIG) + src(bundle))),
       )
       await playSession(page)
-      const vendors = await readVendors(page)
-      expect(vendors.fbq).toEqual(EXPECTED_FBQ)
-      expect(vendors.gtag.slice(1)).toEqual([['config', 'G-PAGE1234'], ...EXPECTED_GTAG_EVENTS])
-      expect(vendors.events).toEqual(EXPECTED_DATALAYER_EVENTS)
-      expect(vendors.segmentQueue).toEqual(EXPECTED_SEGMENT)
-      expect([...pageErrors, ...vendors.errors]).toEqual([])
+      await expectWholeSessionOnPageVendors(page, pageErrors)
       await close()
     })
 
@@ -178,12 +183,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
     const tag = execFileSync(process.execPath, [join(__dirname, '../../dist/cli.js'), 'snippet', join(dir, 'bridge.json'), '--gtm'], { encoding: 'utf8' })
     const { page, pageErrors, close } = await openPage(server.page(shopHtml(script(FBQ_SNIPPET) + script(GTAG_SNIPPET) + script(SEGMENT_SNIPPET), tag)))
     await playSession(page)
-    const vendors = await readVendors(page)
-    expect(vendors.fbq).toEqual(EXPECTED_FBQ)
-    expect(vendors.gtag.slice(1)).toEqual([['config', 'G-PAGE1234'], ...EXPECTED_GTAG_EVENTS])
-    expect(vendors.events).toEqual(EXPECTED_DATALAYER_EVENTS)
-    expect(vendors.segmentQueue).toEqual(EXPECTED_SEGMENT)
-    expect([...pageErrors, ...vendors.errors]).toEqual([])
+    await expectWholeSessionOnPageVendors(page, pageErrors)
     await close()
   })
 })
