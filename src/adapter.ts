@@ -1,3 +1,4 @@
+import type { ConsentCategory, ConsentState } from './consent/state'
 import type { Logger } from './lib/logger'
 import type { DestinationConfig, MappedCall, Problem, Rule, RuleSet } from './mapping/types'
 
@@ -7,6 +8,14 @@ export type BridgeWindow = Window & typeof globalThis & Record<string, any>
 export interface AdapterEnv {
   window: BridgeWindow
   log: Logger
+  /** The consent settings and the visitor's decisions so far (a live object). */
+  consent: ConsentContext
+}
+
+export interface ConsentContext {
+  required: boolean
+  follow?: 'tcf' | 'google'
+  state: ConsentState
 }
 
 /** A declared destination setting: checked by `validate` and written into the JSON Schema. */
@@ -41,6 +50,13 @@ export interface Adapter<Settings extends object = any, Client = any> {
   defaultCall?(name: string): string
   /** `never`: personal data is dropped whatever the config says. */
   personalData: 'allowed' | 'never'
+  /** The consent category this destination needs by default. */
+  consentCategory: ConsentCategory
+  /**
+   * The vendor's own consent signal for the visitor's current decisions: `default` when the
+   * vendor is first used, `update` when a decision changes. Empty when there is nothing to say.
+   */
+  consentCalls?(consent: ConsentContext, kind: 'default' | 'update', settings: DestinationConfig<Settings>): VendorCall[]
   /** This destination's part of the built-in `popin-default` preset. */
   preset: { events: Record<string, RuleSet>; screens: Record<string, RuleSet> }
   /** Vendor rules a config can break, reported with their JSON path. */

@@ -1,4 +1,7 @@
 import type { Adapter, AdapterEnv, BridgeWindow } from './adapter'
+import { followGoogleConsent } from './consent/follow-google'
+import { followTcf } from './consent/follow-tcf'
+import { consentUpdate, type ConsentState } from './consent/state'
 import { createDestination, type Destination } from './destination'
 import { toPopinEvent } from './events/intake'
 import { listen } from './listen'
@@ -16,6 +19,8 @@ export interface BridgeOptions {
   window?: Window
   /** Defaults to the global `console`. */
   console?: Pick<Console, 'log' | 'warn' | 'error'>
+  /** Decisions already made (the drop-in keeps them across `init`). */
+  consent?: ConsentState
   /** Listen on `window.popinEvent`. Default true; false to feed events with `handle` only. */
   listen?: boolean
 }
@@ -27,6 +32,14 @@ export interface Bridge {
   readonly destinations: readonly string[]
   /** Handles one Popin event, exactly as `window.popinEvent(event, data)` does. Never throws. */
   handle(event: unknown, data?: unknown): void
+  /**
+   * Records the visitor's consent decisions (`true` grants, `false` denies or revokes) and tells
+   * the vendors. Events that waited for a granted category are sent, in order; those of a denied
+   * one are dropped. Returns the decisions so far.
+   *
+   * @example bridge.consent({ analytics: true, ads: false })
+   */
+  consent(decisions: ConsentState): ConsentState
   /** Stops listening, puts the page's own `popinEvent` handler back, drops waiting events. */
   destroy(): void
 }
@@ -45,14 +58,14 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   const log = createLogger(options.console ?? globalThis.console, resolved.debug || urlAsksForDebug(win))
   if (!win) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
-    return { problems: resolved.problems, destinations: [], handle: () => undefined, destroy: () => undefined }
+    return { problems: resolved.problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
   }
   if (resolved.problems.length) {
     const off = resolved.disabled.length ? ` Disabled until fixed: ${resolved.disabled.join(', ')}.` : ''
     log.error(`the config has ${resolved.problems.length} problem(s).${off}\n${formatProblems(resolved.problems)}`)
   }
 
-  const env: AdapterEnv = { window: win, log }
+  const env: AdapterEnv = { window: win, log, consent: { ...resolved.consent, state: consentUpdate(options.consent) } }
   const destinations: Destination[] = resolved.destinations.map((active) =>
     createDestination(active, env, { readyTimeoutMs: resolved.readyTimeoutMs, queueLimit: resolved.queueLimit }),
   )
@@ -93,13 +106,26 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   const startAll = () => !stopped && destinations.forEach((d) => d.start())
   const unwait = whenBodyExists(win, startAll)
 
+  const consent = (decisions: ConsentState): ConsentState => {
+    const update = consentUpdate(decisions)
+    if (stopped || Object.keys(update).length === 0) return { ...env.consent.state }
+    Object.assign(env.consent.state, update)
+    log.debug(`consent: ${JSON.stringify(env.consent.state)}`)
+    for (const destination of destinations) destination.consentChanged()
+    return { ...env.consent.state }
+  }
+  const follow = resolved.consent.follow === 'tcf' ? followTcf : resolved.consent.follow === 'google' ? followGoogleConsent : undefined
+  const unfollow = follow ? follow(win, consent) : () => undefined
+
   const bridge: Bridge = {
     problems: resolved.problems,
     destinations: resolved.destinations.map((d) => d.adapter.name),
     handle,
+    consent,
     destroy() {
       if (stopped) return
       stopped = true
+      unfollow()
       unwait()
       unlisten()
       destinations.forEach((d) => d.stop())

@@ -1,4 +1,5 @@
 import type { Adapter, AdapterEnv, VendorCall } from './adapter'
+import { consentFor } from './consent/state'
 import type { ActiveDestination } from './mapping/config'
 import type { DestinationConfig, MappedCall } from './mapping/types'
 
@@ -14,8 +15,10 @@ export interface Destination {
   readonly name: string
   /** Looks for the vendor (or loads it) and flushes the queue once it is there. */
   start(): void
-  /** Sends now, or queues until the vendor is ready. */
+  /** Sends now, or queues until the vendor is ready and consent is given. */
   deliver(call: MappedCall): void
+  /** The visitor's decisions changed: signal the vendor, then send or drop what waits. */
+  consentChanged(): void
   stop(): void
 }
 
@@ -26,7 +29,7 @@ type State = 'idle' | 'waiting' | 'ready' | 'gave-up' | 'failed'
  * until then, and contains every error so that the other destinations carry on.
  */
 export function createDestination(
-  { adapter, config, explicit }: ActiveDestination,
+  { adapter, config, explicit, category }: ActiveDestination,
   env: AdapterEnv,
   options: DestinationOptions,
 ): Destination {
@@ -43,6 +46,10 @@ export function createDestination(
     if (!first) log.debug(`${label}: ${what}`, error)
   }
 
+  const allowed = () => consentFor(category, env.consent.state, env.consent.required)
+  // Consent signals go out once the config requires consent or the page has decided something.
+  const signalling = () => env.consent.required || Object.keys(env.consent.state).length > 0
+
   const find = (): boolean => {
     try {
       const found = adapter.findOnPage(config, env)
@@ -54,13 +61,34 @@ export function createDestination(
     }
   }
 
-  const becomeReady = (found: unknown) => {
+  /** A vendor the bridge loaded itself got its consent default from `load`, before its first command. */
+  const becomeReady = (found: unknown, loadedHere = false) => {
     client = found
     state = 'ready'
     clearTimeout(timer)
+    if (!loadedHere && signalling()) signalConsent('default')
+    flush()
+  }
+
+  const flush = () => {
+    if (state !== 'ready' || allowed() !== true) return
     const waiting = queue
     queue = []
     for (const call of waiting) send(call)
+  }
+
+  const signalConsent = (kind: 'default' | 'update') => {
+    for (const vendorCall of adapter.consentCalls?.(env.consent, kind, config) ?? []) invoke(vendorCall, 'consent')
+  }
+
+  const invoke = (vendorCall: VendorCall, what: string) => {
+    log.debug(`${what} → ${label}: ${describe(vendorCall)}`)
+    try {
+      const result = adapter.invoke(client, vendorCall)
+      if (isThenable(result)) result.then(undefined, (error) => fail(`${vendorCall.fn} rejected`, error))
+    } catch (error) {
+      fail(`${vendorCall.fn} threw`, error)
+    }
   }
 
   const poll = () => {
@@ -81,7 +109,8 @@ export function createDestination(
     if (!explicit || !log.once(`${label}:${key}`, 'warn', message)) log.debug(message)
   }
 
-  const send = (call: MappedCall) => {
+  const send = (original: MappedCall) => {
+    const call = env.consent.required ? { ...original, consent: { ...env.consent.state } } : original
     const notes: string[] = []
     let vendorCalls: VendorCall[] = []
     try {
@@ -91,15 +120,7 @@ export function createDestination(
       return fail(`could not prepare ${call.event.name}`, error)
     }
     for (const note of notes) log.debug(`${call.event.name} → ${label}: ${note}`)
-    for (const vendorCall of vendorCalls) {
-      log.debug(`${call.event.name} → ${label}: ${describe(vendorCall)}`)
-      try {
-        const result = adapter.invoke(client, vendorCall)
-        if (isThenable(result)) result.then(undefined, (error) => fail(`${vendorCall.fn} rejected`, error))
-      } catch (error) {
-        fail(`${vendorCall.fn} threw`, error)
-      }
-    }
+    for (const vendorCall of vendorCalls) invoke(vendorCall, call.event.name)
   }
 
   return {
@@ -115,17 +136,29 @@ export function createDestination(
     },
 
     deliver(call) {
+      const permitted = allowed()
+      if (permitted === false) return log.debug(`${call.event.name} → ${label}: not sent (no consent for ${category})`)
       if (state === 'gave-up') find()
-      if (state === 'ready') return send(call)
+      if (state === 'ready' && permitted) return send(call)
       if (state === 'gave-up' || state === 'failed') {
         log.debug(`${call.event.name} → ${label}: dropped, ${adapter.vendorGlobal} is not available`)
         return
       }
       if (queue.length >= options.queueLimit) {
-        return notice('full', `${label}: more than ${options.queueLimit} events waiting for ${adapter.vendorGlobal}; newer ones are dropped`)
+        return notice('full', `${label}: more than ${options.queueLimit} events waiting; newer ones are dropped`)
       }
-      log.debug(`${call.event.name} → ${label}: queued, waiting for ${adapter.vendorGlobal}`)
+      log.debug(`${call.event.name} → ${label}: queued, waiting for ${permitted ? adapter.vendorGlobal : `consent (${category})`}`)
       queue.push(call)
+    },
+
+    consentChanged() {
+      if (allowed() === false && queue.length) {
+        log.debug(`${label}: ${queue.length} waiting event(s) dropped (no consent for ${category})`)
+        queue = []
+      }
+      if (state !== 'ready') return
+      signalConsent('update')
+      flush()
     },
 
     stop() {
@@ -138,10 +171,10 @@ export function createDestination(
   function load() {
     try {
       const loaded = (adapter.load as NonNullable<Adapter['load']>)(config, env)
-      if (!isThenable(loaded)) return becomeReady(loaded)
+      if (!isThenable(loaded)) return becomeReady(loaded, true)
       timer = setTimeout(() => state === 'waiting' && giveUp(), options.readyTimeoutMs)
       loaded.then(
-        (ready) => state === 'waiting' && becomeReady(ready),
+        (ready) => state === 'waiting' && becomeReady(ready, true),
         (error) => {
           if (state !== 'waiting') return
           state = 'failed'

@@ -1,6 +1,7 @@
 import { version } from '../package.json'
 import type { Adapter } from './adapter'
 import { createBridgeWith, type Bridge } from './bridge'
+import { consentUpdate, type ConsentState } from './consent/state'
 import { LOG_PREFIX } from './lib/logger'
 import type { Problem } from './mapping/types'
 import type { BridgeConfig } from './types'
@@ -11,6 +12,8 @@ export interface PopinBridgeGlobal {
   /** Starts (or restarts, replacing the running bridge) with a config. */
   init(config?: BridgeConfig): Bridge
   destroy(): void
+  /** Records consent decisions; they are kept across `init`. See `Bridge.consent`. */
+  consent(decisions: ConsentState): ConsentState
   readonly problems: readonly Problem[]
 }
 
@@ -23,12 +26,17 @@ export function startDropIn(adapters: readonly Adapter[]): void {
   const win = window as unknown as Record<string, any>
   if (win.PopinBridge) return
   let bridge: Bridge | undefined
+  let decisions: ConsentState = {}
   const api: PopinBridgeGlobal = {
     version,
     init(config) {
       bridge?.destroy()
-      bridge = createBridgeWith(config, { adapters })
+      bridge = createBridgeWith(config, { adapters, consent: decisions })
       return bridge
+    },
+    consent(update) {
+      decisions = { ...decisions, ...consentUpdate(update) }
+      return bridge ? bridge.consent(update) : { ...decisions }
     },
     destroy() {
       bridge?.destroy()

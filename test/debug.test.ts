@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { bridgeFor, installFakeVendors, makeWindow } from './helpers'
 
@@ -48,6 +49,9 @@ describe('debug mode', () => {
   })
 })
 
+const hashed = (fields: Record<string, string>) =>
+  Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, createHash('sha256').update(value).digest('hex')]))
+
 describe('Facebook advanced matching', () => {
   const lead = { uid: 'u1', name: ' Ada  Byron Lovelace ', email: ' Ada@Example.COM ', mobile: '+44 (0)7700 900123', city: 'New York', pin_code: 'NW1 6XE', country: 'GB' }
 
@@ -59,14 +63,14 @@ describe('Facebook advanced matching', () => {
     expect(JSON.stringify(calls.fbq)).not.toMatch(/ada|7700|york/i)
   })
 
-  it('when enabled, re-inits the pixel with normalised fields before the Lead', () => {
+  it('when enabled, re-inits the pixel with normalised, SHA-256 hashed fields before the Lead', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
     bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890', advancedMatching: true } } })
     win.popinEvent('popin_captured', lead)
     expect(calls.fbq).toEqual([
       ['init', '1234567890'],
-      ['init', '1234567890', { em: 'ada@example.com', ph: '447700900123', fn: 'ada', ln: 'lovelace', ct: 'newyork', zp: 'nw16xe', country: 'gb' }],
+      ['init', '1234567890', hashed({ em: 'ada@example.com', ph: '447700900123', fn: 'ada', ln: 'lovelace', ct: 'newyork', zp: 'nw16xe', country: 'gb' })],
       ['trackSingle', '1234567890', 'Lead', { content_name: 'Popin lead form' }, { eventID: 'Lead.u1' }],
     ])
   })

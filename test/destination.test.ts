@@ -62,7 +62,7 @@ describe('waiting for vendors', () => {
     vi.advanceTimersByTime(100)
     expect(track.mock.calls.map((args) => args[1])).toEqual([{ popin_uid: 'u0' }, { popin_uid: 'u1' }])
     expect(console.warn.mock.calls.map((args) => args[0])).toEqual([
-      '[popin-bridge] segment: more than 2 events waiting for analytics; newer ones are dropped',
+      '[popin-bridge] segment: more than 2 events waiting; newer ones are dropped',
     ])
   })
 

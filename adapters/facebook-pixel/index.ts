@@ -26,6 +26,9 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   calls: ['track', 'trackCustom'],
   defaultCall: (name) => (isStandardEvent(name) ? 'track' : 'trackCustom'),
   personalData: 'never',
+  consentCategory: 'ads',
+  /** https://developers.facebook.com/docs/meta-pixel/implementation/gdpr */
+  consentCalls: ({ state }) => [{ fn: 'fbq', args: ['consent', state.ads ? 'grant' : 'revoke'] }],
   preset,
   checkRule(rule, path) {
     const name = rule.name

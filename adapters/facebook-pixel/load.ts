@@ -23,6 +23,8 @@ export function loadFacebookPixel(settings: DestinationConfig<FacebookPixelSetti
     fbq.queue = []
     window.fbq = fbq
     loadScript(window.document, FBEVENTS_URL)
+    // Revoked before `init` when consent is required, as Meta asks.
+    if (env.consent.required) for (const call of facebookPixel.consentCalls!(env.consent, 'default', settings)) fbq(...call.args)
   }
   return facebookPixel.findOnPage(settings, env) as Fbq
 }

@@ -2,6 +2,7 @@ import { defineAdapter } from '../../src/adapter'
 import { looksPersonal } from '../../src/events/personal'
 import type { JsonObject } from '../../src/lib/json'
 import type { Problem } from '../../src/mapping/types'
+import { ga4ConsentCalls } from './consent'
 import { fixName, GA4_LIMITS, nameProblem } from './limits'
 import { preset } from './preset'
 
@@ -14,9 +15,10 @@ export interface Ga4Settings {
   nonce?: string
 }
 
-/** The one call we need from gtag or react-ga4: the string form of `event`. */
+/** What we need from gtag or react-ga4: events in the string form of `event`, other commands as they are. */
 export interface Ga4Client {
   event(name: string, params: JsonObject): void
+  gtag(...args: unknown[]): void
 }
 
 export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
@@ -31,6 +33,8 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
   idSetting: 'measurementId',
   calls: ['event'],
   personalData: 'never',
+  consentCategory: 'analytics',
+  consentCalls: ga4ConsentCalls,
   preset,
   checkRule(rule, path) {
     const problems: Problem[] = []
@@ -54,7 +58,7 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
     if (settings.measurementId && !isConfigured(window.dataLayer, settings.measurementId)) {
       gtag('config', settings.measurementId, { send_page_view: false })
     }
-    return { event: (name, params) => window.gtag('event', name, params) }
+    return { event: (name, params) => window.gtag('event', name, params), gtag: (...args) => window.gtag(...args) }
   },
 
   prepare(call, settings, note) {
@@ -86,7 +90,7 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
 
   vendorCalls: (call) => [{ fn: 'gtag', args: ['event', call.name, call.params] }],
 
-  invoke: (client, { args }) => client.event(args[1] as string, args[2] as JsonObject),
+  invoke: (client, { args }) => (args[0] === 'event' ? client.event(args[1] as string, args[2] as JsonObject) : client.gtag(...args)),
 })
 
 /** Whether the page's dataLayer already holds `gtag('config', id)`. */

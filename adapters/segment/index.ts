@@ -1,4 +1,5 @@
 import { defineAdapter } from '../../src/adapter'
+import { applyPersonalPolicy, PERSONAL_POLICIES, type PersonalPolicy } from '../../src/events/personal'
 import { preset } from './preset'
 
 export interface SegmentSettings {
@@ -10,6 +11,8 @@ export interface SegmentSettings {
   cdnUrl?: string
   /** Source settings given inline, so nothing is fetched (analytics-next `cdnSettings`). */
   cdnSettings?: Record<string, unknown>
+  /** What happens to personal data (identify traits, mapped fields): `send` (default), `hash` or `omit`. */
+  personalData?: PersonalPolicy
 }
 
 /** `window.analytics` (snippet stub or loaded library) or an `AnalyticsBrowser`. */
@@ -30,10 +33,12 @@ export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>(
     apiHost: { type: 'string', description: 'Segment API base URL', pattern: /^https?:\/\/[^/]+/, hint: 'must be an http(s) URL such as "https://api.segment.io/v1"' },
     cdnUrl: { type: 'string', description: 'Segment CDN base URL', pattern: /^https?:\/\//, hint: 'must be an http(s) URL' },
     cdnSettings: { type: 'object', description: 'Source settings, so none are fetched' },
+    personalData: { type: 'string', description: 'Personal data: send, hash (SHA-256) or omit', pattern: PERSONAL_POLICIES, hint: 'must be "send", "hash" or "omit"' },
   },
   idSetting: 'writeKey',
   calls: METHODS,
   personalData: 'allowed',
+  consentCategory: 'analytics',
   preset,
 
   findOnPage(_settings, { window }) {
@@ -41,11 +46,15 @@ export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>(
     return analytics && METHODS.every((method) => typeof analytics[method] === 'function') ? analytics : null
   },
 
+  prepare: (call, settings, note) => applyPersonalPolicy(call, settings.personalData ?? 'send', note),
+
   vendorCalls(call) {
     const fn = `analytics.${call.call}`
+    // Segment's consent fields: https://segment.com/docs/privacy/consent-management/consent-in-segment-connections/
+    const options = call.consent ? [{ context: { consent: { categoryPreferences: call.consent } } }] : []
     // Traits only: Popin has no customer id, and its uid is a session, not a user.
-    if (call.call === 'identify') return [{ fn, args: [call.params] }]
-    return [{ fn, args: [call.name, call.params] }]
+    if (call.call === 'identify') return [{ fn, args: [call.params, ...options] }]
+    return [{ fn, args: [call.name, call.params, ...options] }]
   },
 
   invoke: (client, { fn, args }) => client[fn.slice('analytics.'.length) as (typeof METHODS)[number]](...args),

@@ -1,4 +1,5 @@
-import type { Adapter } from '../adapter'
+import type { Adapter, ConsentContext } from '../adapter'
+import type { ConsentCategory, ConsentConfig } from '../consent/state'
 import { EVENT_ALIASES } from '../events/catalog'
 import { isPlainObject } from '../lib/is-plain-object'
 import { mergePatch } from '../lib/merge-patch'
@@ -20,6 +21,8 @@ export interface GlobalConfig {
   readyTimeoutMs?: number
   /** How many events wait per destination at most. Default 100. */
   queueLimit?: number
+  /** Consent gating and signals; off unless `required` is true or the page calls `consent()`. */
+  consent?: ConsentConfig
 }
 
 export interface ActiveDestination {
@@ -27,6 +30,8 @@ export interface ActiveDestination {
   config: DestinationConfig
   /** Named in the user's config, rather than only in the preset: its silence deserves a warning. */
   explicit: boolean
+  /** The consent category it needs. */
+  category: ConsentCategory
 }
 
 export interface ResolvedConfig {
@@ -34,6 +39,7 @@ export interface ResolvedConfig {
   eventId: string
   readyTimeoutMs: number
   queueLimit: number
+  consent: Omit<ConsentContext, 'state'>
   destinations: ActiveDestination[]
   problems: Problem[]
   /** Destinations switched off because their section has problems. */
@@ -57,7 +63,10 @@ export function presetConfig(adapters: readonly Adapter[]): { destinations: Reco
 export function resolveConfig(input: unknown, adapters: readonly Adapter[]): ResolvedConfig {
   const user = isPlainObject(input) ? foldAliases(input) : {}
   const problems: Problem[] = input === undefined || isPlainObject(input) ? [] : [{ path: 'config', message: 'must be a JSON object' }]
-  const globalProblems = validateGlobals(user)
+  const globalProblems = validateGlobals(
+    user,
+    adapters.map((a) => a.name),
+  )
   problems.push(...globalProblems)
   const usable = (key: string) => user[key] !== undefined && !globalProblems.some((p) => p.path === key)
 
@@ -67,6 +76,7 @@ export function resolveConfig(input: unknown, adapters: readonly Adapter[]): Res
       problems.push({ path: `destinations.${name}`, message: `unknown destination; expected one of ${adapters.map((a) => `"${a.name}"`).join(', ')}` })
     }
   }
+  const consent = (usable('consent') ? user.consent : {}) as ConsentConfig
   const base = usable('extends') && user.extends === 'none' ? {} : presetConfig(adapters).destinations
   const destinations: ActiveDestination[] = []
   const disabled: string[] = []
@@ -77,13 +87,17 @@ export function resolveConfig(input: unknown, adapters: readonly Adapter[]): Res
     const sectionProblems = validateDestination(adapter, merged, `destinations.${adapter.name}`)
     problems.push(...sectionProblems)
     if (sectionProblems.length) disabled.push(adapter.name)
-    else if ((merged as DestinationConfig).enabled !== false) destinations.push({ adapter, config: merged as DestinationConfig, explicit })
+    else if ((merged as DestinationConfig).enabled !== false) {
+      const category = consent.categories?.[adapter.name] ?? adapter.consentCategory
+      destinations.push({ adapter, config: merged as DestinationConfig, explicit, category })
+    }
   }
   return {
     debug: usable('debug') ? (user.debug as boolean) : false,
     eventId: usable('eventId') ? (user.eventId as string) : DEFAULTS.eventId,
     readyTimeoutMs: usable('readyTimeoutMs') ? (user.readyTimeoutMs as number) : DEFAULTS.readyTimeoutMs,
     queueLimit: usable('queueLimit') ? (user.queueLimit as number) : DEFAULTS.queueLimit,
+    consent: { required: consent.required === true, ...(consent.follow ? { follow: consent.follow } : {}) },
     destinations,
     problems,
     disabled,

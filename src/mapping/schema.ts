@@ -1,5 +1,6 @@
 import type { Adapter, SettingSpec } from '../adapter'
 import { POPIN_EVENTS, SCREEN_IDS } from '../events/catalog'
+import { CONSENT_CATEGORIES, CONSENT_SOURCES } from '../consent/state'
 import { DEFAULTS } from './config'
 import { GLOBAL_KEYS, PRESETS } from './validate'
 
@@ -68,6 +69,19 @@ export function configSchema(adapters: readonly Adapter[]): Record<string, unkno
     eventId: { type: 'string', pattern: '\\{\\{\\s*[\\w.]+\\s*\\}\\}', default: DEFAULTS.eventId },
     readyTimeoutMs: { type: 'integer', minimum: 0, maximum: 600_000, default: DEFAULTS.readyTimeoutMs },
     queueLimit: { type: 'integer', minimum: 1, maximum: 10_000, default: DEFAULTS.queueLimit },
+    consent: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        required: { type: 'boolean', default: false },
+        categories: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(adapters.map((a) => [a.name, { enum: [...CONSENT_CATEGORIES], default: a.consentCategory }])),
+        },
+        follow: { enum: [...CONSENT_SOURCES] },
+      },
+    },
     destinations: { type: 'object', additionalProperties: false, properties: destinations },
   }
   return {

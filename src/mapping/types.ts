@@ -59,6 +59,8 @@ export interface MappedCall {
   /** Deterministic id for deduplication (Pixel eventID, Conversions API event_id). */
   eventId: string
   event: PopinEvent
+  /** The visitor's decisions when the config requires consent (Segment passes them on). */
+  consent?: { analytics?: boolean; ads?: boolean }
 }
 
 /** A Popin call after intake: a safe copy, classified. */

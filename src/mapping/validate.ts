@@ -2,9 +2,10 @@ import type { Adapter, SettingSpec } from '../adapter'
 import { isPersonalPath } from '../events/personal'
 import { isPlainObject } from '../lib/is-plain-object'
 import { templateVariables } from '../lib/template'
+import { CONSENT_CATEGORIES, CONSENT_SOURCES } from '../consent/state'
 import type { Problem } from './types'
 
-export const GLOBAL_KEYS = ['$schema', 'extends', 'debug', 'eventId', 'readyTimeoutMs', 'queueLimit', 'destinations'] as const
+export const GLOBAL_KEYS = ['$schema', 'extends', 'debug', 'eventId', 'readyTimeoutMs', 'queueLimit', 'consent', 'destinations'] as const
 export const PRESETS = ['popin-default', 'none'] as const
 const DESTINATION_KEYS = ['enabled', 'load', 'events', 'screens']
 const RULE_KEYS = ['name', 'call', 'params', 'payload']
@@ -16,7 +17,7 @@ const list = (values: readonly string[]) => values.map((v) => `"${v}"`).join(', 
 const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`)
 
 /** Problems in the settings outside `destinations`. */
-export function validateGlobals(config: Record<string, unknown>): Problem[] {
+export function validateGlobals(config: Record<string, unknown>, destinationNames: readonly string[]): Problem[] {
   const problems: Problem[] = []
   for (const key of Object.keys(config)) {
     if (!(GLOBAL_KEYS as readonly string[]).includes(key)) {
@@ -35,6 +36,28 @@ export function validateGlobals(config: Record<string, unknown>): Problem[] {
   checkInteger(problems, 'queueLimit', queueLimit, 1, 10_000)
   if (destinations !== undefined && !isPlainObject(destinations)) {
     problems.push({ path: 'destinations', message: `must be an object, not ${typeOf(destinations)}` })
+  }
+  if (config.consent !== undefined) problems.push(...validateConsent(config.consent, destinationNames))
+  return problems
+}
+
+function validateConsent(consent: unknown, destinationNames: readonly string[]): Problem[] {
+  if (!isPlainObject(consent)) return [{ path: 'consent', message: `must be an object, not ${typeOf(consent)}` }]
+  const problems: Problem[] = []
+  for (const key of Object.keys(consent)) {
+    if (!['required', 'categories', 'follow'].includes(key)) problems.push({ path: `consent.${key}`, message: 'unknown key; expected one of "required", "categories", "follow"' })
+  }
+  if (consent.required !== undefined && typeof consent.required !== 'boolean') problems.push({ path: 'consent.required', message: 'must be true or false' })
+  if (consent.follow !== undefined && !(CONSENT_SOURCES as readonly unknown[]).includes(consent.follow)) {
+    problems.push({ path: 'consent.follow', message: `must be one of ${list(CONSENT_SOURCES)}` })
+  }
+  const { categories } = consent
+  if (categories === undefined) return problems
+  if (!isPlainObject(categories)) return [...problems, { path: 'consent.categories', message: `must be an object, not ${typeOf(categories)}` }]
+  for (const [name, category] of Object.entries(categories)) {
+    const path = `consent.categories.${name}`
+    if (!destinationNames.includes(name)) problems.push({ path, message: `unknown destination; expected one of ${list(destinationNames)}` })
+    else if (!CONSENT_CATEGORIES.includes(category as never)) problems.push({ path, message: `must be one of ${list(CONSENT_CATEGORIES)}` })
   }
   return problems
 }

@@ -1,0 +1,38 @@
+/** What the visitor decided, per category; a missing category means no decision yet. */
+export interface ConsentState {
+  analytics?: boolean
+  ads?: boolean
+}
+
+export type ConsentCategory = 'analytics' | 'ads' | 'none'
+
+/** The `consent` section of the config. */
+export interface ConsentConfig {
+  /** Hold every event until its destination's category is granted. Default false. */
+  required?: boolean
+  /** The category each destination needs; defaults: facebookPixel ads, ga4 and segment analytics, dataLayer none. */
+  categories?: Record<string, ConsentCategory>
+  /** Take decisions from the page's consent platform: IAB TCF v2.2 (`__tcfapi`) or Google consent mode. */
+  follow?: 'tcf' | 'google'
+}
+
+export const CONSENT_CATEGORIES: readonly ConsentCategory[] = ['analytics', 'ads', 'none']
+export const CONSENT_SOURCES = ['tcf', 'google'] as const
+
+/** true: may send; false: must not; undefined: wait for a decision. */
+export function consentFor(category: ConsentCategory, state: ConsentState, required: boolean): boolean | undefined {
+  if (!required || category === 'none') return true
+  return state[category]
+}
+
+/** Keeps only the categories a caller actually decided, as booleans. */
+export function consentUpdate(input: unknown): ConsentState {
+  const update: ConsentState = {}
+  if (input && typeof input === 'object') {
+    for (const key of ['analytics', 'ads'] as const) {
+      const value = (input as Record<string, unknown>)[key]
+      if (typeof value === 'boolean') update[key] = value
+    }
+  }
+  return update
+}
