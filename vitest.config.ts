@@ -7,6 +7,7 @@ export default defineConfig({
       happyDOM: { settings: { disableJavaScriptFileLoading: true, handleDisabledFileLoadingAsSuccess: true } },
     },
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     restoreMocks: true,
   },
 })

@@ -89,7 +89,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
       destinations: { ga4: { events: { '*': { payload: true } } }, facebookPixel: { events: { '*': { name: 'PopinOther', payload: true } } } },
     })
     expect(bridge.problems).toEqual([])
-    win.popinEvent('popin_auto_capture', { uid: 'u1', captured: { email: 'a@b.co' }, name: 'Ada', mobile: '+44 1', city: 'London', pin_code: 'NW1', comment: 'hi', phone: '1', plan: 'pro' })
+    win.popinEvent('popin_auto_capture', { uid: 'u1', captured: { email: 'a@b.co' }, name: 'Ada', mobile: '+44 1', city: 'Camden', pin_code: 'NW1', comment: 'hi', phone: '1', plan: 'pro' })
     expect(calls.gtag).toEqual([['event', 'popin_auto_capture', { uid: 'u1', plan: 'pro' }]])
     expect(calls.fbq).toEqual([['trackCustom', 'PopinOther', { uid: 'u1', plan: 'pro' }, { eventID: 'PopinOther.u1' }]])
   })

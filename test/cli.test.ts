@@ -71,7 +71,7 @@ describe('popin-bridge snippet', () => {
 
   it('--gtm runs: the pasted tag forwards to the page vendors with the inlined config, templates intact', async () => {
     const { out } = await cli('snippet', configFile(), '--gtm')
-    const win = new Window({ url: 'https://shop.example/', settings: { enableJavaScriptEvaluation: true } }) as any
+    const win = new Window({ url: 'https://shop.example/', settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true } }) as any
     win.document.write('<!doctype html><html><head></head><body></body></html>')
     const calls: unknown[][] = []
     win.fbq = (...args: unknown[]) => calls.push(args)

@@ -7,13 +7,17 @@ import type { BridgeConfig } from '../src/types'
 
 export type TestWindow = Window & Record<string, any>
 
+/** Every page a test made, for the suite-wide personal-data check in setup.ts. */
+export const pagesOfThisTest: TestWindow[] = []
+
 /** A fresh page at a shop URL; `html` is the body. */
 export function makeWindow(url = 'https://shop.example/product/42?ref=ad', html = '<p>shop</p>'): TestWindow {
   const win = new Window({
     url,
-    settings: { enableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, handleDisabledFileLoadingAsSuccess: true },
+    settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, handleDisabledFileLoadingAsSuccess: true },
   }) as TestWindow
   win.document.write(`<!doctype html><html><head><title>Blue Sofa</title></head><body>${html}</body></html>`)
+  pagesOfThisTest.push(win)
   return win
 }
 
@@ -33,6 +37,7 @@ export function installFakeVendors(win: TestWindow) {
     page: (...args: unknown[]) => void calls.analytics.push(['page', ...args]),
   }
   win.dataLayer = []
+  win.__fakeCalls = calls
   return calls
 }
 

@@ -38,7 +38,7 @@ describe('the popin-default preset, event by event', () => {
           name: 'Ada Lovelace',
           email: 'Ada@Example.com',
           phone: '+44 7700 900123',
-          address: { city: 'London', postal_code: 'NW1 6XE', country: 'GB' },
+          address: { city: 'Camden', postal_code: 'NW1 6XE', country: 'GB' },
           popin_group: 'sofas',
         },
       ],

@@ -16,6 +16,7 @@ import {
 import { FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from '../fixtures/vendor-snippets'
 import { chromiumAvailable, launchChromium } from '../support/browser'
 import { startPageServer } from '../support/page-server'
+import { expectNoPersonalData } from '../support/personal-data'
 
 const BUNDLES = ['popin-bridge.lite.min.js', 'popin-bridge.min.js'] as const
 const WRITE_KEY = 'e2eWriteKey0001'
@@ -37,9 +38,12 @@ function shopHtml(head: string, body = ''): string {
 const script = (code: string) => `<script>${code}</script>`
 const configScript = (config: unknown) => script(`window.popinBridgeConfig = ${JSON.stringify(config)}`)
 
-/** What the page's vendors hold: the Pixel queue, gtag's commands, dataLayer events, Segment's queue. */
-function readVendors(page: Page) {
-  return page.evaluate(() => {
+/**
+ * What the page's vendors hold: the Pixel queue, gtag's commands, dataLayer events, Segment's
+ * queue. Every read also checks that GA4 and Facebook got no personal data in clear.
+ */
+async function readVendors(page: Page) {
+  const vendors = await page.evaluate(() => {
     const w = window as any
     const plain = (list: any) => Array.from(list ?? [], (args: any) => JSON.parse(JSON.stringify(Array.from(args))))
     const layer: any[] = w.dataLayer ?? []
@@ -51,6 +55,9 @@ function readVendors(page: Page) {
       errors: w.__errors as string[],
     }
   })
+  expectNoPersonalData('GA4', vendors.gtag)
+  expectNoPersonalData('Facebook', vendors.fbq)
+  return vendors
 }
 
 /** The official snippets' queues after SESSION: exactly what each vendor would receive. */
