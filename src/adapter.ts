@@ -58,7 +58,7 @@ export interface Adapter<Settings extends object = any, Client = any> {
    */
   consentCalls?(consent: ConsentContext, kind: 'default' | 'update', settings: DestinationConfig<Settings>): VendorCall[]
   /** This destination's part of the built-in `popin-default` preset. */
-  preset: { events: Record<string, RuleSet>; screens: Record<string, RuleSet> }
+  preset: { events: Record<string, RuleSet>; screens: Record<string, RuleSet>; webhooks?: Record<string, RuleSet> }
   /** Vendor rules a config can break, reported with their JSON path. */
   checkRule?(rule: Rule, path: string): Problem[]
   /** The vendor the page already has, or null while there is none. */

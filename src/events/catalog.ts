@@ -102,9 +102,25 @@ export const SCREEN_IDS = [
 
 export type ScreenId = (typeof SCREEN_IDS)[number]
 
+/** The events Popin POSTs to a webhook URL (Popin's "webhooks" page, autumn 2025). */
+export const WEBHOOK_EVENTS = [
+  'popin_call_successful',
+  'popin_call_missed',
+  'popin_call_abandoned',
+  'popin_call_remark_added',
+  'popin_scheduled_created',
+  'popin_missed_notification',
+  'popin_scheduled_notification',
+  'popin_prescheduled_notification',
+  'popin_user_captured',
+  'popin_call_rated',
+  'popin_call_guest_connected',
+] as const
+
 /**
- * Payload fields that identify a person. GA4 never receives them; Facebook only as advanced
- * matching. `captured` is the whole customer object of Popin's auto-capture flow.
+ * Payload fields that identify a person, in browser events and webhooks. GA4 never receives
+ * them; Facebook only as hashed advanced matching / user_data. `captured` is the whole customer
+ * object of Popin's auto-capture flow; `extra` is free-form customer data.
  */
 export const PERSONAL_FIELDS: readonly string[] = [
   'name',
@@ -115,6 +131,18 @@ export const PERSONAL_FIELDS: readonly string[] = [
   'pin_code',
   'comment',
   'captured',
+  'customer_name',
+  'customer_email',
+  'customer_phone_number',
+  'phone_number',
+  'full_phone_number',
+  'agent_name',
+  'agent_email',
+  'guest_agent_name',
+  'guest_agent_email',
+  'remark',
+  'comments',
+  'extra',
 ]
 
 export function isKnownEvent(name: string): name is PopinEventName {

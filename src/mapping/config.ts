@@ -51,7 +51,10 @@ export const DEFAULTS = { eventId: DEFAULT_EVENT_ID, readyTimeoutMs: 10_000, que
 /** The built-in preset: every adapter's own default rules. */
 export function presetConfig(adapters: readonly Adapter[]): { destinations: Record<string, DestinationConfig> } {
   const destinations: Record<string, DestinationConfig> = {}
-  for (const adapter of adapters) destinations[adapter.name] = { events: adapter.preset.events, screens: adapter.preset.screens }
+  for (const adapter of adapters) {
+    const { events, screens, webhooks } = adapter.preset
+    destinations[adapter.name] = webhooks ? { events, screens, webhooks } : { events, screens }
+  }
   return { destinations }
 }
 

@@ -27,14 +27,19 @@ export function mapEvent(
   event: PopinEvent,
   options: MapOptions,
 ): MappedCall[] | NoCall {
-  const [section, key] = event.kind === 'screen' ? (['screens', event.screen as string] as const) : (['events', event.name] as const)
+  const [section, key] =
+    event.kind === 'screen'
+      ? (['screens', event.screen as string] as const)
+      : event.kind === 'webhook'
+        ? (['webhooks', event.name] as const)
+        : (['events', event.name] as const)
   const rules = config[section] ?? {}
   const own = Object.prototype.hasOwnProperty.call(rules, key)
   const ruleSet = own ? rules[key] : rules['*']
   const where = `${section}.${own ? key : '*'}`
   if (ruleSet === undefined || ruleSet === null) return { reason: `no rule at ${where}` }
   if (ruleSet === false) return { reason: `${where} is false` }
-  const list = expand(ruleSet, adapter.preset[section][own ? key : '*'])
+  const list = expand(ruleSet, adapter.preset[section]?.[own ? key : '*'])
   return list.map((rule) => toCall(adapter, rule, event, options))
 }
 

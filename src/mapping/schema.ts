@@ -1,5 +1,5 @@
 import type { Adapter, SettingSpec } from '../adapter'
-import { POPIN_EVENTS, SCREEN_IDS } from '../events/catalog'
+import { POPIN_EVENTS, SCREEN_IDS, WEBHOOK_EVENTS } from '../events/catalog'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES } from '../consent/state'
 import { DEFAULTS } from './config'
 import { GLOBAL_KEYS, PRESETS } from './validate'
@@ -57,6 +57,11 @@ export function configSchema(adapters: readonly Adapter[]): Record<string, unkno
         screens: {
           type: 'object',
           propertyNames: { examples: [...SCREEN_IDS, '*'] },
+          additionalProperties: ruleSet,
+        },
+        webhooks: {
+          type: 'object',
+          propertyNames: { examples: [...WEBHOOK_EVENTS, '*'] },
           additionalProperties: ruleSet,
         },
       },

@@ -44,6 +44,8 @@ export interface DestinationConfigBase {
   events?: Record<string, RuleSet | null>
   /** Rules by screen id for screen-navigation events; `"*"` applies to every other screen. */
   screens?: Record<string, RuleSet | null>
+  /** Rules by Popin webhook event name, for the relay; `"*"` catches the rest. */
+  webhooks?: Record<string, RuleSet | null>
 }
 
 export type DestinationConfig<Settings = object> = DestinationConfigBase & Settings
@@ -69,7 +71,7 @@ export interface PopinEvent {
   name: string
   /** As Popin called it. */
   receivedName: string
-  kind: 'known' | 'screen' | 'unknown'
+  kind: 'known' | 'screen' | 'unknown' | 'webhook'
   /** The screen id of a screen-navigation event. */
   screen?: string
   data: JsonObject

@@ -7,7 +7,7 @@ import type { Problem } from './types'
 
 export const GLOBAL_KEYS = ['$schema', 'extends', 'debug', 'eventId', 'readyTimeoutMs', 'queueLimit', 'consent', 'destinations'] as const
 export const PRESETS = ['popin-default', 'none'] as const
-const DESTINATION_KEYS = ['enabled', 'load', 'events', 'screens']
+const DESTINATION_KEYS = ['enabled', 'load', 'events', 'screens', 'webhooks']
 const RULE_KEYS = ['name', 'call', 'params', 'payload']
 const PAGE_FIELDS = ['url', 'path', 'title', 'referrer', 'host']
 const MAX_RULES_PER_EVENT = 5
@@ -87,7 +87,7 @@ export function validateDestination(adapter: Adapter, section: unknown, path: st
   if (section.load !== undefined && section.load !== 'auto' && section.load !== 'page') {
     problems.push({ path: `${path}.load`, message: 'must be "auto" or "page"' })
   }
-  for (const group of ['events', 'screens'] as const) {
+  for (const group of ['events', 'screens', 'webhooks'] as const) {
     const rules = section[group]
     if (rules === undefined) continue
     if (!isPlainObject(rules)) {

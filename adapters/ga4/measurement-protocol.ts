@@ -1,0 +1,46 @@
+import { sha256Hex } from '../../src/lib/sha256'
+import type { ServerAdapter } from '../../src/relay/server-adapter'
+import { ga4 } from './index'
+import { webhookPreset } from './webhooks'
+
+/**
+ * GA4 Measurement Protocol. Popin sends no `_ga` cookie, so the client_id is derived from Popin's
+ * user_id (else the lead's email, hashed; else the webhook itself): the same visitor is the same
+ * GA4 user across webhooks, but is not joined to the browser session.
+ * https://developers.google.com/analytics/devguides/collection/protocol/ga4/sending-events
+ */
+export const measurementProtocol: ServerAdapter = {
+  browser: ga4,
+  webhookPreset,
+  secrets: { apiSecret: 'POPIN_BRIDGE_GA4_API_SECRET' },
+  endpoint: 'https://www.google-analytics.com',
+  // "Events can be backdated up to 3 calendar days": 72 hours, to be safe across time zones.
+  maxAgeMs: 72 * 3600 * 1000,
+
+  misconfigured: (settings, secrets) =>
+    !(settings as { measurementId?: string }).measurementId ? 'set destinations.ga4.measurementId' : !secrets.apiSecret ? 'set POPIN_BRIDGE_GA4_API_SECRET' : undefined,
+
+  request(mapped, { settings, relay, eventTime, idempotencyKey }) {
+    const call = ga4.prepare!(mapped, { ...settings, measurementId: undefined } as never, () => undefined) ?? mapped
+    const data = call.event.data
+    const seed = [data.user_id, data.email, data.customer_email].find((v) => typeof v === 'string' && v) ?? idempotencyKey
+    const endpoint = relay.endpoints.ga4 ?? measurementProtocol.endpoint
+    return {
+      url: `${endpoint}/mp/collect?measurement_id=${encodeURIComponent((settings as { measurementId: string }).measurementId)}`,
+      headers: { 'content-type': 'application/json' },
+      body: {
+        client_id: clientId(String(seed)),
+        timestamp_micros: eventTime.getTime() * 1000,
+        events: [{ name: call.name, params: call.params }],
+      },
+    }
+  },
+
+  authorize: (request, secrets) => ({ ...request, url: `${request.url}&api_secret=${encodeURIComponent(secrets.apiSecret as string)}` }),
+}
+
+/** Shaped like gtag's own ids ("1234567890.1234567890"), from a hash: stable, not reversible. */
+export function clientId(seed: string): string {
+  const hash = sha256Hex(`popin-bridge:${seed.trim().toLowerCase()}`)
+  return `${parseInt(hash.slice(0, 8), 16)}.${parseInt(hash.slice(8, 16), 16)}`
+}

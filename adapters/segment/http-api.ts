@@ -1,0 +1,42 @@
+import { version } from '../../package.json'
+import type { ServerAdapter } from '../../src/relay/server-adapter'
+import { segment } from './index'
+import { webhookPreset } from './webhooks'
+
+/**
+ * Segment's HTTP Tracking API, with a messageId derived from the webhook, so the relay's own
+ * retries are deduplicated by Segment (about 24 hours). Popin's user_id identifies a Popin
+ * visitor, not the shop's customer: it is sent as anonymousId, never as userId.
+ * https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/
+ */
+export const httpTrackingApi: ServerAdapter = {
+  browser: segment,
+  webhookPreset,
+  secrets: { writeKey: 'POPIN_BRIDGE_SEGMENT_WRITE_KEY' },
+  endpoint: 'https://api.segment.io',
+
+  misconfigured: (_settings, secrets) => (!secrets.writeKey ? 'set POPIN_BRIDGE_SEGMENT_WRITE_KEY' : undefined),
+
+  request(mapped, { settings, relay, eventTime, idempotencyKey, index }) {
+    const call = segment.prepare!(mapped, settings as never, () => undefined) ?? mapped
+    const data = call.event.data
+    const visitor = [data.user_id, data.email, data.customer_email].find((v) => typeof v === 'string' && v)
+    const body: Record<string, unknown> = {
+      type: call.call,
+      anonymousId: `popin-${visitor ?? idempotencyKey.slice(0, 16)}`,
+      messageId: `popin-${idempotencyKey.slice(0, 48)}-${index}`,
+      timestamp: eventTime.toISOString(),
+      context: { library: { name: 'popin-bridge-relay', version } },
+    }
+    if (call.call === 'identify') body.traits = call.params
+    else if (call.call === 'page') Object.assign(body, { name: call.name, properties: call.params })
+    else Object.assign(body, { event: call.name, properties: call.params })
+    const endpoint = relay.endpoints.segment ?? httpTrackingApi.endpoint
+    return { url: `${endpoint}/v1/${call.call}`, headers: { 'content-type': 'application/json' }, body }
+  },
+
+  authorize: (request, secrets) => ({
+    ...request,
+    headers: { ...request.headers, authorization: `Basic ${btoa(`${secrets.writeKey}:`)}` },
+  }),
+}

@@ -1,0 +1,6 @@
+/** The destinations the webhook relay can forward to, by their server APIs. */
+import { conversionsApi } from './facebook-pixel/capi'
+import { measurementProtocol } from './ga4/measurement-protocol'
+import { httpTrackingApi } from './segment/http-api'
+
+export const serverAdapters = [conversionsApi, measurementProtocol, httpTrackingApi] as const
