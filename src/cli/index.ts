@@ -1,6 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { configJsonSchema, formatProblems, validateConfig } from '../index'
+import { isPlainObject } from '../lib/is-plain-object'
+import { validateRelay } from '../relay/settings'
 import { gtmContainer } from './gtm-container'
 import { parseJsonWithPosition } from './parse-json'
 import { gtmSnippet, scriptSnippet } from './snippet'
@@ -12,6 +14,16 @@ export interface CliIo {
   distDir: string
   /** Starts the demo playground; injected so that the CLI core stays testable. */
   startDemo?(options: { port: number; host: string }): Promise<string>
+  /** Starts the webhook relay; resolves to its URL. */
+  startRelay?(config: unknown, overrides: RelayOverrides): Promise<string>
+  /** Queues the dead letters again; resolves to how many. */
+  replayDeadLetters?(config: unknown, overrides: RelayOverrides): number
+}
+
+export interface RelayOverrides {
+  host?: string
+  port?: number
+  database?: string
 }
 
 const HELP = `popin-bridge <command> [options]
@@ -22,6 +34,8 @@ Commands:
   snippet <config.json> --script <url>   Print the <script> line for the drop-in, config inlined
   gtm-container <config.json> [--out f]  Write a GTM container export: the tag, popin.* triggers, variables
   demo [--port 8080]                     Start the playground on 127.0.0.1
+  relay --config <config.json>           Start the webhook relay (Popin webhooks to Meta CAPI, GA4 MP, Segment)
+  relay replay --config <config.json>    Queue the relay's dead letters again
   schema                                 Print the JSON Schema of the config
 
 Every command takes --help.
@@ -50,6 +64,20 @@ Prints to standard output unless --out is given.
 Serves a page with a simulated Popin widget, the drop-in bundle, and live panels of what
 Facebook Pixel, GA4 and Segment received.
 `,
+  relay: `popin-bridge relay --config <config.json> [--host 127.0.0.1] [--port 8787] [--database file.db]
+popin-bridge relay replay --config <config.json> [--database file.db]
+
+Receives Popin's webhooks at POST /webhooks/popin, stores each one before answering 200, and
+forwards it to the Meta Conversions API, GA4 Measurement Protocol and Segment as the config says.
+GET /healthz and GET /metrics (Prometheus). SIGTERM stops accepting, finishes deliveries in flight
+and exits. "replay" makes every dead letter due again; a running relay sends them.
+
+Secrets come from the environment only:
+  POPIN_BRIDGE_POPIN_API_KEY       the API key entered in Popin's webhook settings (X-API-KEY)
+  POPIN_BRIDGE_META_ACCESS_TOKEN   Conversions API access token
+  POPIN_BRIDGE_GA4_API_SECRET      Measurement Protocol API secret
+  POPIN_BRIDGE_SEGMENT_WRITE_KEY   Segment source write key
+`,
   schema: `popin-bridge schema
 
 Prints the JSON Schema of the config (also shipped as popin-bridge/schema.json).
@@ -77,6 +105,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return 0
     case 'demo':
       return demo(args, io)
+    case 'relay':
+      return relay(args, io)
     default:
       return withConfig(command, args, io)
   }
@@ -89,19 +119,9 @@ function withConfig(command: string, args: string[], io: CliIo): number {
     io.err(`popin-bridge ${command}: name the config file, e.g. popin-bridge ${command} bridge.json\n`)
     return 2
   }
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    io.err(`popin-bridge ${command}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
-    return 2
-  }
-  const parsed = parseJsonWithPosition(text)
-  if ('error' in parsed) {
-    io.err(`${file}: not valid JSON: ${parsed.error}\n`)
-    return 1
-  }
-  const problems = validateConfig(parsed.value)
+  const parsed = readJson(file, command, io)
+  if (parsed === undefined) return existsSync(file) ? 1 : 2
+  const problems = [...validateConfig(parsed.value), ...relayProblems(parsed.value)]
   if (problems.length) {
     io.err(`${file}: ${problems.length} problem(s)\n${formatProblems(problems)}\n`)
     return 1
@@ -145,6 +165,55 @@ async function demo(args: string[], io: CliIo): Promise<number> {
   return 0
 }
 
+async function relay(args: string[], io: CliIo): Promise<number> {
+  const file = option(args, '--config')
+  if (!file) {
+    io.err('popin-bridge relay: name the config, e.g. popin-bridge relay --config bridge.json\n')
+    return 2
+  }
+  const config = readJson(file, 'relay', io)
+  if (config === undefined) return 1
+  const port = option(args, '--port')
+  const overrides: RelayOverrides = {
+    ...(option(args, '--host') ? { host: option(args, '--host') } : {}),
+    ...(port !== undefined ? { port: Number(port) } : {}),
+    ...(option(args, '--database') ? { database: option(args, '--database') } : {}),
+  }
+  if (overrides.port !== undefined && (!Number.isInteger(overrides.port) || overrides.port < 0 || overrides.port > 65535)) {
+    io.err('popin-bridge relay: --port takes a port number\n')
+    return 2
+  }
+  if (args[0] === 'replay') {
+    const count = io.replayDeadLetters?.(config.value, overrides) ?? 0
+    io.out(`queued ${count} dead letter(s) again\n`)
+    return 0
+  }
+  if (!io.startRelay) {
+    io.err('popin-bridge relay: not available here\n')
+    return 2
+  }
+  const url = await io.startRelay(config.value, overrides)
+  io.out(`popin-bridge relay: Popin webhook URL ${url}/webhooks/popin (SIGTERM or Ctrl-C to stop)\n`)
+  return 0
+}
+
+/** Reads and parses a JSON file, reporting unreadable files and bad JSON (with line and column). */
+function readJson(file: string, command: string, io: CliIo): { value: unknown } | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    io.err(`popin-bridge ${command}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
+    return undefined
+  }
+  const parsed = parseJsonWithPosition(text)
+  if ('error' in parsed) {
+    io.err(`${file}: not valid JSON: ${parsed.error}\n`)
+    return undefined
+  }
+  return parsed
+}
+
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name)
   return i === -1 ? undefined : (args[i + 1] ?? '')
@@ -152,4 +221,9 @@ function option(args: string[], name: string): string | undefined {
 
 function readGtmBundle(io: CliIo): string {
   return readFileSync(join(io.distDir, 'popin-bridge.gtm.js'), 'utf8')
+}
+
+/** The relay's own section, which browsers ignore. */
+function relayProblems(config: unknown) {
+  return isPlainObject(config) && isPlainObject(config.relay) ? validateRelay(config.relay, ['facebookPixel', 'ga4', 'segment', 'dataLayer']) : []
 }

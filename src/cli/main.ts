@@ -1,6 +1,8 @@
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startDemoServer } from '../demo/server'
+import { createLogger } from '../lib/logger'
+import { replayDeadLetters, startRelay } from '../relay/relay'
 import { run } from './index'
 
 // Bundled as dist/cli.js, so the bundles sit beside this file.
@@ -11,6 +13,21 @@ run(process.argv.slice(2), {
   err: (text) => process.stderr.write(text),
   distDir,
   startDemo: async (options) => (await startDemoServer({ ...options, distDir })).url,
+  async startRelay(config, overrides) {
+    const relay = await startRelay(config, { overrides, log: createLogger(console, false) })
+    let stopping = false
+    const stop = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      process.stderr.write(`popin-bridge relay: ${signal}, finishing deliveries in flight\n`)
+      await relay.close()
+      process.exit(0)
+    }
+    process.on('SIGTERM', () => void stop('SIGTERM'))
+    process.on('SIGINT', () => void stop('SIGINT'))
+    return relay.url
+  },
+  replayDeadLetters,
 }).then(
   (code) => {
     process.exitCode = code

@@ -1,6 +1,7 @@
 import type { Adapter, SettingSpec } from '../adapter'
 import { POPIN_EVENTS, SCREEN_IDS, WEBHOOK_EVENTS } from '../events/catalog'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES } from '../consent/state'
+import { ACTION_SOURCES } from '../relay/settings'
 import { DEFAULTS } from './config'
 import { GLOBAL_KEYS, PRESETS } from './validate'
 
@@ -85,6 +86,24 @@ export function configSchema(adapters: readonly Adapter[]): Record<string, unkno
           properties: Object.fromEntries(adapters.map((a) => [a.name, { enum: [...CONSENT_CATEGORIES], default: a.consentCategory }])),
         },
         follow: { enum: [...CONSENT_SOURCES] },
+      },
+    },
+    relay: {
+      type: 'object',
+      description: 'The webhook relay (popin-bridge relay); secrets come from environment variables',
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8787 },
+        database: { type: 'string', default: 'popin-bridge-relay.db' },
+        timeZone: { type: 'string', default: 'UTC', description: "IANA zone of Popin's scheduled date and time" },
+        allowMissingApiKey: { type: 'boolean', default: false },
+        actionSource: { enum: [...ACTION_SOURCES], default: 'chat' },
+        testEventCode: { type: 'string' },
+        endpoints: { type: 'object', additionalProperties: { type: 'string', pattern: '^https?://' } },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 50, default: 12 },
+        requestTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },
+        retryBaseMs: { type: 'integer', minimum: 10, maximum: 600000, default: 1000 },
       },
     },
     destinations: { type: 'object', additionalProperties: false, properties: destinations },

@@ -5,7 +5,13 @@ import { templateVariables } from '../lib/template'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES } from '../consent/state'
 import type { Problem } from './types'
 
-export const GLOBAL_KEYS = ['$schema', 'extends', 'debug', 'eventId', 'readyTimeoutMs', 'queueLimit', 'consent', 'destinations'] as const
+export const GLOBAL_KEYS = ['$schema', 'extends', 'debug', 'eventId', 'readyTimeoutMs', 'queueLimit', 'consent', 'relay', 'destinations'] as const
+
+/** Keys that hold secrets: a config may ship to browsers, so they come from the environment only. */
+const SECRET_KEY = /^(access_?token|api_?secret|api_?key|secret|token|password|write_?key_?secret)$/i
+const SECRET_MESSAGE =
+  'secrets come from environment variables, never from the config (POPIN_BRIDGE_META_ACCESS_TOKEN, POPIN_BRIDGE_GA4_API_SECRET, POPIN_BRIDGE_SEGMENT_WRITE_KEY, POPIN_BRIDGE_POPIN_API_KEY)'
+export const unknownKey = (path: string, key: string, expected: string) => ({ path, message: SECRET_KEY.test(key) ? SECRET_MESSAGE : expected })
 export const PRESETS = ['popin-default', 'none'] as const
 const DESTINATION_KEYS = ['enabled', 'load', 'events', 'screens', 'webhooks']
 const RULE_KEYS = ['name', 'call', 'params', 'payload']
@@ -13,16 +19,14 @@ const PAGE_FIELDS = ['url', 'path', 'title', 'referrer', 'host']
 const MAX_RULES_PER_EVENT = 5
 const MAX_PARAM_DEPTH = 3
 
-const list = (values: readonly string[]) => values.map((v) => `"${v}"`).join(', ')
-const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`)
+export const list = (values: readonly string[]) => values.map((v) => `"${v}"`).join(', ')
+export const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`)
 
 /** Problems in the settings outside `destinations`. */
 export function validateGlobals(config: Record<string, unknown>, destinationNames: readonly string[]): Problem[] {
   const problems: Problem[] = []
   for (const key of Object.keys(config)) {
-    if (!(GLOBAL_KEYS as readonly string[]).includes(key)) {
-      problems.push({ path: key, message: `unknown key; expected one of ${list(GLOBAL_KEYS)}` })
-    }
+    if (!(GLOBAL_KEYS as readonly string[]).includes(key)) problems.push(unknownKey(key, key, `unknown key; expected one of ${list(GLOBAL_KEYS)}`))
   }
   const { extends: preset, debug, eventId, readyTimeoutMs, queueLimit, destinations } = config
   if (preset !== undefined && !(PRESETS as readonly unknown[]).includes(preset)) {
@@ -38,8 +42,11 @@ export function validateGlobals(config: Record<string, unknown>, destinationName
     problems.push({ path: 'destinations', message: `must be an object, not ${typeOf(destinations)}` })
   }
   if (config.consent !== undefined) problems.push(...validateConsent(config.consent, destinationNames))
+  // The relay checks its own section (src/relay/settings.ts): browsers never need it.
+  if (config.relay !== undefined && !isPlainObject(config.relay)) problems.push({ path: 'relay', message: `must be an object, not ${typeOf(config.relay)}` })
   return problems
 }
+
 
 function validateConsent(consent: unknown, destinationNames: readonly string[]): Problem[] {
   if (!isPlainObject(consent)) return [{ path: 'consent', message: `must be an object, not ${typeOf(consent)}` }]
@@ -62,7 +69,7 @@ function validateConsent(consent: unknown, destinationNames: readonly string[]):
   return problems
 }
 
-function checkInteger(problems: Problem[], path: string, value: unknown, min: number, max: number) {
+export function checkInteger(problems: Problem[], path: string, value: unknown, min: number, max: number) {
   if (value === undefined) return
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     problems.push({ path, message: `must be a whole number from ${min} to ${max}` })
@@ -78,7 +85,7 @@ export function validateDestination(adapter: Adapter, section: unknown, path: st
     const spec = adapter.settings[key]
     if (spec) checkSetting(problems, `${path}.${key}`, spec, value)
     else if (!DESTINATION_KEYS.includes(key)) {
-      problems.push({ path: `${path}.${key}`, message: `unknown setting; expected one of ${list([...DESTINATION_KEYS, ...settingKeys])}` })
+      problems.push(unknownKey(`${path}.${key}`, key, `unknown setting; expected one of ${list([...DESTINATION_KEYS, ...settingKeys])}`))
     }
   }
   if (section.enabled !== undefined && typeof section.enabled !== 'boolean') {

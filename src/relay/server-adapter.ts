@@ -50,6 +50,7 @@ export interface RelaySettings {
   endpoints: Record<string, string>
   maxAttempts: number
   requestTimeoutMs: number
+  retryBaseMs: number
   eventIdTemplate: string
 }
 

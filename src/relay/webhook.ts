@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto'
+import { isPlainObject } from '../lib/is-plain-object'
+import type { JsonObject } from '../lib/json'
+import { safePayload } from '../lib/safe-copy'
+import type { PopinEvent } from '../mapping/types'
+import { parsePopinDateTime } from './popin-time'
+
+/**
+ * The same webhook, delivered again, has the same key: the SHA-256 of its JSON with keys sorted.
+ * Popin sends no delivery id, so two genuinely distinct but identical deliveries are one.
+ */
+export function idempotencyKey(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex')
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (isPlainObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`)
+      .join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/**
+ * A webhook as the mapping layer sees it: `properties` and the top-level fields side by side
+ * (top level wins), `uid` for Popin's `user_id` (so the browser's eventId template matches), and
+ * `scheduled_at` / `scheduled_at_local` as ISO instants when Popin's date and time parse.
+ */
+export function webhookEvent(body: JsonObject, timeZone: string): PopinEvent {
+  const { properties, ...top } = body
+  const data: JsonObject = { ...(isPlainObject(properties) ? safePayload(properties) : {}), ...safePayload(top) }
+  if (data.uid === undefined && typeof data.user_id === 'string') data.uid = data.user_id
+  const at = parsePopinDateTime(data.scheduled_date, data.scheduled_time, timeZone)
+  if (at) data.scheduled_at = at.toISOString()
+  const name = String(body.event).slice(0, 100)
+  return { name, receivedName: name, kind: 'webhook', data, seq: 0 }
+}
