@@ -1,0 +1,157 @@
+// @vitest-environment node
+import { createHash } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { clientId } from '../../adapters/ga4/measurement-protocol'
+import { version } from '../../package.json'
+import { WEBHOOKS } from '../fixtures/webhooks'
+import { recentTimestamp, SECRETS, startTestRelay } from './support'
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex')
+let running: Awaited<ReturnType<typeof startTestRelay>> | undefined
+afterEach(async () => {
+  await running?.close()
+  running = undefined
+})
+
+const url = 'https://shop.example/product/42'
+const ADA = { em: sha('ada@example.com'), ph: sha('447700900123'), fn: sha('ada'), ln: sha('lovelace'), external_id: sha('pu-42') }
+const SCHEDULED_AT = '2026-11-24T10:00:00.000Z'
+
+/** The Conversions API event each webhook becomes under the preset; null: not sent to Meta. */
+const META: Record<string, [string, Record<string, unknown>] | null> = {
+  popin_call_successful: ['Contact', { content_name: 'Popin video call', call_duration: '00:12:30', product: 'Blue Sofa' }],
+  popin_call_missed: ['PopinCallMissed', {}],
+  popin_call_abandoned: ['PopinCallAbandoned', {}],
+  popin_call_remark_added: null,
+  popin_scheduled_created: ['Schedule', { content_name: 'Popin video call', scheduled_at: SCHEDULED_AT }],
+  popin_missed_notification: null,
+  popin_scheduled_notification: null,
+  popin_prescheduled_notification: null,
+  popin_user_captured: ['Lead', { content_name: 'Popin lead form' }],
+  popin_call_rated: ['PopinCallRated', { rating: 5 }],
+  popin_call_guest_connected: null,
+}
+
+const GA4: Record<string, [string, Record<string, unknown>]> = {
+  popin_call_successful: ['popin_call_successful', { call_duration: '00:12:30' }],
+  popin_call_missed: ['popin_call_missed', {}],
+  popin_call_abandoned: ['popin_call_abandoned', {}],
+  popin_call_remark_added: ['popin_call_remark_added', { call_duration: '00:12:30' }],
+  popin_scheduled_created: ['popin_scheduled_created', { scheduled_at: SCHEDULED_AT }],
+  popin_missed_notification: ['popin_missed_notification', {}],
+  popin_scheduled_notification: ['popin_scheduled_notification', { scheduled_at: SCHEDULED_AT }],
+  popin_prescheduled_notification: ['popin_prescheduled_notification', { scheduled_at: SCHEDULED_AT }],
+  popin_user_captured: ['generate_lead', { lead_source: 'popin' }],
+  popin_call_rated: ['popin_call_rated', { rating: 5 }],
+  popin_call_guest_connected: ['popin_call_guest_connected', { guest_type: 'agent' }],
+}
+
+const who = { popin_user_id: 'pu-42' }
+const sched = { ...who, scheduled_at: SCHEDULED_AT, scheduled_date: '24-Nov-2026', scheduled_time: '03:30 PM', url, agent_name: 'Grace Hopper' }
+const SEGMENT: Record<string, [string, string | undefined, Record<string, unknown>][]> = {
+  popin_call_successful: [['track', 'Call Completed', { ...who, url, agent_name: 'Grace Hopper', product: 'Blue Sofa', call_duration: '00:12:30' }]],
+  popin_call_missed: [['track', 'Call Missed', { ...who, url, product: 'Blue Sofa' }]],
+  popin_call_abandoned: [['track', 'Call Abandoned', { ...who, url, product: 'Blue Sofa' }]],
+  popin_call_remark_added: [['track', 'Call Remark Added', { ...who, remark: 'Wants the sofa in green', call_duration: '00:12:30' }]],
+  popin_scheduled_created: [['track', 'Call Scheduled', { ...sched, product: 'Blue Sofa' }]],
+  popin_missed_notification: [['track', 'Missed Call Notification Sent', { ...who, url, agent_name: 'Grace Hopper' }]],
+  popin_scheduled_notification: [['track', 'Call Reminder Sent', sched]],
+  popin_prescheduled_notification: [['track', 'Call Pre-Reminder Sent', sched]],
+  popin_user_captured: [
+    ['identify', undefined, { name: 'Ada Lovelace', email: 'Ada@Example.com', phone: '7700900123', country_code: '+44' }],
+    ['track', 'Lead Captured', who],
+  ],
+  popin_call_rated: [['track', 'Call Rated', { ...who, rating: 5, comments: 'Lovely, call me on 07700 900123', agent_name: 'Grace Hopper' }]],
+  popin_call_guest_connected: [['track', 'Call Guest Connected', { ...who, guest_type: 'agent', url }]],
+}
+
+describe('every Popin webhook: the exact request each destination receives', () => {
+  it.each(Object.keys(WEBHOOKS))('%s', async (name) => {
+    running = await startTestRelay()
+    const { post, fakes } = running
+    const at = recentTimestamp()
+    const body = { ...WEBHOOKS[name], timestamp: at.text }
+    const response = await post(body)
+    expect(response.status).toBe(200)
+    const { status, id } = await response.json()
+    expect(status).toBe('stored')
+    const expectedRequests = (META[name] ? 1 : 0) + 1 + SEGMENT[name]!.length
+    await expect.poll(() => fakes.received.length).toBe(expectedRequests)
+    const seconds = at.date.getTime() / 1000
+
+    const meta = fakes.received.filter((r) => r.url.startsWith('/meta/'))
+    if (META[name]) {
+      const [eventName, customData] = META[name]!
+      expect(meta.map((r) => r.url)).toEqual([`/meta/v21.0/1234567890/events?access_token=${SECRETS.POPIN_BRIDGE_META_ACCESS_TOKEN}`])
+      const event: Record<string, unknown> = {
+        event_name: eventName,
+        event_time: seconds,
+        event_id: `${eventName}.pu-42`,
+        action_source: 'chat',
+        user_data: ADA,
+        custom_data: customData,
+      }
+      if ((WEBHOOKS[name]!.properties as any).url) event.event_source_url = url
+      expect(meta[0]!.body).toEqual({ data: [event] })
+    } else expect(meta).toEqual([])
+
+    const ga = fakes.received.filter((r) => r.url.startsWith('/ga4/'))
+    expect(ga.map((r) => r.url)).toEqual([`/ga4/mp/collect?measurement_id=G-TEST1234&api_secret=${SECRETS.POPIN_BRIDGE_GA4_API_SECRET}`])
+    const [gaName, gaParams] = GA4[name]!
+    expect(ga[0]!.body).toEqual({ client_id: clientId('pu-42'), timestamp_micros: seconds * 1_000_000, events: [{ name: gaName, params: gaParams }] })
+
+    const segment = fakes.received.filter((r) => r.url.startsWith('/segment/')).sort((a, b) => a.body.messageId.localeCompare(b.body.messageId))
+    expect(segment.map((r) => r.headers.authorization)).toEqual(segment.map(() => `Basic ${Buffer.from(`${SECRETS.POPIN_BRIDGE_SEGMENT_WRITE_KEY}:`).toString('base64')}`))
+    expect(segment.map((r) => [r.url, r.body])).toEqual(
+      SEGMENT[name]!.map(([type, event, fields], index) => [
+        `/segment/v1/${type}`,
+        {
+          type,
+          anonymousId: 'popin-pu-42',
+          messageId: `popin-${id.slice(0, 48)}-${index}`,
+          timestamp: at.date.toISOString(),
+          context: { library: { name: 'popin-bridge-relay', version } },
+          ...(type === 'identify' ? { traits: fields } : { event, properties: fields }),
+        },
+      ]),
+    )
+  })
+
+  it("hashes user_data exactly as Meta's published examples", async () => {
+    running = await startTestRelay()
+    const { post, fakes } = running
+    await post({
+      event: 'popin_user_captured',
+      user_id: 'pu-7',
+      timestamp: recentTimestamp().text,
+      properties: { customer_name: 'Mary', customer_email: ' John_Smith@gmail.com ', customer_phone_number: '+1 (650) 555-1212' },
+    })
+    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(1)
+    const meta = fakes.received.find((r) => r.url.startsWith('/meta/'))!
+    expect(meta.body.data[0].user_data).toEqual({
+      em: '62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f',
+      ph: 'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176',
+      fn: '6915771be1c5aa0c886870b6951b03d7eafc121fea0e80a5ea83beb7c449f4ec',
+      external_id: sha('pu-7'),
+    })
+  })
+
+  it('an unknown event is stored, acknowledged and handled by the "*" rules: never lost', async () => {
+    running = await startTestRelay()
+    const { post, fakes } = running
+    const response = await post({ event: 'popin_call_transferred', user_id: 'pu-42', timestamp: recentTimestamp().text, properties: { to: 'sofas team' } })
+    expect(response.status).toBe(200)
+    await expect.poll(() => fakes.received.length).toBe(2)
+    expect(fakes.received.find((r) => r.url.startsWith('/ga4/'))!.body.events).toEqual([{ name: 'popin_call_transferred', params: {} }])
+    expect(fakes.received.find((r) => r.url.startsWith('/segment/'))!.body).toMatchObject({ type: 'track', event: 'popin_call_transferred', properties: { to: 'sofas team', user_id: 'pu-42', uid: 'pu-42' } })
+  })
+
+  it('GA4 and Meta never receive personal data in clear from any webhook', async () => {
+    running = await startTestRelay()
+    const { post, fakes } = running
+    for (const body of Object.values(WEBHOOKS)) await post({ ...body, timestamp: recentTimestamp().text })
+    await expect.poll(() => fakes.received.filter((r) => !r.url.startsWith('/segment/')).length).toBe(Object.keys(WEBHOOKS).length + 6)
+    const text = JSON.stringify(fakes.received.filter((r) => !r.url.startsWith('/segment/')).map((r) => r.body)).toLowerCase()
+    for (const value of ['ada', 'lovelace', 'example.com', '7700', 'grace', 'hopper', 'alan', 'sofa in green', 'call me']) expect(text).not.toContain(value)
+  })
+})

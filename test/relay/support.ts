@@ -1,0 +1,54 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { vi } from 'vitest'
+import { startRelay, type Relay } from '../../src/relay/relay'
+import { startFakeDestinations } from '../support/fake-destinations'
+
+export const SECRETS = {
+  POPIN_BRIDGE_POPIN_API_KEY: 'popin-shared-key',
+  POPIN_BRIDGE_META_ACCESS_TOKEN: 'meta-token',
+  POPIN_BRIDGE_GA4_API_SECRET: 'ga4-secret',
+  POPIN_BRIDGE_SEGMENT_WRITE_KEY: 'segment-write-key',
+}
+
+/** A recent Popin-style timestamp (UTC, whole minutes), so age windows hold whenever tests run. */
+export function recentTimestamp(): { text: string; date: Date } {
+  const date = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000)
+  return { text: date.toISOString().slice(0, 19).replace('T', ' '), date }
+}
+
+export function relayConfig(database: string, endpoints: Record<string, string>, relay: Record<string, unknown> = {}) {
+  return {
+    destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-TEST1234' } },
+    relay: { port: 0, database, timeZone: 'Asia/Kolkata', endpoints, retryBaseMs: 20, requestTimeoutMs: 400, ...relay },
+  }
+}
+
+export const tempDatabase = () => join(mkdtempSync(join(tmpdir(), 'popin-relay-')), 'relay.db')
+export const quietLog = () => ({ debugEnabled: false, debug: vi.fn(), warn: vi.fn(), error: vi.fn(), once: vi.fn(() => true) })
+
+/** A relay on 127.0.0.1 forwarding to fake destinations, and a Popin-like client. */
+export async function startTestRelay(relayOptions: Record<string, unknown> = {}, configPatch: (config: any) => any = (c) => c) {
+  const fakes = await startFakeDestinations()
+  const database = tempDatabase()
+  const log = quietLog()
+  const relay: Relay = await startRelay(configPatch(relayConfig(database, fakes.endpoints, relayOptions)), { env: SECRETS, log })
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${relay.url}/webhooks/popin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': SECRETS.POPIN_BRIDGE_POPIN_API_KEY, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
+  return {
+    relay,
+    fakes,
+    post,
+    log,
+    database,
+    async close() {
+      await relay.close()
+      await fakes.close()
+    },
+  }
+}
