@@ -11,7 +11,7 @@ afterEach(async () => {
   running = undefined
 })
 
-const rated = () => ({ ...WEBHOOKS.popin_call_rated, timestamp: recentTimestamp().text })
+const rated = (): Record<string, unknown> => ({ ...WEBHOOKS.popin_call_rated, timestamp: recentTimestamp().text })
 const inboxCount = (database: string) => (new Database(database).prepare('SELECT COUNT(*) AS n FROM inbox').get() as { n: number }).n
 
 describe('the webhook endpoint', () => {

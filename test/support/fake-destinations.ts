@@ -25,7 +25,7 @@ export interface Answer {
  */
 export async function startFakeDestinations() {
   const received: Recorded[] = []
-  const answers: Record<string, Answer[]> = { meta: [], ga4: [], segment: [] }
+  const answers: Record<'meta' | 'ga4' | 'segment', Answer[]> = { meta: [], ga4: [], segment: [] }
   const server = createServer(async (req, res) => {
     const text = await new Promise<string>((resolve) => {
       let data = ''
@@ -34,7 +34,7 @@ export async function startFakeDestinations() {
       req.on('end', () => resolve(data))
     })
     const prefix = (req.url ?? '').split('/')[1] ?? ''
-    const answer = answers[prefix]?.shift() ?? { status: 200 }
+    const answer = answers[prefix as keyof typeof answers]?.shift() ?? { status: 200 }
     if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs))
     let body: unknown = text
     try {
