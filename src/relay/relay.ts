@@ -13,7 +13,7 @@ import { parsePopinTimestamp } from './popin-time'
 import { createMetrics } from './metrics'
 import { withWebhookPreset, type RelaySettings } from './server-adapter'
 import { relaySettings, validateRelay } from './settings'
-import { openStore, type OutboxEntry } from './store'
+import { openStore, type IncomingWebhook, type OutboxEntry } from './store'
 import { idempotencyKey, webhookEvent } from './webhook'
 import { startWorker, type ActiveServerDestination } from './worker'
 
@@ -134,10 +134,29 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const now = Date.now()
     const key = idempotencyKey(body)
     metrics.inc('popin_relay_received_total')
-    const outcome = store.accept(key, body.event, text, now, outboxEntries(body as JsonObject, key, now))
+    const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, entries: outboxEntries(body as JsonObject, key, now) })
     if (outcome === 'duplicate') metrics.inc('popin_relay_duplicates_total')
-    else worker.poke()
     reply(res, 200, { status: outcome, id: key })
+  }
+
+  // Group commit: webhooks that arrive in the same turn of the event loop share one transaction,
+  // and each is acknowledged only once that transaction is on disk.
+  let batch: { webhook: IncomingWebhook; resolve: (outcome: 'stored' | 'duplicate') => void; reject: (error: unknown) => void }[] = []
+  const commit = (webhook: IncomingWebhook) =>
+    new Promise<'stored' | 'duplicate'>((resolve, reject) => {
+      if (batch.length === 0) setImmediate(flush)
+      batch.push({ webhook, resolve, reject })
+    })
+  function flush() {
+    const waiting = batch
+    batch = []
+    try {
+      const outcomes = store.accept(waiting.map((w) => w.webhook))
+      waiting.forEach((w, i) => w.resolve(outcomes[i] as 'stored' | 'duplicate'))
+      worker.poke()
+    } catch (error) {
+      for (const w of waiting) w.reject(error)
+    }
   }
 
   function authorized(header: string | string[] | undefined): boolean {

@@ -10,6 +10,23 @@ export interface OutboxEntry {
   deadReason?: string
 }
 
+export interface IncomingWebhook {
+  key: string
+  event: string
+  body: string
+  receivedAt: number
+  entries: OutboxEntry[]
+}
+
+/** done; pending again at `nextAt`; or dead, with the reason in `error`. */
+export interface Settled {
+  id: number
+  status: 'done' | 'pending' | 'dead'
+  nextAt: number
+  at: number
+  error?: string
+}
+
 export interface Delivery {
   id: number
   key: string
@@ -46,13 +63,17 @@ export function openStore(path: string) {
   const insertOutbox = db.prepare(
     'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   )
-  const accept = db.transaction((key: string, event: string, body: string, now: number, entries: OutboxEntry[]) => {
-    if (insertInbox.run(key, event, body, now).changes === 0) return 'duplicate' as const
-    for (const entry of entries) {
-      insertOutbox.run(key, entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, entry.deadReason ? 'dead' : 'pending', now, entry.deadReason ?? null, now)
-    }
-    return 'stored' as const
-  })
+  // Many webhooks, one transaction: one fsync for all the requests that arrived together.
+  const accept = db.transaction((webhooks: IncomingWebhook[]) =>
+    webhooks.map(({ key, event, body, receivedAt, entries }) => {
+      if (insertInbox.run(key, event, body, receivedAt).changes === 0) return 'duplicate' as const
+      for (const entry of entries) {
+        const status = entry.deadReason ? 'dead' : 'pending'
+        insertOutbox.run(key, entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, status, receivedAt, entry.deadReason ?? null, receivedAt)
+      }
+      return 'stored' as const
+    }),
+  )
   const selectDue = db.prepare("SELECT id, key, destination, request, event_time, attempts FROM outbox WHERE status = 'pending' AND leased = 0 AND next_at <= ? ORDER BY next_at, id LIMIT ?")
   const lease = db.prepare('UPDATE outbox SET leased = 1 WHERE id = ?')
   const claim = db.transaction((now: number, limit: number) => {
@@ -61,13 +82,16 @@ export function openStore(path: string) {
     return rows
   })
   const finish = db.prepare("UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
+  const settle = db.transaction((outcomes: Settled[]) => {
+    for (const o of outcomes) finish.run(o.status, o.nextAt, o.error ?? null, o.at, o.id)
+  })
   const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
   const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
 
   return {
-    /** Stores a webhook and its deliveries atomically; `duplicate` if the same webhook was stored before. */
-    accept: (key: string, event: string, body: string, now: number, entries: OutboxEntry[]) => accept(key, event, body, now, entries),
+    /** Stores webhooks with their deliveries, atomically; `duplicate` for one stored before. */
+    accept: (webhooks: IncomingWebhook[]): ('stored' | 'duplicate')[] => accept(webhooks),
     /** Leases up to `limit` due deliveries. */
     claimDue(now: number, limit: number): Delivery[] {
       return claim(now, limit).map((row) => ({
@@ -79,9 +103,8 @@ export function openStore(path: string) {
         attempts: row.attempts,
       }))
     },
-    delivered: (id: number, now: number) => void finish.run('done', now, null, now, id),
-    retryAt: (id: number, at: number, error: string, now: number) => void finish.run('pending', at, error, now, id),
-    dead: (id: number, reason: string, now: number) => void finish.run('dead', now, reason, now, id),
+    /** Records how deliveries went, in one transaction. */
+    settle: (outcomes: Settled[]) => settle(outcomes),
     /** Makes every dead delivery due again; returns how many. */
     replayDead: (now: number): number => replay.run(now, now).changes,
     deadLetters: () => deadRows.all() as { id: number; key: string; destination: string; attempts: number; last_error: string }[],
