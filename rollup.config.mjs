@@ -44,10 +44,11 @@ const onwarn = (warning, warn) => {
   warn(warning)
 }
 
-const dropIn = (input, file) => ({
+/** An IIFE for browsers, minified: the drop-ins, and (bench/) the peers built the same way. */
+export const dropIn = (input, file, { slim = true } = {}) => ({
   input,
   onwarn,
-  plugins: [slimAnalyticsNext(), json({ preferConst: true }), nodeResolve({ browser: true }), commonjs(), ts('es2020')],
+  plugins: [...(slim ? [slimAnalyticsNext()] : []), json({ preferConst: true }), nodeResolve({ browser: true }), commonjs(), ts('es2020')],
   output: {
     file: `dist/${file}`,
     format: 'iife',

@@ -72,17 +72,17 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   const seen = new Map<string, number>()
   let uniqueCount = 0
   let stopped = false
+  const mapOptions = {
+    page: readPageContext(win),
+    eventIdTemplate: resolved.eventId,
+    uniqueSuffix: () => `${Date.now().toString(36)}${(uniqueCount++).toString(36)}`,
+  }
 
   const handle = (name: unknown, data?: unknown) => {
     if (stopped) return
     try {
       const event = toPopinEvent(name, data, seen)
       if (!event) return log.debug('ignored a popinEvent call without an event name', name)
-      const mapOptions = {
-        page: readPageContext(win),
-        eventIdTemplate: resolved.eventId,
-        uniqueSuffix: () => `${Date.now().toString(36)}${(uniqueCount++).toString(36)}`,
-      }
       for (const [i, destination] of destinations.entries()) {
         const active = resolved.destinations[i]!
         const mapped = mapEvent(active.adapter, active.config, event, mapOptions)

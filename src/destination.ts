@@ -82,7 +82,8 @@ export function createDestination(
   }
 
   const invoke = (vendorCall: VendorCall, what: string) => {
-    log.debug(`${what} → ${label}: ${describe(vendorCall)}`)
+    // describe() serialises the call: only worth it when someone reads the console.
+    if (log.debugEnabled) log.debug(`${what} → ${label}: ${describe(vendorCall)}`)
     try {
       const result = adapter.invoke(client, vendorCall)
       if (isThenable(result)) result.then(undefined, (error) => fail(`${vendorCall.fn} rejected`, error))

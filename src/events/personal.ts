@@ -4,9 +4,11 @@ import type { MappedCall } from '../mapping/types'
 import { PERSONAL_FIELDS } from './catalog'
 
 /** Payload paths like `email` or `captured.name` that identify a person. */
+const PERSONAL = new Set(PERSONAL_FIELDS)
+
 export function isPersonalPath(path: string): boolean {
-  const head = path.split('.', 1)[0] as string
-  return PERSONAL_FIELDS.includes(head)
+  const dot = path.indexOf('.')
+  return PERSONAL.has(dot === -1 ? path : path.slice(0, dot))
 }
 
 const PERSONAL_KEY = /^(e?mail|email_address|phone|phone_number|mobile|name|first_?name|last_?name|full_?name|customer_name|city|zip|zip_?code|postal_?code|pin_?code|address|comments?|remark|feedback)$/i

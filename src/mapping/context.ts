@@ -3,15 +3,27 @@ import type { PageField, PopinEvent } from './types'
 
 export type PageContext = Record<PageField, string | undefined>
 
-/** What rules can read besides the payload: the page the widget sits on. */
+/**
+ * What rules can read besides the payload: the page the widget sits on, read when a rule asks
+ * (most never do), so a single-page app's current URL is always the one used.
+ */
 export function readPageContext(win: { location?: Location; document?: Document } | undefined): PageContext {
-  const location = win?.location
   return {
-    url: location?.href,
-    path: location?.pathname,
-    host: location?.host,
-    title: win?.document?.title,
-    referrer: win?.document?.referrer,
+    get url() {
+      return win?.location?.href
+    },
+    get path() {
+      return win?.location?.pathname
+    },
+    get host() {
+      return win?.location?.host
+    },
+    get title() {
+      return win?.document?.title
+    },
+    get referrer() {
+      return win?.document?.referrer
+    },
   }
 }
 
