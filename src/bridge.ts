@@ -66,9 +66,11 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   }
 
   const env: AdapterEnv = { window: win, log, consent: { ...resolved.consent, state: consentUpdate(options.consent) } }
-  const destinations: Destination[] = resolved.destinations.map((active) =>
-    createDestination(active, env, { readyTimeoutMs: resolved.readyTimeoutMs, queueLimit: resolved.queueLimit }),
-  )
+  const routes = resolved.destinations.map((active) => ({
+    active,
+    destination: createDestination(active, env, { readyTimeoutMs: resolved.readyTimeoutMs, queueLimit: resolved.queueLimit }),
+  }))
+  const destinations: Destination[] = routes.map((route) => route.destination)
   const seen = new Map<string, number>()
   let uniqueCount = 0
   let stopped = false
@@ -83,8 +85,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     try {
       const event = toPopinEvent(name, data, seen)
       if (!event) return log.debug('ignored a popinEvent call without an event name', name)
-      for (const [i, destination] of destinations.entries()) {
-        const active = resolved.destinations[i]!
+      for (const { active, destination } of routes) {
         const mapped = mapEvent(active.adapter, active.config, event, mapOptions)
         if ('reason' in mapped) {
           log.debug(`${event.name} → ${destination.name}: not sent (${mapped.reason})`)

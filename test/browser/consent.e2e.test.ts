@@ -1,10 +1,8 @@
 // @vitest-environment node
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONFIG, EXPECTED_GTAG_EVENTS, EXPECTED_SEGMENT, SESSION } from '../fixtures/session'
 import { FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from '../fixtures/vendor-snippets'
-import { chromiumAvailable, launchChromium } from '../support/browser'
-import { startPageServer } from '../support/page-server'
+import { chromiumAvailable, useChromiumAndPages } from '../support/browser'
 import { expectNoPersonalData } from '../support/personal-data'
 
 /** A minimal IAB TCF v2.2 CMP: `__tcfapi` listeners, and a banner the test "clicks" with cmpDecide. */
@@ -24,25 +22,16 @@ const TCF_CMP = `<script>(function () {
 const script = (code: string) => `<script>${code}</script>`
 
 describe.skipIf(!chromiumAvailable())('consent in Chromium, following a TCF consent platform', () => {
-  let browser: Browser
-  let server: Awaited<ReturnType<typeof startPageServer>>
-  beforeAll(async () => {
-    browser = await launchChromium()
-    server = await startPageServer()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
+  const shared = useChromiumAndPages(beforeAll, afterAll)
 
   it('holds every event until the visitor decides, then sends only what was granted', async () => {
     const config = { ...CONFIG, consent: { required: true, follow: 'tcf' } }
-    const page = await browser.newPage()
+    const page = await shared.browser.newPage()
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
     await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort())
     await page.goto(
-      server.page(
+      shared.server.page(
         `<!doctype html><html><head><title>Blue Sofa</title>${TCF_CMP}${script(FBQ_SNIPPET)}${script(GTAG_SNIPPET)}${script(SEGMENT_SNIPPET)}` +
           `${script(`window.popinBridgeConfig = ${JSON.stringify(config)}`)}<script src="/dist/popin-bridge.lite.min.js"></script></head><body></body></html>`,
       ),

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CONFIG,
@@ -14,8 +14,7 @@ import {
   SESSION,
 } from '../fixtures/session'
 import { FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from '../fixtures/vendor-snippets'
-import { chromiumAvailable, launchChromium } from '../support/browser'
-import { startPageServer } from '../support/page-server'
+import { chromiumAvailable, useChromiumAndPages } from '../support/browser'
 import { expectNoPersonalData } from '../support/personal-data'
 
 const BUNDLES = ['popin-bridge.lite.min.js', 'popin-bridge.min.js'] as const
@@ -73,21 +72,11 @@ async function expectWholeSessionOnPageVendors(page: Page, pageErrors: string[])
 const available = chromiumAvailable()
 
 describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
-  let browser: Browser
-  let server: Awaited<ReturnType<typeof startPageServer>>
-
-  beforeAll(async () => {
-    browser = await launchChromium()
-    server = await startPageServer()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
+  const shared = useChromiumAndPages(beforeAll, afterAll)
 
   /** A fresh page where nothing reaches the internet: vendor URLs are answered or aborted here. */
   async function openPage(url: string, options: { block?: boolean } = {}) {
-    const context = await browser.newContext()
+    const context = await shared.browser.newContext()
     const page = await context.newPage()
     const pageErrors: string[] = []
     page.on('pageerror', (error) => pageErrors.push(error.message))
@@ -106,7 +95,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
   describe.each(BUNDLES)('%s', (bundle) => {
     it('with the official snippets on the page: a whole session, the exact ordered calls per destination', async () => {
       const { page, pageErrors, close } = await openPage(
-        server.page(shopHtml(script(FBQ_SNIPPET) + script(GTAG_SNIPPET) + script(SEGMENT_SNIPPET) + configScript(CONFIG) + src(bundle))),
+        shared.server.page(shopHtml(script(FBQ_SNIPPET) + script(GTAG_SNIPPET) + script(SEGMENT_SNIPPET) + configScript(CONFIG) + src(bundle))),
       )
       await playSession(page)
       await expectWholeSessionOnPageVendors(page, pageErrors)
@@ -118,7 +107,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
       const after = script(`var previous = window.popinEvent; window.popinEvent = function (e, d) { __seen.push('after:' + e); previous(e, d) }`)
       const early = script(`window.popinEvent('popin_call_end', { uid: 'u-1', callId: 'early' })`)
       const { page, pageErrors, close } = await openPage(
-        server.page(shopHtml(script(FBQ_SNIPPET) + before + configScript(CONFIG) + src(bundle) + src(bundle) + after + early)),
+        shared.server.page(shopHtml(script(FBQ_SNIPPET) + before + configScript(CONFIG) + src(bundle) + src(bundle) + after + early)),
       )
       await page.evaluate(() => (window as any).simulatePopin([['nudge_open', { uid: 'u-1' }]]))
       const vendors = await readVendors(page)
@@ -134,17 +123,17 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
   })
 
   it('popin-bridge.min.js loads GA4 through react-ga4 and Segment through analytics-next when the page has neither', async () => {
-    server.segment.length = 0
+    shared.server.segment.length = 0
     const config = {
       destinations: {
         ...CONFIG.destinations,
-        segment: { writeKey: WRITE_KEY, apiHost: `${server.origin}/segment/v1`, cdnSettings: { integrations: { 'Segment.io': { apiKey: WRITE_KEY } } } },
+        segment: { writeKey: WRITE_KEY, apiHost: `${shared.server.origin}/segment/v1`, cdnSettings: { integrations: { 'Segment.io': { apiKey: WRITE_KEY } } } },
       },
     }
-    const { page, pageErrors, close } = await openPage(server.page(shopHtml(script(FBQ_SNIPPET) + configScript(config) + src('popin-bridge.min.js'))))
+    const { page, pageErrors, close } = await openPage(shared.server.page(shopHtml(script(FBQ_SNIPPET) + configScript(config) + src('popin-bridge.min.js'))))
     await page.waitForFunction(() => (window as any).dataLayer?.length >= 2)
     await playSession(page)
-    await expect.poll(() => server.segment.length, { timeout: 10_000 }).toBe(EXPECTED_SEGMENT.length)
+    await expect.poll(() => shared.server.segment.length, { timeout: 10_000 }).toBe(EXPECTED_SEGMENT.length)
     const vendors = await readVendors(page)
     expect(vendors.fbq).toEqual(EXPECTED_FBQ)
     expect(vendors.gtag[0]![0]).toBe('js')
@@ -153,13 +142,13 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
       'https://www.googletagmanager.com/gtag/js?id=G-PAGE1234',
     ])
     // Segment delivers each event in its own request: arrival order is not guaranteed, content is.
-    const received = server.segment.map(({ path, body }) =>
+    const received = shared.server.segment.map(({ path, body }) =>
       body.type === 'identify' ? [path, 'identify', body.traits] : [path, 'track', body.event, body.properties],
     )
     const expected = EXPECTED_SEGMENT.map((call) => (call[0] === 'identify' ? ['/v1/i', ...call] : ['/v1/t', ...call]))
     const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b))
     expect(received.sort(byJson)).toEqual(expected.sort(byJson))
-    for (const { body } of server.segment) {
+    for (const { body } of shared.server.segment) {
       expect(body.writeKey).toBe(WRITE_KEY)
       expect(body.userId ?? null).toBeNull()
       expect(body.context.page.title).toBe('Blue Sofa')
@@ -173,7 +162,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
       readyTimeoutMs: 2000,
       destinations: { ...CONFIG.destinations, segment: { writeKey: WRITE_KEY } },
     }
-    const { page, pageErrors, close } = await openPage(server.page(shopHtml(configScript(config) + src('popin-bridge.min.js'))), { block: true })
+    const { page, pageErrors, close } = await openPage(shared.server.page(shopHtml(configScript(config) + src('popin-bridge.min.js'))), { block: true })
     await playSession(page)
     await page.waitForTimeout(1500)
     const vendors = await readVendors(page)
@@ -188,7 +177,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'popin-bridge-e2e-'))
     writeFileSync(join(dir, 'bridge.json'), JSON.stringify(CONFIG))
     const tag = execFileSync(process.execPath, [join(__dirname, '../../dist/cli.js'), 'snippet', join(dir, 'bridge.json'), '--gtm'], { encoding: 'utf8' })
-    const { page, pageErrors, close } = await openPage(server.page(shopHtml(script(FBQ_SNIPPET) + script(GTAG_SNIPPET) + script(SEGMENT_SNIPPET), tag)))
+    const { page, pageErrors, close } = await openPage(shared.server.page(shopHtml(script(FBQ_SNIPPET) + script(GTAG_SNIPPET) + script(SEGMENT_SNIPPET), tag)))
     await playSession(page)
     await expectWholeSessionOnPageVendors(page, pageErrors)
     await close()

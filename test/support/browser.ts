@@ -18,3 +18,18 @@ export function chromiumAvailable(): boolean {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
 }
+
+/** One Chromium and one page server for a test file, closed after it. */
+export function useChromiumAndPages(beforeAll: (fn: () => Promise<void>) => void, afterAll: (fn: () => Promise<void>) => void) {
+  const shared = {} as { browser: Browser; server: Awaited<ReturnType<typeof import('./page-server').startPageServer>> }
+  beforeAll(async () => {
+    const { startPageServer } = await import('./page-server')
+    shared.browser = await launchChromium()
+    shared.server = await startPageServer()
+  })
+  afterAll(async () => {
+    await shared.browser?.close()
+    await shared.server?.close()
+  })
+  return shared
+}
