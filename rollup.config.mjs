@@ -14,7 +14,7 @@ const external = [...Object.keys(pkg.dependencies), /^node:/]
 
 /** Size budgets in bytes, min+gzip: the build fails over budget. */
 export const BUDGETS = {
-  'popin-bridge.lite.min.js': 12 * 1024,
+  'popin-bridge.lite.min.js': 12.5 * 1024,
   'popin-bridge.min.js': 48 * 1024,
 }
 

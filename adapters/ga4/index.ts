@@ -3,7 +3,12 @@ import { looksPersonal } from '../../src/events/personal'
 import type { JsonObject } from '../../src/lib/json'
 import type { Problem } from '../../src/mapping/types'
 import { ga4ConsentCalls } from './consent'
+import { memo } from '../../src/lib/memo'
 import { fixName, GA4_LIMITS, nameProblem } from './limits'
+
+// The same few names go by on every event: fix each once.
+const fixEventName = memo(fixName)
+const paramNameFor = memo((key) => (nameProblem(key, 'param') ? fixName(key) : key))
 import { preset } from './preset'
 
 export interface Ga4Settings {
@@ -62,7 +67,7 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
   },
 
   prepare(call, settings, note) {
-    const name = fixName(call.name)
+    const name = fixEventName(call.name)
     if (name !== call.name) note(`event name "${call.name}" sent as "${name}" (GA4 naming rules)`)
     const params: JsonObject = {}
     let count = 0
@@ -75,7 +80,7 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
         note(`dropped param "${key}": GA4 params are text, numbers or booleans`)
         continue
       }
-      const paramName = nameProblem(key, 'param') ? fixName(key) : key
+      const paramName = paramNameFor(key)
       if (paramName !== key) note(`param "${key}" sent as "${paramName}" (GA4 naming rules)`)
       if (count >= GA4_LIMITS.params) {
         note(`dropped param "${key}": GA4 takes at most ${GA4_LIMITS.params} parameters`)

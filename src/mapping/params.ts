@@ -1,16 +1,22 @@
 import { isPersonalPath } from '../events/personal'
+import { getPath } from '../lib/get-path'
 import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject, JsonValue } from '../lib/json'
-import { getPath } from '../lib/get-path'
 import { renderTemplate, templateVariables } from '../lib/template'
 import { lookupVariable, type PageContext } from './context'
 import type { PageField, ParamSource, PopinEvent } from './types'
 
-interface Resolved {
-  value: JsonValue | undefined
-  /** True when the value was taken from a personal payload field. */
+type Read = (event: PopinEvent, page: PageContext) => JsonValue | undefined
+
+/** A param source turned into a reader once; whether it reads personal data is known up front. */
+interface CompiledParam {
+  key: string
+  read: Read
   personal: boolean
 }
+
+// Rules are config objects that live as long as the bridge: compiled on first use, then reused.
+const compiled = new WeakMap<object, CompiledParam[]>()
 
 /** Resolves a rule's `params` against one event; missing sources leave their param out. */
 export function resolveParams(
@@ -20,42 +26,56 @@ export function resolveParams(
 ): { params: JsonObject; personal: string[] } {
   const out: JsonObject = {}
   const personal: string[] = []
-  for (const [key, source] of Object.entries(params ?? {})) {
-    if (source === null) continue
-    const resolved = resolveSource(source, event, page)
-    if (resolved.value === undefined) continue
-    out[key] = resolved.value
-    if (resolved.personal) personal.push(key)
+  if (!params) return { params: out, personal }
+  let readers = compiled.get(params)
+  if (!readers) {
+    readers = Object.entries(params)
+      .filter((entry): entry is [string, ParamSource] => entry[1] !== null)
+      .map(([key, source]) => ({ key, read: compileSource(source), personal: readsPersonal(source) }))
+    compiled.set(params, readers)
+  }
+  for (const { key, read, personal: isPersonal } of readers) {
+    const value = read(event, page)
+    if (value === undefined) continue
+    out[key] = value
+    if (isPersonal) personal.push(key)
   }
   return { params: out, personal }
 }
 
-function resolveSource(source: ParamSource, event: PopinEvent, page: PageContext): Resolved {
-  if (!isPlainObject(source)) return { value: source, personal: false }
+function compileSource(source: ParamSource): Read {
+  if (!isPlainObject(source)) return () => source as JsonValue
   if ('@path' in source) {
     const path = String(source['@path'])
-    return { value: getPath(event.data, path), personal: isPersonalPath(path) }
+    return (event) => getPath(event.data, path)
   }
   if ('@template' in source) {
     const template = String(source['@template'])
-    const { text } = renderTemplate(template, (variable) => lookupVariable(event, page, variable))
-    return {
-      value: text === '' ? undefined : text,
-      personal: templateVariables(template).some(isPersonalPath),
-    }
+    return (event, page) => renderTemplate(template, (variable) => lookupVariable(event, page, variable)).text || undefined
   }
-  if ('@page' in source) return { value: page[source['@page'] as PageField], personal: false }
-  return resolveObject(source as Record<string, ParamSource>, event, page)
+  if ('@page' in source) {
+    const field = source['@page'] as PageField
+    return (_event, page) => page[field]
+  }
+  const children = Object.entries(source as Record<string, ParamSource>).map(([key, child]) => [key, compileSource(child)] as const)
+  return (event, page) => {
+    const value: JsonObject = {}
+    let any = false
+    for (const [key, read] of children) {
+      const child = read(event, page)
+      if (child === undefined) continue
+      value[key] = child
+      any = true
+    }
+    return any ? value : undefined
+  }
 }
 
-function resolveObject(source: Record<string, ParamSource>, event: PopinEvent, page: PageContext): Resolved {
-  const value: JsonObject = {}
-  let personal = false
-  for (const [key, child] of Object.entries(source)) {
-    const resolved = resolveSource(child, event, page)
-    if (resolved.value === undefined) continue
-    value[key] = resolved.value
-    personal ||= resolved.personal
-  }
-  return { value: Object.keys(value).length ? value : undefined, personal }
+/** Whether a source reads a personal payload field (directly, in a template, or nested). */
+function readsPersonal(source: ParamSource): boolean {
+  if (!isPlainObject(source)) return false
+  if ('@path' in source) return isPersonalPath(String(source['@path']))
+  if ('@template' in source) return templateVariables(String(source['@template'])).some(isPersonalPath)
+  if ('@page' in source) return false
+  return Object.values(source as Record<string, ParamSource>).some(readsPersonal)
 }
