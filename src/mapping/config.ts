@@ -87,7 +87,8 @@ export function resolveConfig(input: unknown, adapters: readonly Adapter[]): Res
     const explicit = Object.prototype.hasOwnProperty.call(userDestinations, adapter.name)
     const merged = mergePatch(base[adapter.name], userDestinations[adapter.name])
     if (merged === undefined) continue
-    const sectionProblems = validateDestination(adapter, merged, `destinations.${adapter.name}`)
+    const written = userDestinations[adapter.name]
+    const sectionProblems = validateDestination(adapter, merged, `destinations.${adapter.name}`, written === undefined ? {} : written)
     problems.push(...sectionProblems)
     if (sectionProblems.length) disabled.push(adapter.name)
     else if ((merged as DestinationConfig).enabled !== false) {

@@ -76,8 +76,12 @@ export function checkInteger(problems: Problem[], path: string, value: unknown, 
   }
 }
 
-/** Problems in one destination section; any problem disables that destination only. */
-export function validateDestination(adapter: Adapter, section: unknown, path: string): Problem[] {
+/**
+ * Problems in one destination section; any problem disables that destination only. With
+ * `written`, the user's own section, only the rules it touches are checked: the preset's rules
+ * are checked by the test suite, not again in every page at start-up.
+ */
+export function validateDestination(adapter: Adapter, section: unknown, path: string, written?: unknown): Problem[] {
   if (!isPlainObject(section)) return [{ path, message: `must be an object, not ${typeOf(section)}` }]
   const problems: Problem[] = []
   const settingKeys = Object.keys(adapter.settings)
@@ -101,7 +105,10 @@ export function validateDestination(adapter: Adapter, section: unknown, path: st
       problems.push({ path: `${path}.${group}`, message: `must be an object of rules, not ${typeOf(rules)}` })
       continue
     }
-    for (const [key, ruleSet] of Object.entries(rules)) checkRuleSet(problems, adapter, ruleSet, `${path}.${group}.${key}`)
+    const touched = isPlainObject(written) ? written[group] : rules
+    for (const [key, ruleSet] of Object.entries(rules)) {
+      if (isPlainObject(touched) && key in touched) checkRuleSet(problems, adapter, ruleSet, `${path}.${group}.${key}`)
+    }
   }
   return problems
 }

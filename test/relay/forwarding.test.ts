@@ -155,3 +155,13 @@ describe('every Popin webhook: the exact request each destination receives', () 
     for (const value of ['ada', 'lovelace', 'example.com', '7700', 'grace', 'hopper', 'alan', 'sofa in green', 'call me']) expect(text).not.toContain(value)
   })
 })
+
+describe('the webhook preset', () => {
+  it('is itself a valid config for every destination', async () => {
+    const { resolveConfig } = await import('../../src/mapping/config')
+    const { pageAdapters } = await import('../../adapters/index')
+    const { serverAdapters } = await import('../../adapters/server')
+    const destinations = Object.fromEntries(serverAdapters.map((server) => [server.browser.name, { webhooks: server.webhookPreset }]))
+    expect(resolveConfig({ extends: 'none', destinations }, pageAdapters).problems).toEqual([])
+  })
+})
