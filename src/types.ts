@@ -2,6 +2,7 @@ import type { pageAdapters } from '../adapters/index'
 import type { SettingsOf } from './adapter'
 import type { GlobalConfig } from './mapping/config'
 import type { DestinationConfig } from './mapping/types'
+import type { RelayConfig } from './relay/settings'
 
 /** Each destination's section: its own settings plus `enabled`, `load`, `events`, `screens`. */
 export type DestinationsConfig = {
@@ -11,4 +12,6 @@ export type DestinationsConfig = {
 /** The bridge's JSON config. Every key is optional: `{}` runs the built-in preset. */
 export interface BridgeConfig extends GlobalConfig {
   destinations?: DestinationsConfig
+  /** The webhook relay's settings; browsers ignore them. */
+  relay?: RelayConfig
 }

@@ -17,7 +17,7 @@ export interface RelayConfig {
   /** Accept webhooks without an API key (Popin's "." setting). Default false. */
   allowMissingApiKey?: boolean
   /** Meta `action_source`. Default `chat` (a live video call with an expert). */
-  actionSource?: string
+  actionSource?: (typeof ACTION_SOURCES)[number]
   /** Meta `test_event_code`, to see events in Events Manager > Test Events. */
   testEventCode?: string
   /** Base URL of each vendor API, e.g. for a proxy or a test double. */

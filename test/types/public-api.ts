@@ -16,6 +16,8 @@ const config: BridgeConfig = {
     segment: { writeKey: 'abcdefgh', events: { popin_captured: [{ call: 'identify' }, { call: 'track', name: 'Lead Captured' }] } },
     dataLayer: { name: 'dataLayer', events: { '*': false } },
   },
+  consent: { required: true, follow: 'tcf', categories: { segment: 'ads' } },
+  relay: { port: 8787, timeZone: 'Asia/Kolkata', endpoints: { ga4: 'https://www.google-analytics.com' } },
 }
 const bridge = createBridge(config)
 bridge.handle('popin_captured', { email: 'a@b.co' })
@@ -45,6 +47,8 @@ createBridge({ destinations: { ga4: { events: { nudge_show: { event: 'x' } } } }
 const badRating: PopinEventMap['popin_rating_done'] = { rating: '5' }
 // @ts-expect-error core needs its adapters
 createCoreBridge({})
+// @ts-expect-error consent.follow names a known source
+createBridge({ consent: { follow: 'onetrust' } })
 // @ts-expect-error not a screen id
 const badScreen: ScreenId = 'SCREEN_NOPE'
 void [badRating, badScreen]
