@@ -88,7 +88,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
       for (const { active, destination } of routes) {
         const mapped = mapEvent(active.adapter, active.config, event, mapOptions)
         if ('reason' in mapped) {
-          log.debug(`${event.name} → ${destination.name}: not sent (${mapped.reason})`)
+          if (log.debugEnabled) log.debug(`${event.name} → ${destination.name}: not sent (${mapped.reason})`)
           continue
         }
         for (const call of mapped) destination.deliver(call)

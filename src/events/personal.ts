@@ -20,7 +20,7 @@ const EMAIL_VALUE = /[^\s@]+@[^\s@]+\.[^\s@]+/
  */
 export function looksPersonal(key: string, value: unknown): boolean {
   if (PERSONAL_KEY.test(key)) return true
-  return typeof value === 'string' && EMAIL_VALUE.test(value)
+  return typeof value === 'string' && value.includes('@') && EMAIL_VALUE.test(value)
 }
 
 /** What a destination that may receive personal data does with it. */

@@ -14,6 +14,8 @@ function compile(template: string): Compiled {
   return parts
 }
 
+const NONE: readonly string[] = []
+
 /** The variable names a template refers to, e.g. `["name", "uid"]` for `"{{name}}.{{uid}}"`. */
 export function templateVariables(template: string): string[] {
   return compile(template).filter((_, i) => i % 2 === 1)
@@ -23,8 +25,9 @@ export function templateVariables(template: string): string[] {
  * Fills `{{variable}}` slots from `lookup`. Variables with no value render empty and are listed
  * in `missing`, so a caller can tell a complete result from a partial one.
  */
-export function renderTemplate(template: string, lookup: (variable: string) => unknown): { text: string; missing: string[] } {
+export function renderTemplate(template: string, lookup: (variable: string) => unknown): { text: string; missing: readonly string[] } {
   const parts = compile(template)
+  if (parts.length === 1) return { text: template, missing: NONE }
   const missing: string[] = []
   let text = parts[0] as string
   for (let i = 1; i < parts.length; i += 2) {

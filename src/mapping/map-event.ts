@@ -36,16 +36,20 @@ export function mapEvent(
   const rules = config[section] ?? {}
   const own = Object.prototype.hasOwnProperty.call(rules, key)
   const ruleSet = own ? rules[key] : rules['*']
-  const where = `${section}.${own ? key : '*'}`
-  if (ruleSet === undefined || ruleSet === null) return { reason: `no rule at ${where}` }
-  if (ruleSet === false) return { reason: `${where} is false` }
-  const list = expand(ruleSet, adapter.preset[section]?.[own ? key : '*'])
+  if (ruleSet === undefined || ruleSet === null || ruleSet === false) {
+    const where = `${section}.${own ? key : '*'}`
+    return { reason: ruleSet === false ? `${where} is false` : `no rule at ${where}` }
+  }
+  const preset = adapter.preset[section] ?? {}
+  const list = expand(ruleSet, (own ? preset[key] : undefined) ?? preset['*'])
   return list.map((rule) => toCall(adapter, rule, event, options))
 }
 
-/** `true` means the preset's rule for that key, or a plain forward when the preset has none. */
+const FORWARD: Rule[] = [{ payload: true }]
+
+/** `true` means the preset's rule for that key (else its `"*"` rule), or a plain forward. */
 function expand(ruleSet: RuleSet, presetRule: RuleSet | undefined): Rule[] {
-  if (ruleSet === true) return presetRule && presetRule !== true ? expand(presetRule, undefined) : [{ payload: true }]
+  if (ruleSet === true) return presetRule && presetRule !== true ? expand(presetRule, undefined) : FORWARD
   if (ruleSet === false) return []
   return Array.isArray(ruleSet) ? ruleSet : [ruleSet]
 }
