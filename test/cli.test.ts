@@ -37,6 +37,17 @@ describe('popin-bridge validate', () => {
     expect(await cli('validate', file)).toEqual({ code: 1, out: '', err: `${file}: not valid JSON: Expected double-quoted property name at line 4, column 43\n` })
   })
 
+  it('checks the relay section and rejects secrets in the config', async () => {
+    const file = join(tmp(), 'bridge.json')
+    writeFileSync(file, JSON.stringify({ destinations: { segment: { writeKey: 'abcdefgh12', apiSecret: 's' } }, relay: { port: 'eighty' } }))
+    const result = await cli('validate', file)
+    expect(result.code).toBe(1)
+    expect(result.err.split('\n').slice(1, 3)).toEqual([
+      'destinations.segment.apiSecret: secrets come from environment variables, never from the config (POPIN_BRIDGE_META_ACCESS_TOKEN, POPIN_BRIDGE_GA4_API_SECRET, POPIN_BRIDGE_SEGMENT_WRITE_KEY, POPIN_BRIDGE_POPIN_API_KEY)',
+      'relay.port: must be a whole number from 0 to 65535',
+    ])
+  })
+
   it('says what is missing, unreadable or unknown', async () => {
     expect(await cli('validate')).toEqual({ code: 2, out: '', err: 'popin-bridge validate: name the config file, e.g. popin-bridge validate bridge.json\n' })
     expect((await cli('validate', '/nonexistent/bridge.json')).err).toBe('popin-bridge validate: cannot read /nonexistent/bridge.json: ENOENT\n')
