@@ -230,6 +230,9 @@ for (const [where, key] of [['happy-dom', 'nsPerEvent'], ...(chromium ? [['Chrom
     console.log(`per-event cost in ${where}, ${ours} / peer: ${ratios.join(', ')}`)
   }
 }
+// The lite budget is the smallest peer's size (README, "The lite budget"): say where it stands.
+const smallest = peers.reduce((a, b) => (results[a].gzipBytes <= results[b].gzipBytes ? a : b))
+console.log(`size, popin-bridge lite / smallest peer (${smallest}): ${(results['popin-bridge lite'].gzipBytes / results[smallest].gzipBytes).toFixed(3)}×`)
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 console.log(`median (min–max) of ${RUNS} interleaved runs; ${machine}${quick ? '; quick mode' : ''}${globalThis.gc ? '' : '; no --expose-gc: heap figures are rough'}`)
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, events: EVENTS, quick, results }, null, 2)}\n`)

@@ -1,26 +1,76 @@
 // node bench/size-breakdown.mjs [lite|full]: where the drop-in's bytes go, by source module.
 // Each module's rendered code is minified and gzipped on its own: the figures overstate a little
 // (gzip shares nothing across modules) but rank the modules faithfully.
+//
+// node bench/size-breakdown.mjs --floor: the lite bundle rebuilt with whole features taken out,
+// min+gzip exactly as the build measures it, to show what a smaller budget would cost.
 import { gzipSync } from 'node:zlib'
 import { minify } from 'terser'
 import { rollup } from 'rollup'
-import config from '../rollup.config.mjs'
+import config, { TERSER_OPTIONS } from '../rollup.config.mjs'
 
 const which = process.argv[2] === 'full' ? 'popin-bridge.min.js' : 'popin-bridge.lite.min.js'
 const options = config.find((entry) => entry.output?.file?.endsWith(which))
-const bundle = await rollup({ ...options, onwarn: () => undefined })
-const { output } = await bundle.generate({ ...options.output, plugins: [] })
-const rows = []
-for (const [id, module] of Object.entries(output[0].modules)) {
-  if (!module.code) continue
-  const { code } = await minify(module.code, { ecma: 2020, module: true, compress: false, mangle: false })
-  const group = id.includes('node_modules') ? id.split('node_modules/')[1].split('/').slice(0, id.includes('@') ? 2 : 1).join('/') : id.replace(`${process.cwd()}/`, '')
-  rows.push([group, gzipSync(code ?? '').length])
+
+/** Bundles the drop-in with some modules' source replaced; returns the rollup output chunk. */
+async function bundle(replacements = {}) {
+  const replace = {
+    name: 'replace-modules',
+    transform(_code, id) {
+      const key = Object.keys(replacements).find((suffix) => id.endsWith(suffix))
+      return key === undefined ? null : replacements[key]
+    },
+  }
+  const build = await rollup({ ...options, plugins: [replace, ...options.plugins], onwarn: () => undefined })
+  const { output } = await build.generate({ ...options.output, plugins: [] })
+  return output[0]
 }
-const grouped = new Map()
-for (const [group, bytes] of rows) grouped.set(group, (grouped.get(group) ?? 0) + bytes)
-const total = [...grouped.values()].reduce((a, b) => a + b, 0)
-console.log(`${which}: gzip of each module alone (unmangled), ${(total / 1024).toFixed(1)} KB in all`)
-for (const [group, bytes] of [...grouped].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
-  console.log(`${String(bytes).padStart(6)} B  ${((bytes / total) * 100).toFixed(1).padStart(5)} %  ${group}`)
+
+async function byModule() {
+  const chunk = await bundle()
+  const grouped = new Map()
+  for (const [id, module] of Object.entries(chunk.modules)) {
+    if (!module.code) continue
+    const { code } = await minify(module.code, { ecma: 2020, module: true, compress: false, mangle: false })
+    const group = id.includes('node_modules') ? id.split('node_modules/')[1].split('/').slice(0, id.includes('@') ? 2 : 1).join('/') : id.replace(`${process.cwd()}/`, '')
+    grouped.set(group, (grouped.get(group) ?? 0) + gzipSync(code ?? '').length)
+  }
+  const total = [...grouped.values()].reduce((a, b) => a + b, 0)
+  console.log(`${which}: gzip of each module alone (unmangled), ${(total / 1024).toFixed(1)} KB in all`)
+  for (const [group, bytes] of [...grouped].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    console.log(`${String(bytes).padStart(6)} B  ${((bytes / total) * 100).toFixed(1).padStart(5)} %  ${group}`)
+  }
 }
+
+// Stand-ins with the same exports and no behaviour. If a module's exports change, rollup fails
+// here loudly ("is not exported"), so the figures never silently measure something else.
+const NO_VALIDATION = {
+  'src/mapping/validate.ts': `
+    export const GLOBAL_KEYS = [], PRESETS = ['popin-default', 'none']
+    export const list = (v) => '', typeOf = (v) => '', unknownKey = (path) => ({ path, message: '' })
+    export const validateGlobals = () => [], validateDestination = () => [], checkInteger = () => {}`,
+}
+const NO_CONSENT_FOLLOWING_OR_HASHING = {
+  'src/consent/follow-tcf.ts': 'export const followTcf = () => () => {}, tcfDecision = () => undefined',
+  'src/consent/follow-google.ts': 'export const followGoogleConsent = () => () => {}',
+  'src/lib/sha256.ts': 'export const sha256Hex = (text) => text',
+  'adapters/facebook-pixel/advanced-matching.ts': 'export const normalizeLead = () => ({}), userDataFromLead = () => ({})',
+}
+const NO_DESTINATIONS = { 'adapters/index.ts': 'export const pageAdapters = []' }
+
+async function floor() {
+  const variants = [
+    ['lite as built', {}],
+    ['without config validation', NO_VALIDATION],
+    ['... and without consent following and hashing', { ...NO_VALIDATION, ...NO_CONSENT_FOLLOWING_OR_HASHING }],
+    ['... and without any destination (the runtime alone)', { ...NO_VALIDATION, ...NO_CONSENT_FOLLOWING_OR_HASHING, ...NO_DESTINATIONS }],
+  ]
+  console.log('| popin-bridge.lite.min.js | min | min+gzip |\n|---|---|---|')
+  for (const [label, replacements] of variants) {
+    const { code } = await minify((await bundle(replacements)).code, TERSER_OPTIONS)
+    console.log(`| ${label} | ${code.length} B | ${gzipSync(code, { level: 9 }).length} B |`)
+  }
+}
+
+if (process.argv.includes('--floor')) await floor()
+else await byModule()
