@@ -96,4 +96,40 @@ describe('the relay process', () => {
     expect(await second.exited).toBe(0)
     await fakes.close()
   }, 60_000)
+
+  it('finishes the deliveries in flight on SIGTERM, then exits 0; a restart sends nothing again', async () => {
+    const fakes = await startFakeDestinations()
+    const database = tempDatabase()
+    const configFile = join(database, '../bridge.json')
+    writeFileSync(configFile, JSON.stringify(relayConfig(database, fakes.endpoints, { port: 0, requestTimeoutMs: 10_000 })))
+    // Meta takes 1.5 s to answer: the delivery is still in flight when SIGTERM arrives.
+    fakes.answers.meta.push({ status: 200, delayMs: 1500 })
+    const first = await startProcess(configFile)
+    const response = await fetch(first.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': SECRETS.POPIN_BRIDGE_POPIN_API_KEY },
+      body: JSON.stringify(webhook(1)),
+    })
+    expect(response.status).toBe(200)
+    await expect.poll(() => fakes.delivered('ga4').length + fakes.delivered('segment').length).toBe(2)
+    expect(fakes.delivered('meta')).toHaveLength(0)
+
+    const signalledAt = Date.now()
+    first.child.kill('SIGTERM')
+    expect(await first.exited).toBe(0)
+    // It waited for Meta's answer rather than dropping the request.
+    expect(Date.now() - signalledAt).toBeGreaterThan(500)
+    expect(fakes.delivered('meta').map((r) => r.body.data[0].event_id)).toEqual(['PopinCallRated.visitor-1'])
+    await expect(fetch(new URL('/healthz', first.url))).rejects.toThrow()
+
+    // The delivery was recorded as done before the exit: a new process has nothing left to send.
+    const second = await startProcess(configFile)
+    const health = await (await fetch(new URL('/healthz', second.url))).json()
+    expect(health.outbox).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { done: 1 } })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(fakes.received.filter((r) => r.url.startsWith('/meta/'))).toHaveLength(1)
+    second.child.kill('SIGTERM')
+    expect(await second.exited).toBe(0)
+    await fakes.close()
+  }, 30_000)
 })
