@@ -1,15 +1,24 @@
-import type { JsonValue } from './json'
-import { isPlainObject } from './is-plain-object'
+import { hasOwn } from './has-own'
+import type { JsonObject, JsonValue } from './json'
 
-/** Reads `a.b.c` from nested objects; undefined when any step is missing. Own keys only. */
-export function getPath(source: unknown, path: string): JsonValue | undefined {
-  if (!path.includes('.')) {
-    return isPlainObject(source) && Object.prototype.hasOwnProperty.call(source, path) ? (source[path] as JsonValue) : undefined
-  }
-  let current: unknown = source
+// Read once: in a vm context (happy-dom, jsdom) every global lookup is an interceptor call.
+const { isArray } = Array
+
+/**
+ * Reads `a.b.c` from a JSON value; undefined when any step is missing. Own keys only. The source
+ * is a safe copy (`safe-copy.ts`), so every object in it is a plain one: no prototype checks.
+ */
+export function getPath(source: JsonValue | undefined, path: string): JsonValue | undefined {
+  if (!path.includes('.')) return ownValue(source, path)
+  let current = source
   for (const key of path.split('.')) {
-    if (!isPlainObject(current) || !Object.prototype.hasOwnProperty.call(current, key)) return undefined
-    current = current[key]
+    current = ownValue(current, key)
+    if (current === undefined) return undefined
   }
-  return current as JsonValue | undefined
+  return current
+}
+
+function ownValue(source: JsonValue | undefined, key: string): JsonValue | undefined {
+  const isObject = source !== null && typeof source === 'object' && !isArray(source)
+  return isObject && hasOwn(source, key) ? (source as JsonObject)[key] : undefined
 }

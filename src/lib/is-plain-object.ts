@@ -1,6 +1,11 @@
+// Read once: in a vm context (happy-dom, jsdom) every global lookup is an interceptor call.
+const { getPrototypeOf, prototype: objectPrototype } = Object
+const { isArray } = Array
+
 /** True for `{}`-style objects (including `Object.create(null)`), false for arrays, null and class instances. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null
+  if (value === null || typeof value !== 'object' || isArray(value)) return false
+  const proto = getPrototypeOf(value)
+  // Another realm's Object.prototype (an iframe, a vm) has a null prototype too.
+  return proto === null || proto === objectPrototype || getPrototypeOf(proto) === null
 }

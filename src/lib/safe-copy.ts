@@ -34,8 +34,9 @@ export function safeCopy(value: unknown, depth = 0): JsonValue | undefined {
 
 /** The payload of a Popin call as an object: anything else (string, array, null) becomes `{}`. */
 export function safePayload(value: unknown): JsonObject {
-  const copy = isPlainObject(value) ? safeCopy(value) : undefined
-  return isPlainObject(copy) ? (copy as JsonObject) : {}
+  // A plain object copies to a plain object, or to nothing when reading it threw.
+  const copy = isPlainObject(value) ? (safeCopy(value) as JsonObject | undefined) : undefined
+  return copy ?? {}
 }
 
 function copyArray(source: unknown[], depth: number): JsonValue[] {

@@ -1,6 +1,7 @@
 import type { Adapter, ConsentContext } from '../adapter'
 import type { ConsentCategory, ConsentConfig } from '../consent/state'
 import { EVENT_ALIASES } from '../events/catalog'
+import { hasOwn } from '../lib/has-own'
 import { isPlainObject } from '../lib/is-plain-object'
 import { mergePatch } from '../lib/merge-patch'
 import { DEFAULT_EVENT_ID } from './map-event'
@@ -84,7 +85,7 @@ export function resolveConfig(input: unknown, adapters: readonly Adapter[]): Res
   const destinations: ActiveDestination[] = []
   const disabled: string[] = []
   for (const adapter of adapters) {
-    const explicit = Object.prototype.hasOwnProperty.call(userDestinations, adapter.name)
+    const explicit = hasOwn(userDestinations, adapter.name)
     const merged = mergePatch(base[adapter.name], userDestinations[adapter.name])
     if (merged === undefined) continue
     const written = userDestinations[adapter.name]

@@ -1,5 +1,6 @@
 import type { Adapter } from '../adapter'
 import { isPersonalPath } from '../events/personal'
+import { hasOwn } from '../lib/has-own'
 import { renderTemplate } from '../lib/template'
 import { lookupVariable, type PageContext } from './context'
 import { resolveParams } from './params'
@@ -34,7 +35,7 @@ export function mapEvent(
         ? (['webhooks', event.name] as const)
         : (['events', event.name] as const)
   const rules = config[section] ?? {}
-  const own = Object.prototype.hasOwnProperty.call(rules, key)
+  const own = hasOwn(rules, key)
   const ruleSet = own ? rules[key] : rules['*']
   if (ruleSet === undefined || ruleSet === null || ruleSet === false) {
     const where = `${section}.${own ? key : '*'}`
