@@ -102,4 +102,14 @@ describe('how config problems affect a running bridge', () => {
     win.popinEvent('popin_expert_busy', { uid: 'u1' })
     expect(calls.analytics).toEqual([['track', 'Expert Missed', { popin_uid: 'u1' }]])
   })
+
+  it('"@path" reads own payload fields only, through objects but not arrays or prototypes', () => {
+    const win = makeWindow()
+    const calls = installFakeVendors(win)
+    const read = (path: string) => ({ '@path': path })
+    const params = { nested: read('cart.total'), inherited: read('toString'), deepInherited: read('cart.constructor'), item: read('items.0'), missing: read('cart.total.x') }
+    bridgeFor(win, { extends: 'none', destinations: { segment: { events: { '*': { name: 'Read', params } } } } })
+    win.popinEvent('custom', { cart: { total: 12 }, items: ['a'] })
+    expect(calls.analytics).toEqual([['track', 'Read', { nested: 12 }]])
+  })
 })

@@ -1,8 +1,7 @@
 import { hasOwn } from './has-own'
 import type { JsonObject, JsonValue } from './json'
 
-// Read once: in a vm context (happy-dom, jsdom) every global lookup is an interceptor call.
-const { isArray } = Array
+const { isArray } = Array // read once, as in has-own.ts
 
 /**
  * Reads `a.b.c` from a JSON value; undefined when any step is missing. Own keys only. The source
