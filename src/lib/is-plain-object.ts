@@ -1,4 +1,4 @@
-// Read once: in a vm context (happy-dom, jsdom) every global lookup is an interceptor call.
+// Read once, as in has-own.ts.
 const { getPrototypeOf, prototype: objectPrototype } = Object
 const { isArray } = Array
 
