@@ -3,4 +3,4 @@ import { conversionsApi } from './facebook-pixel/capi'
 import { measurementProtocol } from './ga4/measurement-protocol'
 import { httpTrackingApi } from './segment/http-api'
 
-export const serverAdapters = [conversionsApi, measurementProtocol, httpTrackingApi] as const
+export const serverSenders = [conversionsApi, measurementProtocol, httpTrackingApi] as const

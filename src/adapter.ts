@@ -1,6 +1,12 @@
+import type * as v from 'valibot'
 import type { ConsentCategory, ConsentState } from './consent/state'
+import type { JsonObject } from './lib/json'
 import type { Logger } from './lib/logger'
-import type { DestinationConfig, MappedCall, Problem, Rule, RuleSet } from './mapping/types'
+
+/**
+ * The contract between popin-bridge and a destination. Adapters (adapters/<vendor>/) depend on
+ * this file and src/lib only; the bridge and the relay depend on adapters, never the reverse.
+ */
 
 /** `window` as the bridge sees it: vendor globals are read by name. */
 export type BridgeWindow = Window & typeof globalThis & Record<string, any>
@@ -18,18 +24,68 @@ export interface ConsentContext {
   state: ConsentState
 }
 
-/** A declared destination setting: checked by `validate` and written into the JSON Schema. */
-export type SettingSpec =
-  | { type: 'string'; description: string; pattern?: RegExp; hint?: string }
-  | { type: 'boolean'; description: string }
-  | { type: 'object'; description: string }
-
 /** One vendor call, as data: what `invoke` runs and what debug mode prints. */
 export interface VendorCall {
   /** How the call reads in the page's terms, e.g. `fbq` or `analytics.track`. */
   fn: string
   args: unknown[]
 }
+
+/**
+ * One call for one destination, after the compiled plan and the privacy policy: everything an
+ * adapter may use. Adapters never see the Popin payload.
+ */
+export interface Call {
+  /** The vendor call kind (`track`, `identify`, `event`, `push`, ...). */
+  call: string
+  name: string
+  params: JsonObject
+  /** The event occurrence's id: the same for every destination and call of one occurrence. */
+  eventId: string
+  /** The Popin event it came from, by name only (for messages). */
+  event: { name: string; kind: 'known' | 'screen' | 'unknown' | 'webhook' }
+  /** Popin's pseudonymous visitor id (`uid`, or a webhook's `user_id`), when it passed the policy. */
+  visitor?: string
+  /** The page the event happened on (a webhook's `url`), when it passed the policy. */
+  url?: string
+  /** Meta's match keys, SHA-256 hashed, for destinations whose plan asks for them. */
+  matchKeys?: Record<string, string>
+  /** The visitor's decisions, when the config requires consent (Segment passes them on). */
+  consent?: ConsentState
+}
+
+/** Rules for a destination's names that the config schema checks (a pattern and its message). */
+export interface NameRules {
+  /** A literal event name (no `{{…}}`). */
+  event?: [RegExp, string][]
+  /** A parameter name. */
+  param?: [RegExp, string][]
+  maxParams?: number
+}
+
+/** The `popin-default` rules of a destination, by section. */
+export interface Preset {
+  events: Record<string, RuleSet>
+  screens: Record<string, RuleSet>
+  /** Popin's webhooks, for the relay (the server sender adds them). */
+  webhooks?: Record<string, RuleSet>
+}
+
+/** A rule as the config writes it; `src/config/schema.ts` is its definition. */
+export interface Rule {
+  name?: string
+  call?: string
+  params?: Record<string, ParamSource | null>
+  payload?: boolean
+}
+
+/** `false`: send nothing. `true`: the preset's rule. A list sends several calls in order. */
+export type RuleSet = boolean | null | Rule | Rule[]
+
+/** A constant, `{"@path": …}`, `{"@template": …}`, `{"@page": …}`, or an object of these. */
+export type ParamSource = string | number | boolean | null | { '@path': string } | { '@template': string } | { '@page': PageField } | { [key: string]: ParamSource }
+
+export type PageField = 'url' | 'path' | 'title' | 'referrer' | 'host'
 
 /**
  * A destination: a plain definition object. The vendor client is found or loaded once and then
@@ -42,33 +98,42 @@ export interface Adapter<Settings extends object = any, Client = any> {
   label: string
   /** The page global the adapter looks for, named in messages. */
   vendorGlobal: string
-  settings: Record<string, SettingSpec>
+  /** This destination's own settings, as schemas: the config schema, types and validator use them. */
+  settings: { [K in keyof Settings]-?: v.GenericSchema<Settings[K]> }
   /** The setting without which the bridge cannot load the vendor itself. */
-  idSetting?: string
+  idSetting?: keyof Settings & string
   /** Call kinds a rule may name; the first is the default unless `defaultCall` says otherwise. */
   calls: readonly string[]
   defaultCall?(name: string): string
-  /** `never`: personal data is dropped whatever the config says. */
-  personalData: 'allowed' | 'never'
+  /**
+   * `never`: personal data never reaches it, whatever the config says (rules that map it are
+   * config errors). `setting`: its `personalData` setting (send, hash or omit) decides.
+   */
+  personalData: 'never' | 'setting'
+  /** Whether it gets hashed match keys from a captured contact (Meta's advanced matching). */
+  matchKeys?(settings: Settings, side: 'browser' | 'server'): boolean
+  names?: NameRules
   /** The consent category this destination needs by default. */
   consentCategory: ConsentCategory
   /**
    * The vendor's own consent signal for the visitor's current decisions: `default` when the
    * vendor is first used, `update` when a decision changes. Empty when there is nothing to say.
    */
-  consentCalls?(consent: ConsentContext, kind: 'default' | 'update', settings: DestinationConfig<Settings>): VendorCall[]
+  consentCalls?(consent: ConsentContext, kind: 'default' | 'update', settings: Settings): VendorCall[]
+  /** Calls that set the vendor up for this config (`fbq('init')`), made after the consent default. */
+  setupCalls?(settings: Settings, client: Client, env: AdapterEnv): VendorCall[]
+  /** `load` puts the consent default in place itself (before the vendor's own first command). */
+  loadSignalsConsent?: boolean
   /** This destination's part of the built-in `popin-default` preset. */
-  preset: { events: Record<string, RuleSet>; screens: Record<string, RuleSet>; webhooks?: Record<string, RuleSet> }
-  /** Vendor rules a config can break, reported with their JSON path. */
-  checkRule?(rule: Rule, path: string): Problem[]
-  /** The vendor the page already has, or null while there is none. */
-  findOnPage(settings: DestinationConfig<Settings>, env: AdapterEnv): Client | null
+  preset: Preset
+  /** The vendor the page already has, or null while there is none. Makes no vendor call. */
+  findOnPage(settings: Settings, env: AdapterEnv): Client | null
   /** Loads the vendor when the page has none (full builds only). */
-  load?(settings: DestinationConfig<Settings>, env: AdapterEnv): Client | Promise<Client>
+  load?(settings: Settings, env: AdapterEnv): Client | Promise<Client>
   /** Enforces vendor limits: returns a fixed call, or null to drop it; `note` explains in debug mode. */
-  prepare?(call: MappedCall, settings: DestinationConfig<Settings>, note: (message: string) => void): MappedCall | null
-  /** The vendor calls for one mapped call. Pure: no vendor is touched. */
-  vendorCalls(call: MappedCall, settings: DestinationConfig<Settings>): VendorCall[]
+  prepare?(call: Call, settings: Settings, note: (message: string) => void): Call | null
+  /** The vendor calls for one call. Pure: no vendor is touched. */
+  vendorCalls(call: Call, settings: Settings): VendorCall[]
   /** Runs one vendor call on the client; may return a promise the bridge watches for errors. */
   invoke(client: Client, call: VendorCall): unknown
 }
@@ -82,3 +147,43 @@ export function defineAdapter<Settings extends object, Client, Name extends stri
 
 /** The settings type of an adapter. */
 export type SettingsOf<A> = A extends Adapter<infer Settings, any> ? Settings : never
+
+/** An HTTP request as the relay's outbox stores it: no secret in it, ever. */
+export interface StoredRequest {
+  url: string
+  headers: Record<string, string>
+  body: unknown
+}
+
+/** What a server sender knows besides the call: the relay's settings and the webhook's timing. */
+export interface ServerContext {
+  settings: any
+  relay: { actionSource: string; testEventCode?: string; endpoints: Record<string, string> }
+  /** When the event happened (Popin's `timestamp`, else when the relay received it; never later). */
+  eventTime: Date
+  /** The call's place among its occurrence's calls: stable across retries. */
+  index: number
+  /** SHA-256 hex, node:crypto on the server. */
+  hash(text: string): string
+}
+
+/** The relay's side of a destination: it builds requests for that vendor's server API. */
+export interface ServerSender {
+  /** The browser adapter it shares its config section, rules and vendor limits with. */
+  browser: Adapter
+  /** The `popin-default` rules for Popin's webhooks (the section `webhooks` of the destination). */
+  webhookPreset: Record<string, RuleSet>
+  /** Secret name → the environment variable that holds it. */
+  secrets: Record<string, string>
+  /** Base URL of the vendor API (overridable with `relay.endpoints.<name>`). */
+  endpoint: string
+  /** Events older than this are refused by the vendor: dead-lettered instead of retried. */
+  maxAgeMs?: number
+  /** Why this destination cannot run (missing id or secret), or undefined when it can. */
+  misconfigured?(settings: any, secrets: Record<string, string | undefined>): string | undefined
+  request(call: Call, context: ServerContext): StoredRequest
+  /** Adds the secrets to a stored request, just before it is sent. */
+  authorize(request: StoredRequest, secrets: Record<string, string>): StoredRequest
+  /** For a 4xx other than 408 and 429: whether the vendor says to try again (e.g. throttling). */
+  retryable?(status: number, body: string): boolean
+}

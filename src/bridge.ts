@@ -3,13 +3,14 @@ import { followGoogleConsent } from './consent/follow-google'
 import { followTcf } from './consent/follow-tcf'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { createDestination, type Destination } from './destination'
+import { formatProblems, type Problem } from './config/problems'
 import { toPopinEvent } from './events/intake'
+import { deferredHash, settleHashes } from './lib/deferred-hash'
 import { listen } from './listen'
 import { createLogger } from './lib/logger'
-import { formatProblems, resolveConfig } from './mapping/config'
-import { readPageContext } from './mapping/context'
-import { mapEvent } from './mapping/map-event'
-import type { Problem } from './mapping/types'
+import { compile } from './plan/compile'
+import { readPageContext } from './plan/page'
+import { runDestination } from './plan/run'
 import type { BridgeConfig } from './types'
 
 export interface BridgeOptions {
@@ -54,44 +55,43 @@ const DEBUG_FLAG = 'popin_bridge_debug'
  */
 export function createBridgeWith(config: BridgeConfig | undefined, options: BridgeOptions): Bridge {
   const win = (options.window ?? globalThis.window) as BridgeWindow | undefined
-  const resolved = resolveConfig(config, options.adapters)
-  const log = createLogger(options.console ?? globalThis.console, resolved.debug || urlAsksForDebug(win))
+  const hasher = deferredHash(win?.crypto?.subtle)
+  const { plan, problems } = compile(config, { adapters: options.adapters, side: 'browser', hash: hasher.hash })
+  const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
   if (!win) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
-    return { problems: resolved.problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
+    return { problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
   }
-  if (resolved.problems.length) {
-    const off = resolved.disabled.length ? ` Disabled until fixed: ${resolved.disabled.join(', ')}.` : ''
-    log.error(`the config has ${resolved.problems.length} problem(s).${off}\n${formatProblems(resolved.problems)}`)
+  if (problems.length) {
+    const off = plan.disabled.length ? ` Disabled until fixed: ${plan.disabled.join(', ')}.` : ''
+    log.error(`the config has ${problems.length} problem(s).${off}\n${formatProblems(problems)}`)
   }
 
-  const env: AdapterEnv = { window: win, log, consent: { ...resolved.consent, state: consentUpdate(options.consent) } }
-  const routes = resolved.destinations.map((active) => ({
-    active,
-    destination: createDestination(active, env, { readyTimeoutMs: resolved.readyTimeoutMs, queueLimit: resolved.queueLimit }),
+  const env: AdapterEnv = { window: win, log, consent: { ...plan.consent, state: consentUpdate(options.consent) } }
+  const routes = plan.destinations.map((destinationPlan) => ({
+    plan: destinationPlan,
+    destination: createDestination(destinationPlan, env, { readyTimeoutMs: plan.readyTimeoutMs, queueLimit: plan.queueLimit }),
   }))
   const destinations: Destination[] = routes.map((route) => route.destination)
   const seen = new Map<string, number>()
-  let uniqueCount = 0
+  const nextOccurrence = occurrences(win)
+  const page = readPageContext(win)
   let stopped = false
-  const mapOptions = {
-    page: readPageContext(win),
-    eventIdTemplate: resolved.eventId,
-    uniqueSuffix: () => `${Date.now().toString(36)}${(uniqueCount++).toString(36)}`,
-  }
 
   const handle = (name: unknown, data?: unknown) => {
     if (stopped) return
     try {
       const event = toPopinEvent(name, data, seen)
       if (!event) return log.debug('ignored a popinEvent call without an event name', name)
-      for (const { active, destination } of routes) {
-        const mapped = mapEvent(active.adapter, active.config, event, mapOptions)
-        if ('reason' in mapped) {
-          if (log.debugEnabled) log.debug(`${event.name} → ${destination.name}: not sent (${mapped.reason})`)
+      const occurrence = { event, page, id: nextOccurrence() }
+      const eventId = plan.eventId(occurrence)
+      for (const route of routes) {
+        const calls = runDestination(route.plan, occurrence, eventId)
+        if ('reason' in calls) {
+          if (log.debugEnabled) log.debug(`${event.name} → ${route.destination.name}: not sent (${calls.reason})`)
           continue
         }
-        for (const call of mapped) destination.deliver(call)
+        route.destination.deliver(hasher.take() ? settleHashes(calls) : calls)
       }
     } catch (error) {
       log.once('handle', 'error', 'internal error while handling a Popin event', error)
@@ -115,12 +115,12 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     for (const destination of destinations) destination.consentChanged()
     return { ...env.consent.state }
   }
-  const follow = resolved.consent.follow === 'tcf' ? followTcf : resolved.consent.follow === 'google' ? followGoogleConsent : undefined
+  const follow = plan.consent.follow === 'tcf' ? followTcf : plan.consent.follow === 'google' ? followGoogleConsent : undefined
   const unfollow = follow ? follow(win, consent) : () => undefined
 
   const bridge: Bridge = {
-    problems: resolved.problems,
-    destinations: resolved.destinations.map((d) => d.adapter.name),
+    problems,
+    destinations: plan.destinations.map((d) => d.adapter.name),
     handle,
     consent,
     destroy() {
@@ -150,6 +150,23 @@ function whenBodyExists(win: BridgeWindow, start: () => void): () => void {
   const onReady = () => start()
   document.addEventListener('DOMContentLoaded', onReady, { once: true })
   return () => document.removeEventListener('DOMContentLoaded', onReady)
+}
+
+/**
+ * Each event occurrence's unique part: a random token for this page view, then a counter, so two
+ * occurrences never share an id (Meta drops a second event with the same name and id).
+ */
+function occurrences(win: BridgeWindow): () => string {
+  const random = new Uint32Array(2)
+  try {
+    win.crypto.getRandomValues(random)
+  } catch {
+    random[0] = Math.random() * 2 ** 32
+    random[1] = Date.now()
+  }
+  const token = `${(random[0] as number).toString(36)}${(random[1] as number).toString(36)}`.slice(0, 10)
+  let count = 0
+  return () => `${token}.${(count++).toString(36)}`
 }
 
 function urlAsksForDebug(win: BridgeWindow | undefined): boolean {

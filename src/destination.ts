@@ -1,7 +1,6 @@
-import type { Adapter, AdapterEnv, VendorCall } from './adapter'
+import type { AdapterEnv, Call, VendorCall } from './adapter'
 import { consentFor } from './consent/state'
-import type { ActiveDestination } from './mapping/config'
-import type { DestinationConfig, MappedCall } from './mapping/types'
+import type { DestinationPlan } from './plan/compile'
 
 /** How often a missing page vendor is looked for again while events wait. */
 export const POLL_MS = 100
@@ -15,8 +14,9 @@ export interface Destination {
   readonly name: string
   /** Looks for the vendor (or loads it) and flushes the queue once it is there. */
   start(): void
-  /** Sends now, or queues until the vendor is ready and consent is given. */
-  deliver(call: MappedCall): void
+  /** Sends now, or queues until the vendor is ready and consent is given. Calls still being
+   * hashed (a promise) keep their place: later ones wait behind them. */
+  deliver(calls: Call[] | Promise<Call[]>): void
   /** The visitor's decisions changed: signal the vendor, then send or drop what waits. */
   consentChanged(): void
   stop(): void
@@ -28,16 +28,14 @@ type State = 'idle' | 'waiting' | 'ready' | 'gave-up' | 'failed'
  * One destination at run time: finds or loads its vendor, queues events (bounded, in order)
  * until then, and contains every error so that the other destinations carry on.
  */
-export function createDestination(
-  { adapter, config, explicit, category }: ActiveDestination,
-  env: AdapterEnv,
-  options: DestinationOptions,
-): Destination {
+export function createDestination({ adapter, settings, explicit, category }: DestinationPlan, env: AdapterEnv, options: DestinationOptions): Destination {
   const { log } = env
   const label = adapter.name
   let state: State = 'idle'
   let client: unknown
-  let queue: MappedCall[] = []
+  let queue: Call[] = []
+  /** Calls in arrival order whose hashes are still being computed. */
+  const hashing: { calls?: Call[] }[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
   let deadline = 0
 
@@ -52,7 +50,7 @@ export function createDestination(
 
   const find = (): boolean => {
     try {
-      const found = adapter.findOnPage(config, env)
+      const found = adapter.findOnPage(settings, env)
       if (found) becomeReady(found)
       return found !== null && found !== undefined
     } catch (error) {
@@ -61,12 +59,17 @@ export function createDestination(
     }
   }
 
-  /** A vendor the bridge loaded itself got its consent default from `load`, before its first command. */
+  /** The consent signal goes first, then the vendor's set-up (`init`, `config`), then events. */
   const becomeReady = (found: unknown, loadedHere = false) => {
     client = found
     state = 'ready'
     clearTimeout(timer)
-    if (!loadedHere && signalling()) signalConsent('default')
+    if (signalling() && !(loadedHere && adapter.loadSignalsConsent)) signalConsent('default')
+    try {
+      for (const vendorCall of adapter.setupCalls?.(settings, client, env) ?? []) invoke(vendorCall, 'set-up')
+    } catch (error) {
+      fail(`could not set up ${adapter.vendorGlobal}`, error)
+    }
     flush()
   }
 
@@ -78,7 +81,7 @@ export function createDestination(
   }
 
   const signalConsent = (kind: 'default' | 'update') => {
-    for (const vendorCall of adapter.consentCalls?.(env.consent, kind, config) ?? []) invoke(vendorCall, 'consent')
+    for (const vendorCall of adapter.consentCalls?.(env.consent, kind, settings) ?? []) invoke(vendorCall, 'consent')
   }
 
   const invoke = (vendorCall: VendorCall, what: string) => {
@@ -102,26 +105,51 @@ export function createDestination(
     state = 'gave-up'
     const dropped = queue.length
     queue = []
-    notice('absent', `${label}: no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms; ${dropped} waiting event(s) dropped. ${hint(adapter)}`)
+    notice('absent', `${label}: no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms; ${dropped} waiting event(s) dropped. ${hint()}`)
   }
+
+  const hint = () =>
+    adapter.idSetting
+      ? `Add ${adapter.label} to the page, or set destinations.${adapter.name}.${adapter.idSetting} and use the full bundle to let the bridge load it.`
+      : `Add ${adapter.label} to the page.`
 
   /** Lost events are worth a warning only for a destination the config asked for. */
   const notice = (key: string, message: string) => {
     if (!explicit || !log.once(`${label}:${key}`, 'warn', message)) log.debug(message)
   }
 
-  const send = (original: MappedCall) => {
+  const send = (original: Call) => {
     const call = env.consent.required ? { ...original, consent: { ...env.consent.state } } : original
     const notes: string[] = []
     let vendorCalls: VendorCall[] = []
     try {
-      const prepared = adapter.prepare ? adapter.prepare(call, config, (note) => notes.push(note)) : call
-      if (prepared) vendorCalls = adapter.vendorCalls(prepared, config)
+      const prepared = adapter.prepare ? adapter.prepare(call, settings, (note) => notes.push(note)) : call
+      if (prepared) vendorCalls = adapter.vendorCalls(prepared, settings)
     } catch (error) {
       return fail(`could not prepare ${call.event.name}`, error)
     }
     for (const note of notes) log.debug(`${call.event.name} → ${label}: ${note}`)
     for (const vendorCall of vendorCalls) invoke(vendorCall, call.event.name)
+  }
+
+  const accept = (call: Call) => {
+    const permitted = allowed()
+    if (permitted === false) return log.debug(`${call.event.name} → ${label}: not sent (no consent for ${category})`)
+    if (state === 'gave-up') find()
+    if (state === 'ready' && permitted) return send(call)
+    if (state === 'gave-up' || state === 'failed') {
+      log.debug(`${call.event.name} → ${label}: dropped, ${adapter.vendorGlobal} is not available`)
+      return
+    }
+    if (queue.length >= options.queueLimit) {
+      return notice('full', `${label}: more than ${options.queueLimit} events waiting; newer ones are dropped`)
+    }
+    log.debug(`${call.event.name} → ${label}: queued, waiting for ${permitted ? adapter.vendorGlobal : `consent (${category})`}`)
+    queue.push(call)
+  }
+
+  const drainHashed = () => {
+    while (hashing[0]?.calls) (hashing.shift()?.calls ?? []).forEach(accept)
   }
 
   return {
@@ -132,24 +160,21 @@ export function createDestination(
       state = 'waiting'
       deadline = Date.now() + options.readyTimeoutMs
       if (find()) return
-      if (canLoad(adapter, config)) return load()
+      if (canLoad()) return load()
       timer = setTimeout(poll, POLL_MS)
     },
 
-    deliver(call) {
-      const permitted = allowed()
-      if (permitted === false) return log.debug(`${call.event.name} → ${label}: not sent (no consent for ${category})`)
-      if (state === 'gave-up') find()
-      if (state === 'ready' && permitted) return send(call)
-      if (state === 'gave-up' || state === 'failed') {
-        log.debug(`${call.event.name} → ${label}: dropped, ${adapter.vendorGlobal} is not available`)
-        return
+    deliver(calls) {
+      if (Array.isArray(calls) && hashing.length === 0) return calls.forEach(accept)
+      const slot: { calls?: Call[] } = Array.isArray(calls) ? { calls } : {}
+      if (hashing.length >= options.queueLimit) return notice('full', `${label}: more than ${options.queueLimit} events waiting; newer ones are dropped`)
+      hashing.push(slot)
+      if (!Array.isArray(calls)) {
+        calls.then(
+          (settled) => (slot.calls = settled),
+          () => (slot.calls = []),
+        ).then(() => state !== 'failed' && drainHashed())
       }
-      if (queue.length >= options.queueLimit) {
-        return notice('full', `${label}: more than ${options.queueLimit} events waiting; newer ones are dropped`)
-      }
-      log.debug(`${call.event.name} → ${label}: queued, waiting for ${permitted ? adapter.vendorGlobal : `consent (${category})`}`)
-      queue.push(call)
     },
 
     consentChanged() {
@@ -165,13 +190,20 @@ export function createDestination(
     stop() {
       clearTimeout(timer)
       queue = []
+      hashing.length = 0
       state = 'failed'
     },
   }
 
+  /** The bridge loads a vendor itself only in full builds, when allowed and given an id. */
+  function canLoad(): boolean {
+    const id = adapter.idSetting ? settings[adapter.idSetting] : undefined
+    return typeof adapter.load === 'function' && settings.load !== 'page' && typeof id === 'string'
+  }
+
   function load() {
     try {
-      const loaded = (adapter.load as NonNullable<Adapter['load']>)(config, env)
+      const loaded = (adapter.load as NonNullable<typeof adapter.load>)(settings, env)
       if (!isThenable(loaded)) return becomeReady(loaded, true)
       timer = setTimeout(() => state === 'waiting' && giveUp(), options.readyTimeoutMs)
       loaded.then(
@@ -189,18 +221,6 @@ export function createDestination(
       fail(`${adapter.label} failed to load`, error)
     }
   }
-}
-
-/** The bridge loads a vendor itself only in full builds, when allowed and given an id. */
-function canLoad(adapter: Adapter, config: DestinationConfig): boolean {
-  const id = adapter.idSetting ? (config as Record<string, unknown>)[adapter.idSetting] : undefined
-  return typeof adapter.load === 'function' && config.load !== 'page' && typeof id === 'string'
-}
-
-function hint(adapter: Adapter): string {
-  return adapter.idSetting
-    ? `Add ${adapter.label} to the page, or set destinations.${adapter.name}.${adapter.idSetting} and use the full bundle to let the bridge load it.`
-    : `Add ${adapter.label} to the page.`
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

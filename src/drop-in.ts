@@ -3,7 +3,7 @@ import type { Adapter } from './adapter'
 import { createBridgeWith, type Bridge } from './bridge'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { LOG_PREFIX } from './lib/logger'
-import type { Problem } from './mapping/types'
+import type { Problem } from './config/problems'
 import type { BridgeConfig } from './types'
 
 /** What the drop-in scripts put on `window.PopinBridge`. */

@@ -1,13 +1,14 @@
 import { fullAdapters } from '../adapters/full'
 import { createBridgeWith, type Bridge, type BridgeOptions } from './bridge'
-import { presetConfig, resolveConfig } from './mapping/config'
-import { configSchema } from './mapping/schema'
-import type { Problem } from './mapping/types'
+import { toJsonSchema } from './config/json-schema'
+import type { Problem } from './config/problems'
+import { checkConfig, schemaFor } from './plan/compile'
+import { relayAdapters, relaySchemaFor } from './relay/adapters'
 import type { BridgeConfig } from './types'
 
 export type { Bridge, BridgeOptions } from './bridge'
 export * from './public-types'
-export { formatProblems } from './mapping/config'
+export { formatProblems } from './config/problems'
 
 /**
  * Starts routing Popin events to Facebook Pixel, GA4, Segment and the GTM dataLayer.
@@ -26,22 +27,24 @@ export function createBridge(config?: BridgeConfig, options: Partial<BridgeOptio
 }
 
 /**
- * Every problem in a config, each with its JSON path; empty when it is valid.
+ * Every problem in a config, browser and relay sections alike, each with its JSON path; empty
+ * when it is valid. The same verdict as the shipped JSON Schema (`popin-bridge/schema.json`).
  *
  * @example
  * validateConfig({ destinations: { ga4: { measurementId: 'UA-1' } } })
  * // [{ path: 'destinations.ga4.measurementId', message: 'must look like "G-XXXXXXX"' }]
  */
 export function validateConfig(config: unknown): Problem[] {
-  return resolveConfig(config, fullAdapters).problems
+  return checkConfig(config, relayAdapters(), relaySchemaFor())
 }
 
 /** The built-in `popin-default` preset, as JSON you can read or copy. */
 export function defaultPreset(): BridgeConfig {
-  return presetConfig(fullAdapters) as BridgeConfig
+  const destinations = Object.fromEntries(relayAdapters().map((adapter) => [adapter.name, { ...adapter.preset }]))
+  return { destinations } as BridgeConfig
 }
 
 /** The JSON Schema of the config (also shipped as `popin-bridge/schema.json`). */
 export function configJsonSchema(): Record<string, unknown> {
-  return configSchema(fullAdapters)
+  return toJsonSchema(schemaFor(relayAdapters(), relaySchemaFor()))
 }

@@ -1,6 +1,7 @@
 export type { BridgeConfig, DestinationsConfig } from './types'
-export type { GlobalConfig } from './mapping/config'
-export type { DestinationConfig, DestinationConfigBase, MappedCall, ParamSource, PopinEvent, Problem, Rule, RuleSet } from './mapping/types'
+export type { Problem } from './config/problems'
+export type { Call, PageField, ParamSource, Rule, RuleSet } from './adapter'
+export type { PopinEvent } from './events/intake'
 export type {
   CallEndPayload,
   CapturedPayload,

@@ -1,17 +1,12 @@
 import type { pageAdapters } from '../adapters/index'
-import type { SettingsOf } from './adapter'
-import type { GlobalConfig } from './mapping/config'
-import type { DestinationConfig } from './mapping/types'
+import type { ConfigInput } from './config/schema'
 import type { RelayConfig } from './relay/settings'
 
-/** Each destination's section: its own settings plus `enabled`, `load`, `events`, `screens`. */
-export type DestinationsConfig = {
-  [A in (typeof pageAdapters)[number] as A['name']]?: DestinationConfig<SettingsOf<A>> | null
-}
-
-/** The bridge's JSON config. Every key is optional: `{}` runs the built-in preset. */
-export interface BridgeConfig extends GlobalConfig {
-  destinations?: DestinationsConfig
+/** The bridge's JSON config, inferred from its schema. Every key is optional: `{}` runs the built-in preset. */
+export type BridgeConfig = ConfigInput<typeof pageAdapters> & {
   /** The webhook relay's settings; browsers ignore them. */
   relay?: RelayConfig
 }
+
+/** Each destination's section: its own settings plus `enabled`, `load`, `events`, `screens`, `webhooks`. */
+export type DestinationsConfig = NonNullable<BridgeConfig['destinations']>

@@ -20,6 +20,9 @@ async function cli(...argv: string[]) {
   return { code, out, err }
 }
 
+/** A command's usage, as --help prints it. */
+const usage = async (command: string) => (await cli(command, '--help')).out
+
 describe('popin-bridge validate', () => {
   it('exits 0 for a valid config', async () => {
     expect(await cli('validate', fixture('valid/shop-full.json'))).toEqual({ code: 0, out: `${fixture('valid/shop-full.json')}: valid\n`, err: '' })
@@ -49,10 +52,35 @@ describe('popin-bridge validate', () => {
   })
 
   it('says what is missing, unreadable or unknown', async () => {
-    expect(await cli('validate')).toEqual({ code: 2, out: '', err: 'popin-bridge validate: name the config file, e.g. popin-bridge validate bridge.json\n' })
+    expect(await cli('validate')).toEqual({
+      code: 2,
+      out: '',
+      err: `popin-bridge validate: name the config file, e.g. popin-bridge validate bridge.json\n\n${await usage('validate')}`,
+    })
     expect((await cli('validate', '/nonexistent/bridge.json')).err).toBe('popin-bridge validate: cannot read /nonexistent/bridge.json: ENOENT\n')
-    const unknown = await cli('frobnicate')
-    expect([unknown.code, unknown.err.split('\n')[0]]).toEqual([2, 'popin-bridge: unknown command "frobnicate"'])
+    for (const command of ['frobnicate', 'toString', '__proto__']) {
+      const unknown = await cli(command)
+      expect([unknown.code, unknown.err.split('\n')[0]]).toEqual([2, `popin-bridge: unknown command "${command}"`])
+    }
+  })
+
+  it('warns about rule keys the catalog does not know, after the verdict, and still exits 0', async () => {
+    const file = join(tmp(), 'bridge.json')
+    writeFileSync(file, JSON.stringify({ destinations: { ga4: { events: { popin_call_ended: { name: 'call_end' } } } } }))
+    expect(await cli('validate', file)).toEqual({
+      code: 0,
+      out: `${file}: valid\n`,
+      err: 'warning: destinations.ga4.events.popin_call_ended: not a Popin event name the catalog knows; did you mean "popin_call_end"? (rules for unknown names still apply when Popin sends them)\n',
+    })
+  })
+
+  it('warns about them in an invalid config too, after its problems', async () => {
+    const file = join(tmp(), 'bridge.json')
+    writeFileSync(file, JSON.stringify({ debug: 'yes', destinations: { segment: { events: { checkout: true } } } }))
+    const { code, out, err } = await cli('validate', file)
+    expect([code, out]).toEqual([1, ''])
+    expect(err.startsWith(`${file}: 1 problem(s)\ndebug: `)).toBe(true)
+    expect(err.endsWith('\nwarning: destinations.segment.events.checkout: not a Popin event name the catalog knows (rules for unknown names still apply when Popin sends them)\n')).toBe(true)
   })
 })
 
@@ -109,7 +137,55 @@ describe('popin-bridge snippet', () => {
     const file = fixture('invalid/ga4-names.json')
     const result = await cli('snippet', file, '--gtm')
     expect([result.code, result.out, result.err.split('\n')[0]]).toEqual([1, '', `${file}: 6 problem(s)`])
-    expect(await cli('snippet', configFile())).toEqual({ code: 2, out: '', err: 'popin-bridge snippet: choose one of --gtm or --script <url>\n' })
+    const choose = { code: 2, out: '', err: `popin-bridge snippet: choose one of --gtm or --script <url>\n\n${await usage('snippet')}` }
+    expect(await cli('snippet', configFile())).toEqual(choose)
+    expect(await cli('snippet', configFile(), '--gtm', '--script', 'https://cdn.shop.example/popin-bridge.min.js')).toEqual(choose)
+  })
+
+  it('--script needs its URL', async () => {
+    const help = await usage('snippet')
+    expect(await cli('snippet', configFile(), '--script')).toEqual({ code: 2, out: '', err: `popin-bridge snippet: Option '--script <value>' argument missing\n\n${help}` })
+    expect(await cli('snippet', configFile(), '--script', '')).toEqual({ code: 2, out: '', err: `popin-bridge snippet: --script takes the URL of the drop-in bundle\n\n${help}` })
+    expect(await cli('snippet', configFile(), '--script=')).toEqual({ code: 2, out: '', err: `popin-bridge snippet: --script takes the URL of the drop-in bundle\n\n${help}` })
+    const swallowed = await cli('snippet', configFile(), '--script', '--gtm')
+    expect([swallowed.code, swallowed.out, swallowed.err.split('\n')[0]]).toEqual([2, '', "popin-bridge snippet: Option '--script' argument is ambiguous."])
+  })
+
+  it('rejects unknown flags and a second config file, with the usage', async () => {
+    const help = await usage('snippet')
+    expect(await cli('snippet', configFile(), '--gtmm')).toEqual({
+      code: 2,
+      out: '',
+      err: `popin-bridge snippet: Unknown option '--gtmm'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "--gtmm"\n\n${help}`,
+    })
+    expect(await cli('snippet', configFile(), configFile(), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge snippet: unexpected argument ".*bridge\.json"\n\npopin-bridge snippet </) })
+    expect((await cli('snippet', configFile(), '--gtm=yes')).err.split('\n')[0]).toBe("popin-bridge snippet: Option '--gtm' does not take an argument")
+  })
+
+  it('inlines the config without $schema, which is only for editors', async () => {
+    const file = join(tmp(), 'bridge.json')
+    writeFileSync(file, JSON.stringify({ $schema: './node_modules/popin-bridge/dist/config.schema.json', ...config }))
+    // The line the tag sets it on; its escapes (\u003c, {\u007b) are JSON's own.
+    const inlined = (tag: string) => JSON.parse(/^window\.popinBridgeConfig = (.*);$/m.exec(tag)![1]!)
+    const gtm = await cli('snippet', file, '--gtm')
+    expect([gtm.code, gtm.err]).toEqual([0, ''])
+    expect(inlined(gtm.out)).toEqual(config)
+    expect(gtm.out).not.toContain('config.schema.json')
+    const win = new Window()
+    win.document.body.innerHTML = (await cli('snippet', file, '--script', 'https://cdn.shop.example/popin-bridge.min.js')).out
+    expect(JSON.parse(win.document.querySelector('script')!.getAttribute('data-config')!)).toEqual(config)
+    const container = JSON.parse((await cli('gtm-container', file)).out)
+    expect(inlined(container.containerVersion.tag[0].parameter.find((p: any) => p.key === 'html').value)).toEqual(config)
+  })
+
+  it('prints the warnings on standard error, the snippet on standard output', async () => {
+    const file = join(tmp(), 'bridge.json')
+    writeFileSync(file, JSON.stringify({ destinations: { ga4: { measurementId: 'G-ABC1234', screens: { product_cart: false } } } }))
+    const warning = 'warning: destinations.ga4.screens.product_cart: not a screen id the catalog knows; did you mean "PRODUCT_CART"? (rules for unknown names still apply when Popin sends them)\n'
+    const result = await cli('snippet', file, '--script', 'https://cdn.shop.example/popin-bridge.min.js')
+    expect([result.code, result.err]).toEqual([0, warning])
+    expect(result.out).toContain('<script src=')
+    expect((await cli('gtm-container', file)).err).toBe(warning)
   })
 })
 
@@ -134,6 +210,71 @@ describe('popin-bridge gtm-container', () => {
     for (const t of trigger) expect(t.customEventFilter[0].parameter[0]).toEqual({ type: 'TEMPLATE', key: 'arg0', value: '{{_event}}' })
     expect(variable.map((v: any) => v.parameter[2].value)).toContain('popin.uid')
     expect(new Set([...trigger.map((t: any) => t.triggerId)]).size).toBe(trigger.length)
+  })
+})
+
+describe('popin-bridge demo, relay and schema arguments', () => {
+  it('--port needs a port number', async () => {
+    const demoHelp = await usage('demo')
+    expect(await cli('demo', '--port')).toEqual({ code: 2, out: '', err: `popin-bridge demo: Option '--port <value>' argument missing\n\n${demoHelp}` })
+    for (const port of ['', '0x50', '1e3', '65536', '-1', ' 80']) {
+      expect(await cli('demo', `--port=${port}`)).toEqual({ code: 2, out: '', err: `popin-bridge demo: --port takes a port number\n\n${demoHelp}` })
+    }
+    const relayHelp = await usage('relay')
+    expect(await cli('relay', '--config', fixture('valid/empty.json'), '--port')).toEqual({
+      code: 2,
+      out: '',
+      err: `popin-bridge relay: Option '--port <value>' argument missing\n\n${relayHelp}`,
+    })
+    expect(await cli('relay', '--config', fixture('valid/empty.json'), '--port', 'eighty')).toEqual({ code: 2, out: '', err: `popin-bridge relay: --port takes a port number\n\n${relayHelp}` })
+  })
+
+  it('passes the options on, and takes only "replay" as an argument of relay', async () => {
+    let started: unknown
+    const io = {
+      out() {},
+      err() {},
+      distDir,
+      async startDemo(options: unknown) {
+        started = options
+        return 'http://127.0.0.1:1'
+      },
+    }
+    expect(await run(['demo'], io)).toBe(0)
+    expect(started).toEqual({ port: 8080, host: '127.0.0.1' })
+    expect(await run(['demo', '--port', '0', '--host', '::1'], io)).toBe(0)
+    expect(started).toEqual({ port: 0, host: '::1' })
+    const replayed: unknown[] = []
+    const relayIo = {
+      out() {},
+      err() {},
+      distDir,
+      replayDeadLetters(_config: unknown, overrides: unknown) {
+        replayed.push(overrides)
+        return 3
+      },
+    }
+    expect(await run(['relay', 'replay', '--config', fixture('valid/empty.json'), '--database', 'x.db', '--port', '8787'], relayIo)).toBe(0)
+    expect(replayed).toEqual([{ database: 'x.db', port: 8787 }])
+    expect(await cli('relay', 'replya', '--config', fixture('valid/empty.json'))).toEqual({
+      code: 2,
+      out: '',
+      err: `popin-bridge relay: unexpected argument "replya"\n\n${await usage('relay')}`,
+    })
+    expect(await cli('relay', 'replay', 'now', '--config', fixture('valid/empty.json'))).toMatchObject({ code: 2, err: expect.stringMatching(/^popin-bridge relay: unexpected argument "now"\n/) })
+  })
+
+  it('rejects arguments where a command takes none, and flags of another command', async () => {
+    expect(await cli('schema', 'bridge.json')).toEqual({ code: 2, out: '', err: `popin-bridge schema: unexpected argument "bridge.json"\n\n${await usage('schema')}` })
+    expect(await cli('validate', fixture('valid/empty.json'), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge validate: Unknown option '--gtm'\./) })
+    expect(await cli('demo', '--config', 'bridge.json')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge demo: Unknown option '--config'\./) })
+  })
+
+  it('-h is --help, for every command', async () => {
+    for (const command of ['validate', 'snippet', 'gtm-container', 'demo', 'relay', 'schema']) {
+      const help = await cli(command, '-h')
+      expect([help.code, help.err, help.out.startsWith(`popin-bridge ${command}`)]).toEqual([0, '', true])
+    }
   })
 })
 

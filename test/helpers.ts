@@ -4,20 +4,26 @@ import { fullAdapters } from '../adapters/full'
 import type { Adapter } from '../src/adapter'
 import { createBridgeWith, type Bridge } from '../src/bridge'
 import type { BridgeConfig } from '../src/types'
+import { testRunning } from './support/scope'
 
 export type TestWindow = Window & Record<string, any>
 
-/** Every page a test made, for the suite-wide personal-data check in setup.ts. */
+/**
+ * Every page made by `makeWindow`, for test/setup.ts: it checks them for personal data after each
+ * test, then closes those of the test; those made outside a test (a beforeAll, the file's top
+ * level) are checked after each test and closed after the file.
+ */
 export const pagesOfThisTest: TestWindow[] = []
+export const pagesOfThisFile: TestWindow[] = []
 
-/** A fresh page at a shop URL; `html` is the body. */
+/** A fresh page at a shop URL; `html` is the body. Closed after the test (see above). */
 export function makeWindow(url = 'https://shop.example/product/42?ref=ad', html = '<p>shop</p>'): TestWindow {
   const win = new Window({
     url,
     settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, handleDisabledFileLoadingAsSuccess: true },
   }) as TestWindow
   win.document.write(`<!doctype html><html><head><title>Blue Sofa</title></head><body>${html}</body></html>`)
-  pagesOfThisTest.push(win)
+  ;(testRunning() ? pagesOfThisTest : pagesOfThisFile).push(win)
   return win
 }
 

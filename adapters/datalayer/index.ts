@@ -1,11 +1,10 @@
+import * as v from 'valibot'
+import { describe } from '../../src/lib/describe'
 import { defineAdapter } from '../../src/adapter'
-import { applyPersonalPolicy, PERSONAL_POLICIES, type PersonalPolicy } from '../../src/events/personal'
 
 export interface DataLayerSettings {
   /** The dataLayer variable GTM reads. Default `dataLayer`. */
   name?: string
-  /** What happens to personal data in the pushed payload: `send` (default), `hash` or `omit`. */
-  personalData?: PersonalPolicy
 }
 
 export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'>({
@@ -13,11 +12,10 @@ export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'
   label: 'GTM dataLayer',
   vendorGlobal: 'dataLayer',
   settings: {
-    name: { type: 'string', description: 'Name of the dataLayer variable', pattern: /^[A-Za-z_$][\w$]*$/, hint: 'must be a JavaScript variable name' },
-    personalData: { type: 'string', description: 'Personal data: send, hash (SHA-256) or omit', pattern: PERSONAL_POLICIES, hint: 'must be "send", "hash" or "omit"' },
+    name: describe(v.pipe(v.string(), v.regex(/^[A-Za-z_$][\w$]*$/, 'must be a JavaScript variable name')), 'Name of the dataLayer variable'),
   },
   calls: ['push'],
-  personalData: 'allowed',
+  personalData: 'setting',
   // Pushing to the page's dataLayer sends nothing anywhere: GTM's own consent settings govern its tags.
   consentCategory: 'none',
   preset: {
@@ -32,8 +30,6 @@ export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'
     if (!Array.isArray(window[name])) window[name] = []
     return window[name]
   },
-
-  prepare: (call, settings, note) => applyPersonalPolicy(call, settings.personalData ?? 'send', note),
 
   vendorCalls(call, settings) {
     const fn = `${settings.name ?? 'dataLayer'}.push`

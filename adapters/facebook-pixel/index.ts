@@ -1,13 +1,13 @@
+import * as v from 'valibot'
+import { describe } from '../../src/lib/describe'
 import { defineAdapter, type VendorCall } from '../../src/adapter'
-import { looksPersonal } from '../../src/events/personal'
-import { userDataFromLead } from './advanced-matching'
 import { preset } from './preset'
-import { CUSTOM_NAME_MAX, isStandardEvent, STANDARD_EVENTS } from './standard-events'
+import { CUSTOM_NAME_MAX, isStandardEvent } from './standard-events'
 
 export interface FacebookPixelSettings {
   /** Sends with `trackSingle` to this pixel only, and lets the bridge load the Pixel. */
   pixelId?: string
-  /** Passes a captured lead's contact details to `fbq('init')` for advanced matching. Default false. */
+  /** Passes a captured lead's contact details, hashed, to `fbq('init')` for advanced matching. Default false. */
   advancedMatching?: boolean
 }
 
@@ -19,59 +19,42 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   label: 'Facebook Pixel',
   vendorGlobal: 'fbq',
   settings: {
-    pixelId: { type: 'string', description: 'Meta Pixel id', pattern: /^\d{5,20}$/, hint: 'must be the digits of a Meta Pixel id' },
-    advancedMatching: { type: 'boolean', description: "Send a captured lead's contact details as advanced matching" },
+    pixelId: describe(v.pipe(v.string(), v.regex(/^\d{5,20}$/, 'must be the digits of a Meta Pixel id')), 'Meta Pixel id'),
+    advancedMatching: describe(v.boolean('must be true or false'), "Send a captured lead's contact details, hashed, as advanced matching"),
   },
   idSetting: 'pixelId',
   calls: ['track', 'trackCustom'],
   defaultCall: (name) => (isStandardEvent(name) ? 'track' : 'trackCustom'),
   personalData: 'never',
+  matchKeys: (settings, side) => side === 'server' || settings.advancedMatching === true,
+  names: {
+    // Standard event names are shorter than that.
+    event: [[new RegExp(`^[\\s\\S]{1,${CUSTOM_NAME_MAX}}$`), `Facebook custom event names are at most ${CUSTOM_NAME_MAX} characters`]],
+  },
   consentCategory: 'ads',
   /** https://developers.facebook.com/docs/meta-pixel/implementation/gdpr */
   consentCalls: ({ state }) => [{ fn: 'fbq', args: ['consent', state.ads ? 'grant' : 'revoke'] }],
+  setupCalls: (settings, fbq) => (settings.pixelId && !hasPixel(fbq, settings.pixelId) ? [{ fn: 'fbq', args: ['init', settings.pixelId] }] : []),
   preset,
-  checkRule(rule, path) {
-    const name = rule.name
-    if (typeof name !== 'string' || name.includes('{{')) return []
-    if (rule.call === 'track' && !isStandardEvent(name)) {
-      return [{ path: `${path}.name`, message: `"${name}" is not a Facebook standard event (${STANDARD_EVENTS.join(', ')}); use "call": "trackCustom"` }]
-    }
-    if (!isStandardEvent(name) && name.length > CUSTOM_NAME_MAX) {
-      return [{ path: `${path}.name`, message: `Facebook custom event names are at most ${CUSTOM_NAME_MAX} characters` }]
-    }
-    return []
-  },
 
-  findOnPage(settings, { window }) {
-    const fbq = window.fbq as Fbq | undefined
-    if (typeof fbq !== 'function') return null
-    if (settings.pixelId && !hasPixel(fbq, settings.pixelId)) fbq('init', settings.pixelId)
-    return fbq
-  },
+  findOnPage: (_settings, { window }) => (typeof window.fbq === 'function' ? (window.fbq as Fbq) : null),
 
   prepare(call, _settings, note) {
-    const params = { ...call.params }
-    for (const key of Object.keys(params)) {
-      if (call.personal.includes(key) || looksPersonal(key, params[key])) {
-        delete params[key]
-        note(`dropped param "${key}": personal data goes to Facebook only as advanced matching`)
-      }
-    }
-    let name = call.name
-    if (call.call === 'trackCustom' && name.length > CUSTOM_NAME_MAX) {
+    let { name } = call
+    // A standard event sent as `track`; anything else is custom, whatever the rule says.
+    const kind = call.call === 'track' && !isStandardEvent(name) ? 'trackCustom' : call.call
+    if (kind !== call.call) note(`"${name}" is not a Facebook standard event: sent with trackCustom`)
+    if (kind === 'trackCustom' && name.length > CUSTOM_NAME_MAX) {
       name = name.slice(0, CUSTOM_NAME_MAX)
       note(`custom event name cut to ${CUSTOM_NAME_MAX} characters`)
     }
-    return { ...call, name, params }
+    return { ...call, call: kind, name }
   },
 
   vendorCalls(call, settings) {
     const calls: VendorCall[] = []
     const { pixelId } = settings
-    if (settings.advancedMatching && pixelId && call.event.name === 'popin_captured') {
-      const userData = userDataFromLead(call.event.data)
-      if (Object.keys(userData).length) calls.push({ fn: 'fbq', args: ['init', pixelId, userData] })
-    }
+    if (pixelId && call.matchKeys) calls.push({ fn: 'fbq', args: ['init', pixelId, call.matchKeys] })
     const options = { eventID: call.eventId }
     const custom = call.call === 'trackCustom'
     calls.push({

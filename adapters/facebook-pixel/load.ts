@@ -1,16 +1,15 @@
 import type { AdapterEnv } from '../../src/adapter'
 import { loadScript } from '../../src/lib/load-script'
-import type { DestinationConfig } from '../../src/mapping/types'
-import { facebookPixel, type Fbq, type FacebookPixelSettings } from './index'
+import type { Fbq } from './index'
 
 export const FBEVENTS_URL = 'https://connect.facebook.net/en_US/fbevents.js'
 
 /**
  * Meta's official base code, minus its PageView: the page owns page views. It keeps the
  * snippet's guard, so a Pixel the page adds later reuses this queue instead of a second copy.
+ * The bridge then sends the consent signal, then `init`, in that order, as Meta asks.
  */
-export function loadFacebookPixel(settings: DestinationConfig<FacebookPixelSettings>, env: AdapterEnv): Fbq {
-  const { window } = env
+export function loadFacebookPixel(_settings: unknown, { window }: AdapterEnv): Fbq {
   if (typeof window.fbq !== 'function') {
     const fbq: any = function (...args: unknown[]) {
       if (fbq.callMethod) fbq.callMethod(...args)
@@ -23,8 +22,6 @@ export function loadFacebookPixel(settings: DestinationConfig<FacebookPixelSetti
     fbq.queue = []
     window.fbq = fbq
     loadScript(window.document, FBEVENTS_URL)
-    // Revoked before `init` when consent is required, as Meta asks.
-    if (env.consent.required) for (const call of facebookPixel.consentCalls!(env.consent, 'default', settings)) fbq(...call.args)
   }
-  return facebookPixel.findOnPage(settings, env) as Fbq
+  return window.fbq as Fbq
 }

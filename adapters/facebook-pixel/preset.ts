@@ -1,7 +1,11 @@
-import type { Adapter } from '../../src/adapter'
+import type { Preset } from '../../src/adapter'
 
-/** Conversions only: ad platforms learn from outcomes, not from every widget click. */
-export const preset: Adapter['preset'] = {
+/**
+ * Conversions only: ad platforms learn from outcomes, not from every widget click. The Pixel
+ * sends the conversions the browser sees; the Conversions API (webhooks.ts) only those it
+ * cannot, so no conversion counts twice (README, "Which channel sends what").
+ */
+export const preset: Preset = {
   events: {
     popin_captured: { name: 'Lead', params: { content_name: 'Popin lead form', content_category: { '@path': 'group' } } },
     popin_schedule_created: { name: 'Schedule', params: { content_name: 'Popin video call' } },

@@ -1,15 +1,17 @@
-import type { RuleSet } from '../../src/mapping/types'
+import type { RuleSet } from '../../src/adapter'
 
-const call = { content_name: 'Popin video call' }
-
-/** Popin webhooks as Conversions API events: the same names as the Pixel preset, so they dedupe. */
+/**
+ * Popin webhooks as Conversions API events: only outcomes the browser never sees. A lead, a
+ * schedule, a finished call and a rating reach Meta from the Pixel (the same occurrence from
+ * both channels would share no id, and count twice); turn one here on only with the Pixel's off.
+ */
 export const webhookPreset: Record<string, RuleSet> = {
-  popin_user_captured: { name: 'Lead', params: { content_name: 'Popin lead form' } },
-  popin_scheduled_created: { name: 'Schedule', params: { ...call, scheduled_at: { '@path': 'scheduled_at' } } },
-  popin_call_successful: { name: 'Contact', params: { ...call, call_duration: { '@path': 'call_duration' }, product: { '@path': 'product' } } },
-  popin_call_rated: { name: 'PopinCallRated', params: { rating: { '@path': 'rating' } } },
-  popin_call_missed: { name: 'PopinCallMissed' },
-  popin_call_abandoned: { name: 'PopinCallAbandoned' },
+  popin_user_captured: false,
+  popin_scheduled_created: false,
+  popin_call_successful: false,
+  popin_call_rated: false,
+  popin_call_missed: { name: 'PopinCallMissed', params: { product: { '@path': 'product' } } },
+  popin_call_abandoned: { name: 'PopinCallAbandoned', params: { product: { '@path': 'product' } } },
   popin_call_remark_added: false,
   popin_missed_notification: false,
   popin_scheduled_notification: false,

@@ -1,15 +1,15 @@
+import * as v from 'valibot'
+import { describe } from '../../src/lib/describe'
 import { defineAdapter } from '../../src/adapter'
-import { looksPersonal } from '../../src/events/personal'
 import type { JsonObject } from '../../src/lib/json'
-import type { Problem } from '../../src/mapping/types'
-import { ga4ConsentCalls } from './consent'
 import { memo } from '../../src/lib/memo'
-import { fixName, GA4_LIMITS, nameProblem } from './limits'
+import { ga4ConsentCalls } from './consent'
+import { EVENT_NAME_RULES, fixName, GA4_LIMITS, isValidEventName, isValidParamName, PARAM_NAME_RULES } from './limits'
+import { preset } from './preset'
 
 // The same few names go by on every event: fix each once.
-const fixEventName = memo(fixName)
-const paramNameFor = memo((key) => (nameProblem(key, 'param') ? fixName(key) : key))
-import { preset } from './preset'
+const eventNameFor = memo((name) => (isValidEventName(name) ? name : fixName(name, 'event')))
+const paramNameFor = memo((key) => (isValidParamName(key) ? key : fixName(key, 'param')))
 
 export interface Ga4Settings {
   /** `G-XXXXXXX`: events go to this property only (`send_to`), and the bridge can load gtag.js for it. */
@@ -31,51 +31,33 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
   label: 'GA4',
   vendorGlobal: 'gtag',
   settings: {
-    measurementId: { type: 'string', description: 'GA4 measurement id', pattern: /^G-[A-Z0-9]{4,16}$/, hint: 'must look like "G-XXXXXXX"' },
-    gtagUrl: { type: 'string', description: 'URL the full bundle loads gtag.js from', pattern: /^(https?:)?\/\//, hint: 'must be an http(s) URL' },
-    nonce: { type: 'string', description: 'CSP nonce for the gtag.js script' },
+    measurementId: describe(v.pipe(v.string(), v.regex(/^G-[A-Z0-9]{4,16}$/, 'must look like "G-XXXXXXX"')), 'GA4 measurement id'),
+    gtagUrl: describe(v.pipe(v.string(), v.regex(/^(https?:)?\/\/\S+$/, 'must be an http(s) URL')), 'URL the full bundle loads gtag.js from'),
+    nonce: describe(v.pipe(v.string(), v.minLength(1, 'must be a non-empty string')), 'CSP nonce for the gtag.js script'),
   },
   idSetting: 'measurementId',
   calls: ['event'],
   personalData: 'never',
+  names: { event: EVENT_NAME_RULES, param: PARAM_NAME_RULES, maxParams: GA4_LIMITS.params },
   consentCategory: 'analytics',
   consentCalls: ga4ConsentCalls,
+  loadSignalsConsent: true,
+  // Our property, once, without the automatic page view the page already sends.
+  setupCalls: (settings, _client, { window }) =>
+    settings.measurementId && !isConfigured(window.dataLayer, settings.measurementId) ? [{ fn: 'gtag', args: ['config', settings.measurementId, { send_page_view: false }] }] : [],
   preset,
-  checkRule(rule, path) {
-    const problems: Problem[] = []
-    if (typeof rule.name === 'string' && !rule.name.includes('{{')) {
-      const problem = nameProblem(rule.name, 'event')
-      if (problem) problems.push({ path: `${path}.name`, message: problem })
-    }
-    const keys = Object.keys(rule.params ?? {})
-    if (keys.length > GA4_LIMITS.params) problems.push({ path: `${path}.params`, message: `GA4 takes at most ${GA4_LIMITS.params} parameters` })
-    for (const key of keys) {
-      const problem = nameProblem(key, 'param')
-      if (problem) problems.push({ path: `${path}.params.${key}`, message: problem })
-    }
-    return problems
-  },
 
-  findOnPage(settings, { window }) {
-    const gtag = window.gtag
-    if (typeof gtag !== 'function') return null
-    // Configure our property once, without the automatic page view the page already sends.
-    if (settings.measurementId && !isConfigured(window.dataLayer, settings.measurementId)) {
-      gtag('config', settings.measurementId, { send_page_view: false })
-    }
+  findOnPage(_settings, { window }) {
+    if (typeof window.gtag !== 'function') return null
     return { event: (name, params) => window.gtag('event', name, params), gtag: (...args) => window.gtag(...args) }
   },
 
   prepare(call, settings, note) {
-    const name = fixEventName(call.name)
+    const name = eventNameFor(call.name)
     if (name !== call.name) note(`event name "${call.name}" sent as "${name}" (GA4 naming rules)`)
     const params: JsonObject = {}
     let count = 0
     for (const [key, value] of Object.entries(call.params)) {
-      if (call.personal.includes(key) || looksPersonal(key, value)) {
-        note(`dropped param "${key}": GA4 never receives personal data`)
-        continue
-      }
       if (value !== null && typeof value === 'object') {
         note(`dropped param "${key}": GA4 params are text, numbers or booleans`)
         continue

@@ -12,25 +12,33 @@ export const RESERVED_EVENT_NAMES = [
   'video_start', 'view_search_results',
 ]
 export const RESERVED_NAME_PREFIXES = ['_', 'firebase_', 'ga_', 'google_', 'gtag.']
-export const RESERVED_PARAMS = ['cid', 'engagement_time_msec', 'gclid', 'session_id', 'session_number', 'uid']
+/**
+ * Reserved parameters, and the ids GA4 keeps for itself (a `user_id` or `client_id` param would
+ * pose as the visitor's identity): never sent as parameters.
+ */
+export const RESERVED_PARAMS = ['cid', 'client_id', 'customer_id', 'engagement_time_msec', 'gclid', 'session_id', 'session_number', 'sid', 'uid', 'user_id', 'userid']
 
-const VALID_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
+const escape = (word: string) => word.replace(/[.]/g, '\\.')
+const NAME_SHAPE = `[A-Za-z][A-Za-z0-9_]{0,${GA4_LIMITS.nameLength - 1}}`
+const NO_RESERVED_PREFIX = `(?!${RESERVED_NAME_PREFIXES.map(escape).join('|')})`
 
-/** Why a name breaks GA4's naming rules, or undefined when it is fine. */
-export function nameProblem(name: string, kind: 'event' | 'param'): string | undefined {
-  if (name.length > GA4_LIMITS.nameLength) return `GA4 ${kind} names are at most ${GA4_LIMITS.nameLength} characters`
-  if (!VALID_NAME.test(name)) return `GA4 ${kind} names start with a letter and hold only letters, digits and underscores`
-  if (RESERVED_NAME_PREFIXES.some((prefix) => name.startsWith(prefix))) return `GA4 reserves the prefix of "${name}"`
-  if (kind === 'event' && RESERVED_EVENT_NAMES.includes(name)) return `"${name}" is a reserved GA4 event name`
-  if (kind === 'param' && RESERVED_PARAMS.includes(name)) return `"${name}" is a reserved GA4 parameter name`
-  return undefined
-}
+/** GA4's naming rules as patterns with their messages: the config schema checks them. */
+export const EVENT_NAME_RULES: [RegExp, string][] = [
+  [new RegExp(`^${NAME_SHAPE}$`), `GA4 event names start with a letter, hold only letters, digits and underscores, at most ${GA4_LIMITS.nameLength} characters`],
+  [new RegExp(`^${NO_RESERVED_PREFIX}(?!(?:${RESERVED_EVENT_NAMES.join('|')})$)`), 'is a reserved GA4 event name or prefix'],
+]
+export const PARAM_NAME_RULES: [RegExp, string][] = [
+  [new RegExp(`^${NAME_SHAPE}$`), `GA4 parameter names start with a letter, hold only letters, digits and underscores, at most ${GA4_LIMITS.nameLength} characters`],
+  [new RegExp(`^${NO_RESERVED_PREFIX}(?!(?:${RESERVED_PARAMS.join('|')})$)`), 'is a reserved GA4 parameter name or prefix'],
+]
+
+const valid = (name: string, rules: [RegExp, string][]) => rules.every(([pattern]) => pattern.test(name))
+export const isValidEventName = (name: string) => valid(name, EVENT_NAME_RULES)
+export const isValidParamName = (name: string) => valid(name, PARAM_NAME_RULES)
 
 /** The closest valid name: other characters become `_`, a letter first, cut to length, reserved ones prefixed. */
-export function fixName(name: string): string {
+export function fixName(name: string, kind: 'event' | 'param'): string {
   let fixed = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z]+/, '')
-  if (!fixed || RESERVED_NAME_PREFIXES.some((p) => fixed.startsWith(p)) || RESERVED_EVENT_NAMES.includes(fixed)) {
-    fixed = `popin_${fixed}`
-  }
+  if (!fixed || !(kind === 'event' ? isValidEventName : isValidParamName)(fixed.slice(0, GA4_LIMITS.nameLength))) fixed = `popin_${fixed}`
   return fixed.slice(0, GA4_LIMITS.nameLength).replace(/_+$/, '')
 }

@@ -1,15 +1,14 @@
-import { sha256Hex } from '../../src/lib/sha256'
-import type { ServerAdapter } from '../../src/relay/server-adapter'
+import type { ServerSender } from '../../src/adapter'
 import { ga4 } from './index'
 import { webhookPreset } from './webhooks'
 
 /**
  * GA4 Measurement Protocol. Popin sends no `_ga` cookie, so the client_id is derived from Popin's
- * user_id (else the lead's email, hashed; else the webhook itself): the same visitor is the same
- * GA4 user across webhooks, but is not joined to the browser session.
+ * visitor id (else the occurrence): the same visitor is the same GA4 user across webhooks, but
+ * is not joined to the browser session.
  * https://developers.google.com/analytics/devguides/collection/protocol/ga4/sending-events
  */
-export const measurementProtocol: ServerAdapter = {
+export const measurementProtocol: ServerSender = {
   browser: ga4,
   webhookPreset,
   secrets: { apiSecret: 'POPIN_BRIDGE_GA4_API_SECRET' },
@@ -18,18 +17,17 @@ export const measurementProtocol: ServerAdapter = {
   maxAgeMs: 72 * 3600 * 1000,
 
   misconfigured: (settings, secrets) =>
-    !(settings as { measurementId?: string }).measurementId ? 'set destinations.ga4.measurementId' : !secrets.apiSecret ? 'set POPIN_BRIDGE_GA4_API_SECRET' : undefined,
+    !settings.measurementId ? 'set destinations.ga4.measurementId' : !secrets.apiSecret ? 'set POPIN_BRIDGE_GA4_API_SECRET' : undefined,
 
-  request(mapped, { settings, relay, eventTime, idempotencyKey }) {
-    const call = ga4.prepare!(mapped, { ...settings, measurementId: undefined } as never, () => undefined) ?? mapped
-    const data = call.event.data
-    const seed = [data.user_id, data.email, data.customer_email].find((v) => typeof v === 'string' && v) ?? idempotencyKey
+  request(original, { settings, relay, eventTime, hash }) {
+    // No send_to: the measurement id is in the URL.
+    const call = ga4.prepare!(original, { ...settings, measurementId: undefined }, () => undefined) ?? original
     const endpoint = relay.endpoints.ga4 ?? measurementProtocol.endpoint
     return {
-      url: `${endpoint}/mp/collect?measurement_id=${encodeURIComponent((settings as { measurementId: string }).measurementId)}`,
+      url: `${endpoint}/mp/collect?measurement_id=${encodeURIComponent(settings.measurementId)}`,
       headers: { 'content-type': 'application/json' },
       body: {
-        client_id: clientId(String(seed)),
+        client_id: clientId(call.visitor ?? call.eventId, hash),
         timestamp_micros: eventTime.getTime() * 1000,
         events: [{ name: call.name, params: call.params }],
       },
@@ -40,7 +38,7 @@ export const measurementProtocol: ServerAdapter = {
 }
 
 /** Shaped like gtag's own ids ("1234567890.1234567890"), from a hash: stable, not reversible. */
-export function clientId(seed: string): string {
-  const hash = sha256Hex(`popin-bridge:${seed.trim().toLowerCase()}`)
-  return `${parseInt(hash.slice(0, 8), 16)}.${parseInt(hash.slice(8, 16), 16)}`
+export function clientId(seed: string, hash: (text: string) => string): string {
+  const digest = hash(`popin-bridge:${seed.trim().toLowerCase()}`)
+  return `${parseInt(digest.slice(0, 8), 16)}.${parseInt(digest.slice(8, 16), 16)}`
 }

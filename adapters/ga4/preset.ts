@@ -1,9 +1,9 @@
-import type { Adapter } from '../../src/adapter'
+import type { Preset } from '../../src/adapter'
 
 const uid = { '@path': 'uid' } as const
 
 /** GA4 recommended `generate_lead` for leads; `popin_*` for the rest. Never personal data. */
-export const preset: Adapter['preset'] = {
+export const preset: Preset = {
   events: {
     popin_captured: { name: 'generate_lead', params: { lead_source: 'popin', popin_group: { '@path': 'group' }, popin_uid: uid } },
     popin_schedule_created: {

@@ -1,4 +1,4 @@
-import type { RuleSet } from '../../src/mapping/types'
+import type { RuleSet } from '../../src/adapter'
 
 const event = (name: string, params: Record<string, unknown> = {}): RuleSet => ({ name, params: params as never })
 const duration = { call_duration: { '@path': 'call_duration' } }

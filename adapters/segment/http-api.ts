@@ -1,15 +1,16 @@
 import { version } from '../../package.json'
-import type { ServerAdapter } from '../../src/relay/server-adapter'
+import type { ServerSender } from '../../src/adapter'
 import { segment } from './index'
 import { webhookPreset } from './webhooks'
 
 /**
- * Segment's HTTP Tracking API, with a messageId derived from the webhook, so the relay's own
- * retries are deduplicated by Segment (about 24 hours). Popin's user_id identifies a Popin
- * visitor, not the shop's customer: it is sent as anonymousId, never as userId.
+ * Segment's HTTP Tracking API, with a messageId derived from the occurrence's id, so the relay's
+ * own retries are deduplicated by Segment (about 24 hours). Popin's user_id identifies a Popin
+ * visitor, not the shop's customer: it is sent as anonymousId, never as userId. The call arrives
+ * policy-clean: `personalData` has already decided what its traits and properties hold.
  * https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/
  */
-export const httpTrackingApi: ServerAdapter = {
+export const httpTrackingApi: ServerSender = {
   browser: segment,
   webhookPreset,
   secrets: { writeKey: 'POPIN_BRIDGE_SEGMENT_WRITE_KEY' },
@@ -17,14 +18,11 @@ export const httpTrackingApi: ServerAdapter = {
 
   misconfigured: (_settings, secrets) => (!secrets.writeKey ? 'set POPIN_BRIDGE_SEGMENT_WRITE_KEY' : undefined),
 
-  request(mapped, { settings, relay, eventTime, idempotencyKey, index }) {
-    const call = segment.prepare!(mapped, settings as never, () => undefined) ?? mapped
-    const data = call.event.data
-    const visitor = [data.user_id, data.email, data.customer_email].find((v) => typeof v === 'string' && v)
+  request(call, { relay, eventTime, index }) {
     const body: Record<string, unknown> = {
       type: call.call,
-      anonymousId: `popin-${visitor ?? idempotencyKey.slice(0, 16)}`,
-      messageId: `popin-${idempotencyKey.slice(0, 48)}-${index}`,
+      anonymousId: `popin-${call.visitor ?? call.eventId}`,
+      messageId: `${call.eventId}.${index}`,
       timestamp: eventTime.toISOString(),
       context: { library: { name: 'popin-bridge-relay', version } },
     }

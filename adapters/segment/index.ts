@@ -1,5 +1,6 @@
+import * as v from 'valibot'
+import { describe } from '../../src/lib/describe'
 import { defineAdapter } from '../../src/adapter'
-import { applyPersonalPolicy, PERSONAL_POLICIES, type PersonalPolicy } from '../../src/events/personal'
 import { preset } from './preset'
 
 export interface SegmentSettings {
@@ -11,8 +12,6 @@ export interface SegmentSettings {
   cdnUrl?: string
   /** Source settings given inline, so nothing is fetched (analytics-next `cdnSettings`). */
   cdnSettings?: Record<string, unknown>
-  /** What happens to personal data (identify traits, mapped fields): `send` (default), `hash` or `omit`. */
-  personalData?: PersonalPolicy
 }
 
 /** `window.analytics` (snippet stub or loaded library) or an `AnalyticsBrowser`. */
@@ -23,21 +22,21 @@ export interface SegmentClient {
 }
 
 const METHODS = ['track', 'identify', 'page'] as const
+const url = (description: string, message: string) => describe(v.pipe(v.string(), v.regex(/^https?:\/\/[^/\s]+\S*$/, message)), description)
 
 export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>({
   name: 'segment',
   label: 'Segment',
   vendorGlobal: 'analytics',
   settings: {
-    writeKey: { type: 'string', description: 'Segment source write key', pattern: /^[A-Za-z0-9_-]{8,64}$/, hint: 'must be a Segment write key' },
-    apiHost: { type: 'string', description: 'Segment API base URL', pattern: /^https?:\/\/[^/]+/, hint: 'must be an http(s) URL such as "https://api.segment.io/v1"' },
-    cdnUrl: { type: 'string', description: 'Segment CDN base URL', pattern: /^https?:\/\//, hint: 'must be an http(s) URL' },
-    cdnSettings: { type: 'object', description: 'Source settings, so none are fetched' },
-    personalData: { type: 'string', description: 'Personal data: send, hash (SHA-256) or omit', pattern: PERSONAL_POLICIES, hint: 'must be "send", "hash" or "omit"' },
+    writeKey: describe(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a Segment write key')), 'Segment source write key'),
+    apiHost: url('Segment API base URL', 'must be an http(s) URL such as "https://api.segment.io/v1"'),
+    cdnUrl: url('Segment CDN base URL', 'must be an http(s) URL'),
+    cdnSettings: describe(v.record(v.string(), v.unknown(), 'must be an object'), 'Source settings, so none are fetched'),
   },
   idSetting: 'writeKey',
   calls: METHODS,
-  personalData: 'allowed',
+  personalData: 'setting',
   consentCategory: 'analytics',
   preset,
 
@@ -45,8 +44,6 @@ export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>(
     const analytics = window.analytics
     return analytics && METHODS.every((method) => typeof analytics[method] === 'function') ? analytics : null
   },
-
-  prepare: (call, settings, note) => applyPersonalPolicy(call, settings.personalData ?? 'send', note),
 
   vendorCalls(call) {
     const fn = `analytics.${call.call}`

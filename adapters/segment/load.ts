@@ -1,12 +1,11 @@
 import type { AdapterEnv } from '../../src/adapter'
-import type { DestinationConfig } from '../../src/mapping/types'
 import type { SegmentClient, SegmentSettings } from './index'
 
 /**
  * Loads analytics-next for our write key. Offline or blocked, its load promise rejects and calls
  * made meanwhile never settle: the rejection is caught here and never reaches the page.
  */
-export async function loadSegment(settings: DestinationConfig<SegmentSettings>, env: AdapterEnv): Promise<SegmentClient> {
+export async function loadSegment(settings: SegmentSettings, env: AdapterEnv): Promise<SegmentClient> {
   // Imported only when needed: an npm app that uses the page's Segment never downloads it.
   const { AnalyticsBrowser } = await import('@segment/analytics-next')
   const api = settings.apiHost ? new URL(settings.apiHost) : undefined

@@ -1,4 +1,4 @@
-import type { Adapter } from '../../src/adapter'
+import type { Preset } from '../../src/adapter'
 
 const uid = { '@path': 'uid' } as const
 const track = (name: string, params: Record<string, unknown> = {}) => ({ call: 'track', name, params: { popin_uid: uid, ...params } })
@@ -7,7 +7,7 @@ const track = (name: string, params: Record<string, unknown> = {}) => ({ call: '
  * Names follow Segment's "Object Action" spec. Popin's `uid` is a widget session, so it travels
  * as `popin_uid`, never as Segment's userId: identify sends traits for the anonymous visitor.
  */
-export const preset: Adapter['preset'] = {
+export const preset: Preset = {
   events: {
     popin_captured: [
       {
@@ -36,4 +36,4 @@ export const preset: Adapter['preset'] = {
   screens: {
     '*': track('Widget Screen Viewed', { screen_id: { '@path': 'screen' } }),
   },
-} as Adapter['preset']
+}

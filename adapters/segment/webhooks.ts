@@ -1,4 +1,4 @@
-import type { Rule, RuleSet } from '../../src/mapping/types'
+import type { Rule, RuleSet } from '../../src/adapter'
 
 const p = (path: string) => ({ '@path': path })
 const track = (name: string, params: Record<string, unknown> = {}): Rule => ({ call: 'track', name, params: { popin_user_id: p('user_id'), ...params } as never })

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { configWarnings } from '../config/warnings'
 import { configJsonSchema, formatProblems, validateConfig } from '../index'
-import { isPlainObject } from '../lib/is-plain-object'
-import { validateRelay } from '../relay/settings'
+import { hasOwn } from '../lib/has-own'
 import { gtmContainer } from './gtm-container'
 import { parseJsonWithPosition } from './parse-json'
 import { gtmSnippet, scriptSnippet } from './snippet'
@@ -45,7 +46,8 @@ const COMMAND_HELP: Record<string, string> = {
   validate: `popin-bridge validate <config.json>
 
 Checks a config file. Exit 0 when valid; exit 1 with every problem and its JSON path
-(malformed JSON: line and column).
+(malformed JSON: line and column). Rule keys that are not a Popin event, screen or webhook
+name the catalog knows (typos, most likely) are warnings on standard error: they do not fail.
 `,
   snippet: `popin-bridge snippet <config.json> (--gtm | --script <url>)
 
@@ -84,6 +86,23 @@ Prints the JSON Schema of the config (also shipped as popin-bridge/schema.json).
 `,
 }
 
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/** What each command accepts: its options, and how many positional arguments (a config file, relay's `replay`). */
+const ARGUMENTS: Record<string, { options: Options; positionals: number }> = {
+  validate: { options: {}, positionals: 1 },
+  snippet: { options: { gtm: { type: 'boolean', default: false }, script: { type: 'string' } }, positionals: 1 },
+  'gtm-container': { options: { out: { type: 'string' } }, positionals: 1 },
+  demo: { options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } }, positionals: 0 },
+  relay: { options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, database: { type: 'string' } }, positionals: 1 },
+  schema: { options: {}, positionals: 0 },
+}
+
+interface Arguments {
+  values: Record<string, unknown>
+  positionals: string[]
+}
+
 /** Runs one CLI command; resolves to the exit code. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv
@@ -91,71 +110,91 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(HELP)
     return command ? 0 : 1
   }
-  if (!(command in COMMAND_HELP)) {
+  // Own keys only: "toString" is not a command.
+  const accepts = hasOwn(ARGUMENTS, command) ? ARGUMENTS[command] : undefined
+  if (!accepts) {
     io.err(`popin-bridge: unknown command "${command}"\n\n${HELP}`)
     return 2
   }
-  if (args.includes('--help') || args.includes('-h')) {
+  const parsed = parseCommandLine(args, accepts.options)
+  if (typeof parsed === 'string') return usageError(command, parsed, io)
+  if (parsed.values.help) {
     io.out(COMMAND_HELP[command] as string)
     return 0
   }
+  const extra = parsed.positionals[accepts.positionals]
+  if (extra !== undefined) return usageError(command, `unexpected argument "${extra}"`, io)
   switch (command) {
     case 'schema':
       io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`)
       return 0
     case 'demo':
-      return demo(args, io)
+      return demo(parsed.values, io)
     case 'relay':
-      return relay(args, io)
+      return relay(parsed, io)
+    case 'snippet':
+      return snippet(parsed, io)
+    case 'gtm-container':
+      return container(parsed, io)
     default:
-      return withConfig(command, args, io)
+      return validate(parsed.positionals, io)
   }
 }
 
-/** validate, snippet and gtm-container: read and check the config, then act on it. */
-function withConfig(command: string, args: string[], io: CliIo): number {
-  const file = args.find((arg, i) => !arg.startsWith('--') && !['--script', '--out'].includes(args[i - 1] ?? ''))
-  if (!file) {
-    io.err(`popin-bridge ${command}: name the config file, e.g. popin-bridge ${command} bridge.json\n`)
-    return 2
+/** The command's arguments, by parseArgs in strict mode (every command takes --help); else what is wrong. */
+function parseCommandLine(args: string[], options: Options): Arguments | string {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
+  } catch (error) {
+    // parseArgs' own errors are the user's mistakes; anything else is a bug.
+    if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error
+    return (error as Error).message
   }
-  const parsed = readJson(file, command, io)
-  if (parsed === undefined) return existsSync(file) ? 1 : 2
-  const problems = [...validateConfig(parsed.value), ...relayProblems(parsed.value)]
-  if (problems.length) {
-    io.err(`${file}: ${problems.length} problem(s)\n${formatProblems(problems)}\n`)
-    return 1
-  }
-  if (command === 'validate') {
-    io.out(`${file}: valid\n`)
-    return 0
-  }
-  if (command === 'snippet') {
-    const url = option(args, '--script')
-    if (args.includes('--gtm') === (url !== undefined)) {
-      io.err('popin-bridge snippet: choose one of --gtm or --script <url>\n')
-      return 2
-    }
-    io.out(url !== undefined ? scriptSnippet(parsed.value, url) : gtmSnippet(parsed.value, readGtmBundle(io)))
-    return 0
-  }
-  const container = `${JSON.stringify(gtmContainer(gtmSnippet(parsed.value, readGtmBundle(io)), new Date()), null, 2)}\n`
-  const out = option(args, '--out')
-  if (out === undefined) io.out(container)
-  else {
-    writeFileSync(out, container)
-    io.out(`wrote ${out}: import it in GTM under Admin > Import Container (choose Merge)\n`)
-  }
+}
+
+/** A mistake on the command line: what is wrong, then how the command is used. */
+function usageError(command: string, message: string, io: CliIo): number {
+  io.err(`popin-bridge ${command}: ${message}\n\n${COMMAND_HELP[command]}`)
+  return 2
+}
+
+function validate(positionals: string[], io: CliIo): number {
+  const config = loadConfig('validate', positionals, io)
+  if (typeof config === 'number') return config
+  io.out(`${config.file}: valid\n`)
+  printWarnings(config.value, io)
   return 0
 }
 
-async function demo(args: string[], io: CliIo): Promise<number> {
-  const port = Number(option(args, '--port') ?? 8080)
-  const host = option(args, '--host') ?? '127.0.0.1'
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err('popin-bridge demo: --port takes a port number\n')
-    return 2
+function snippet({ values, positionals }: Arguments, io: CliIo): number {
+  const { gtm, script } = values as { gtm: boolean; script?: string }
+  if (gtm === (script !== undefined)) return usageError('snippet', 'choose one of --gtm or --script <url>', io)
+  if (script === '') return usageError('snippet', '--script takes the URL of the drop-in bundle', io)
+  const config = loadConfig('snippet', positionals, io)
+  if (typeof config === 'number') return config
+  io.out(script === undefined ? gtmSnippet(config.value, readGtmBundle(io)) : scriptSnippet(config.value, script))
+  printWarnings(config.value, io)
+  return 0
+}
+
+function container({ values, positionals }: Arguments, io: CliIo): number {
+  const { out } = values as { out?: string }
+  const config = loadConfig('gtm-container', positionals, io)
+  if (typeof config === 'number') return config
+  const json = `${JSON.stringify(gtmContainer(gtmSnippet(config.value, readGtmBundle(io)), new Date()), null, 2)}\n`
+  if (out === undefined) io.out(json)
+  else {
+    writeFileSync(out, json)
+    io.out(`wrote ${out}: import it in GTM under Admin > Import Container (choose Merge)\n`)
   }
+  printWarnings(config.value, io)
+  return 0
+}
+
+async function demo(values: Arguments['values'], io: CliIo): Promise<number> {
+  const { port: text, host } = values as { port: string; host: string }
+  const port = portNumber(text)
+  if (port === undefined) return usageError('demo', '--port takes a port number', io)
   if (!io.startDemo) {
     io.err('popin-bridge demo: not available here\n')
     return 2
@@ -165,25 +204,21 @@ async function demo(args: string[], io: CliIo): Promise<number> {
   return 0
 }
 
-async function relay(args: string[], io: CliIo): Promise<number> {
-  const file = option(args, '--config')
-  if (!file) {
-    io.err('popin-bridge relay: name the config, e.g. popin-bridge relay --config bridge.json\n')
-    return 2
-  }
+async function relay({ values, positionals }: Arguments, io: CliIo): Promise<number> {
+  const { config: file, host, port, database } = values as { config?: string; host?: string; port?: string; database?: string }
+  const [mode] = positionals
+  if (mode !== undefined && mode !== 'replay') return usageError('relay', `unexpected argument "${mode}"`, io)
+  if (!file) return usageError('relay', 'name the config, e.g. popin-bridge relay --config bridge.json', io)
+  const portOverride = port === undefined ? undefined : portNumber(port)
+  if (port !== undefined && portOverride === undefined) return usageError('relay', '--port takes a port number', io)
   const config = readJson(file, 'relay', io)
   if (config === undefined) return 1
-  const port = option(args, '--port')
   const overrides: RelayOverrides = {
-    ...(option(args, '--host') ? { host: option(args, '--host') } : {}),
-    ...(port !== undefined ? { port: Number(port) } : {}),
-    ...(option(args, '--database') ? { database: option(args, '--database') } : {}),
+    ...(host ? { host } : {}),
+    ...(portOverride !== undefined ? { port: portOverride } : {}),
+    ...(database ? { database } : {}),
   }
-  if (overrides.port !== undefined && (!Number.isInteger(overrides.port) || overrides.port < 0 || overrides.port > 65535)) {
-    io.err('popin-bridge relay: --port takes a port number\n')
-    return 2
-  }
-  if (args[0] === 'replay') {
+  if (mode === 'replay') {
     const count = io.replayDeadLetters?.(config.value, overrides) ?? 0
     io.out(`queued ${count} dead letter(s) again\n`)
     return 0
@@ -195,6 +230,31 @@ async function relay(args: string[], io: CliIo): Promise<number> {
   const url = await io.startRelay(config.value, overrides)
   io.out(`popin-bridge relay: Popin webhook URL ${url}/webhooks/popin (SIGTERM or Ctrl-C to stop)\n`)
   return 0
+}
+
+/** A port from the command line: digits only, since Number() also takes "", "0x50" and "1e3". */
+function portNumber(text: string): number | undefined {
+  return /^\d{1,5}$/.test(text) && Number(text) <= 65535 ? Number(text) : undefined
+}
+
+/** Reads and checks the config file named on the command line; an exit code when it cannot be used. */
+function loadConfig(command: string, positionals: string[], io: CliIo): { file: string; value: unknown } | number {
+  const [file] = positionals
+  if (!file) return usageError(command, `name the config file, e.g. popin-bridge ${command} bridge.json`, io)
+  const parsed = readJson(file, command, io)
+  if (parsed === undefined) return existsSync(file) ? 1 : 2
+  const problems = validateConfig(parsed.value)
+  if (problems.length) {
+    io.err(`${file}: ${problems.length} problem(s)\n${formatProblems(problems)}\n`)
+    printWarnings(parsed.value, io)
+    return 1
+  }
+  return { file, value: parsed.value }
+}
+
+/** Rule keys the catalog does not know: likely typos, yet valid, so they never change the exit code. */
+function printWarnings(config: unknown, io: CliIo): void {
+  for (const { path, message } of configWarnings(config)) io.err(`warning: ${path}: ${message}\n`)
 }
 
 /** Reads and parses a JSON file, reporting unreadable files and bad JSON (with line and column). */
@@ -214,16 +274,7 @@ function readJson(file: string, command: string, io: CliIo): { value: unknown } 
   return parsed
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name)
-  return i === -1 ? undefined : (args[i + 1] ?? '')
-}
-
 function readGtmBundle(io: CliIo): string {
   return readFileSync(join(io.distDir, 'popin-bridge.gtm.js'), 'utf8')
 }
 
-/** The relay's own section, which browsers ignore. */
-function relayProblems(config: unknown) {
-  return isPlainObject(config) && isPlainObject(config.relay) ? validateRelay(config.relay, ['facebookPixel', 'ga4', 'segment', 'dataLayer']) : []
-}

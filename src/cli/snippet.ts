@@ -1,4 +1,5 @@
 import { version } from '../../package.json'
+import { isPlainObject } from '../lib/is-plain-object'
 
 /**
  * JSON that is safe inside an inline `<script>` and a GTM Custom HTML tag: no `</script>`, no
@@ -20,7 +21,7 @@ export function gtmSnippet(config: unknown, gtmBundle: string): string {
   return [
     '<script>',
     `/* popin-bridge ${version}: forwards Popin widget events to the vendors on the page. Fire on All Pages. */`,
-    `window.popinBridgeConfig = ${inlineJson(config)};`,
+    `window.popinBridgeConfig = ${inlineJson(withoutSchema(config))};`,
     gtmBundle.trim(),
     '</script>',
     '',
@@ -31,9 +32,16 @@ export function gtmSnippet(config: unknown, gtmBundle: string): string {
 export function scriptSnippet(config: unknown, src: string): string {
   return [
     '<!-- popin-bridge: place after the Popin snippet -->',
-    `<script src="${escapeAttribute(src)}" data-config='${escapeAttribute(JSON.stringify(config))}'></script>`,
+    `<script src="${escapeAttribute(src)}" data-config='${escapeAttribute(JSON.stringify(withoutSchema(config)))}'></script>`,
     '',
   ].join('\n')
+}
+
+/** `$schema` only tells editors where the JSON Schema is: a page has no use for it. */
+function withoutSchema(config: unknown): unknown {
+  if (!isPlainObject(config)) return config
+  const { $schema: _editorsOnly, ...rest } = config
+  return rest
 }
 
 function escapeAttribute(text: string): string {

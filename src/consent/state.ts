@@ -19,10 +19,14 @@ export interface ConsentConfig {
 export const CONSENT_CATEGORIES: readonly ConsentCategory[] = ['analytics', 'ads', 'none']
 export const CONSENT_SOURCES = ['tcf', 'google'] as const
 
-/** true: may send; false: must not; undefined: wait for a decision. */
+/**
+ * true: may send; false: must not; undefined: wait for a decision. A decision the page reported
+ * holds even where consent is not required: the vendor was told, so nothing may contradict it.
+ */
 export function consentFor(category: ConsentCategory, state: ConsentState, required: boolean): boolean | undefined {
-  if (!required || category === 'none') return true
-  return state[category]
+  if (category === 'none') return true
+  const decided = state[category]
+  return decided ?? (required ? undefined : true)
 }
 
 /** Keeps only the categories a caller actually decided, as booleans. */

@@ -73,9 +73,7 @@ export const POPIN_EVENTS: readonly PopinEventName[] = [
 ]
 
 /** One revision of Popin's doc names `popin_expert_busy` this way. */
-export const EVENT_ALIASES: Readonly<Record<string, PopinEventName>> = {
-  popin_call_missed: 'popin_expert_busy',
-}
+export const EVENT_ALIASES: ReadonlyMap<string, PopinEventName> = new Map([['popin_call_missed', 'popin_expert_busy']])
 
 export const SCREEN_IDS = [
   'SCREEN_CAPTURE_USER_INFO',
@@ -118,38 +116,37 @@ export const WEBHOOK_EVENTS = [
 ] as const
 
 /**
- * Payload fields that identify a person, in browser events and webhooks. GA4 never receives
- * them; Facebook only as hashed advanced matching / user_data. `captured` is the whole customer
- * object of Popin's auto-capture flow; `extra` is free-form customer data.
+ * What each payload field Popin documents is, for the privacy policy (src/privacy/policy.ts):
+ * - `personal`: identifies or describes a person (the visitor, or an agent), or is free text
+ *   they typed. `captured` is the auto-capture customer object, `extra` free-form customer data.
+ * - `id`: a pseudonymous id (Popin's widget session or visitor); safe in params, never in event ids.
+ * - `safe`: a documented, non-personal field (numbers, flags, codes, times, the page URL).
+ * Fields not listed are unknown (new Popin fields): the policy judges them by their value.
  */
-export const PERSONAL_FIELDS: readonly string[] = [
-  'name',
-  'email',
-  'mobile',
-  'phone',
-  'city',
-  'pin_code',
-  'comment',
-  'captured',
-  'customer_name',
-  'customer_email',
-  'customer_phone_number',
-  'phone_number',
-  'full_phone_number',
-  'agent_name',
-  'agent_email',
-  'guest_agent_name',
-  'guest_agent_email',
-  'remark',
-  'comments',
-  'extra',
-]
+export type FieldClass = 'personal' | 'id' | 'safe'
+
+const fields = (cls: FieldClass, names: string) => names.split(' ').map((name) => [name, cls] as const)
+
+export const FIELD_CLASSES: ReadonlyMap<string, FieldClass> = new Map([
+  ...fields(
+    'personal',
+    'name email mobile phone city pin_code comment captured customer_name customer_email customer_phone_number phone_number full_phone_number agent_name agent_email guest_agent_name guest_agent_email remark comments extra',
+  ),
+  ...fields('id', 'uid user_id guest_id'),
+  ...fields(
+    'safe',
+    'event audio video rating timezone time callId invited group country screen country_code customer_country_code timestamp call_duration url product guest_type scheduled_time scheduled_date scheduled_time_local scheduled_date_local scheduled_at',
+  ),
+])
 
 export function isKnownEvent(name: string): name is PopinEventName {
   return (POPIN_EVENTS as readonly string[]).includes(name)
 }
 
-/** The name the mapping layer uses: aliases folded into the catalog name. */
+/** The name the plan uses: aliases folded into the catalog name. Own names only: a Map. */
 export function canonicalEventName(name: string): string {
-  return EVENT_ALIASES[name] ?? name
+  return EVENT_ALIASES.get(name) ?? name
 }
+
+/** Browser events that carry a visitor's contact details (webhooks may all carry them). */
+export const CONTACT_EVENTS: ReadonlySet<string> = new Set(['popin_captured'])

@@ -1,6 +1,20 @@
 import { safePayload } from '../lib/safe-copy'
-import type { PopinEvent } from '../mapping/types'
+import type { JsonObject } from '../lib/json'
 import { canonicalEventName, isKnownEvent } from './catalog'
+
+/** A Popin call after intake: a safe copy, classified. */
+export interface PopinEvent {
+  /** The catalog name (aliases folded), or the name as received for unknown events. */
+  name: string
+  /** As Popin called it. */
+  receivedName: string
+  kind: 'known' | 'screen' | 'unknown' | 'webhook'
+  /** The screen id of a screen-navigation event. */
+  screen?: string
+  data: JsonObject
+  /** How many events of this name the bridge has seen before, from 0. */
+  seq: number
+}
 
 const MAX_NAME_LENGTH = 100
 /** Distinct event names counted for `{{seq}}`; a hostile page cannot grow the map further. */

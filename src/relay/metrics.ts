@@ -1,35 +1,60 @@
-/** Counters the relay exposes at GET /metrics, in Prometheus' text format. */
-export function createMetrics() {
-  const counters = new Map<string, number>()
-  const key = (name: string, labels: Record<string, string> = {}) => {
-    const text = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')
-    return text ? `${name}{${text}}` : name
-  }
+/** Every counter the relay keeps, with its HELP text. */
+const COUNTERS = {
+  popin_relay_received_total: 'Webhooks accepted with a valid body: stored, or recognised as duplicates.',
+  popin_relay_duplicates_total: 'Webhooks already stored: acknowledged, not forwarded again.',
+  popin_relay_rejected_total: 'Webhooks refused, by reason.',
+  popin_relay_forwarded_total: 'Deliveries the destination accepted.',
+  popin_relay_retried_total: 'Failed deliveries scheduled for another attempt.',
+  popin_relay_dead_lettered_total: 'Deliveries given up on: dead letters, which relay replay sends again.',
+} as const
+
+export type Counter = keyof typeof COUNTERS
+
+/** Why a webhook can be refused: each is shown, 0 until it happens. */
+export const REJECTION_REASONS = ['auth', 'too_large', 'json', 'too_deep', 'no_event'] as const
+export type RejectionReason = (typeof REJECTION_REASONS)[number]
+
+const PER_DESTINATION: Counter[] = ['popin_relay_forwarded_total', 'popin_relay_retried_total', 'popin_relay_dead_lettered_total']
+
+/**
+ * Counters the relay exposes at GET /metrics, in Prometheus' text format. All are declared up
+ * front (per active destination where they have one), so a scrape sees 0 rather than no series.
+ */
+export function createMetrics(destinations: readonly string[]) {
+  // Counter → its label sets (as text, e.g. `{destination="ga4"}`) → value.
+  const counters = new Map((Object.keys(COUNTERS) as Counter[]).map((name) => [name, new Map<string, number>()]))
+  const declare = (name: Counter, labels?: Record<string, string>) => counters.get(name)!.set(labelText(labels), 0)
+  declare('popin_relay_received_total')
+  declare('popin_relay_duplicates_total')
+  for (const reason of REJECTION_REASONS) declare('popin_relay_rejected_total', { reason })
+  for (const name of PER_DESTINATION) for (const destination of destinations) declare(name, { destination })
+
   return {
-    inc(name: string, labels?: Record<string, string>) {
-      const k = key(name, labels)
-      counters.set(k, (counters.get(k) ?? 0) + 1)
+    inc(name: Counter, labels?: Record<string, string>) {
+      const series = counters.get(name)!
+      const key = labelText(labels)
+      series.set(key, (series.get(key) ?? 0) + 1)
     },
-    get: (name: string, labels?: Record<string, string>) => counters.get(key(name, labels)) ?? 0,
+    get: (name: Counter, labels?: Record<string, string>) => counters.get(name)!.get(labelText(labels)) ?? 0,
     /** Counters, then the outbox's current state per destination and status. */
     render(outbox: Record<string, Record<string, number>>): string {
       const lines: string[] = []
-      const typed = new Set<string>()
-      const type = (name: string, kind: string) => {
-        if (!typed.has(name)) lines.push(`# TYPE ${name} ${kind}`)
-        typed.add(name)
+      for (const [name, series] of counters) {
+        lines.push(`# HELP ${name} ${COUNTERS[name]}`, `# TYPE ${name} counter`)
+        for (const [labels, value] of [...series].sort()) lines.push(`${name}${labels} ${value}`)
       }
-      for (const [k, value] of [...counters].sort()) {
-        type(k.split('{')[0] as string, 'counter')
-        lines.push(`${k} ${value}`)
-      }
-      type('popin_relay_outbox', 'gauge')
+      lines.push('# HELP popin_relay_outbox Outbox rows now, by destination and status.', '# TYPE popin_relay_outbox gauge')
       for (const [destination, statuses] of Object.entries(outbox)) {
-        for (const [status, n] of Object.entries(statuses)) lines.push(`${key('popin_relay_outbox', { destination, status })} ${n}`)
+        for (const [status, n] of Object.entries(statuses)) lines.push(`popin_relay_outbox${labelText({ destination, status })} ${n}`)
       }
       return `${lines.join('\n')}\n`
     },
   }
+}
+
+function labelText(labels: Record<string, string> = {}): string {
+  const text = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')
+  return text ? `{${text}}` : ''
 }
 
 export type Metrics = ReturnType<typeof createMetrics>

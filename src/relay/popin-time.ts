@@ -14,9 +14,18 @@ export function parsePopinDateTime(date: unknown, time: unknown, timeZone: strin
   const year = Number(d[3])
   const hour12 = Number(t[1])
   const minute = Number(t[2])
-  if (month < 0 || hour12 < 1 || hour12 > 12 || minute > 59) return null
+  if (hour12 < 1 || hour12 > 12) return null
   const hour = (hour12 % 12) + ((t[3] as string).toLowerCase() === 'pm' ? 12 : 0)
-  const wall = Date.UTC(year, month, day, hour, minute)
+  return wallTimeToInstant(year, month + 1, day, hour, minute, 0, timeZone)
+}
+
+/**
+ * The instant a wall-clock time (month 1–12) shows in an IANA time zone. Null when it is not a
+ * real date or time (31-Feb, 24:00). In a DST gap or overlap the offset in force just before is used.
+ */
+export function wallTimeToInstant(year: number, month: number, day: number, hour: number, minute: number, second: number, timeZone: string): Date | null {
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second)
   if (new Date(wall).getUTCDate() !== day) return null
   // The offsets in force a few hours either side; the first that reads back as this wall time wins.
   const guess = wall - offsetMs(wall, timeZone)
@@ -49,10 +58,11 @@ function offsetMs(instant: number, timeZone: string): number {
 }
 
 /**
- * Popin's `timestamp`, whose format Popin does not document: epoch seconds or milliseconds,
- * ISO 8601, or "YYYY-MM-DD HH:MM:SS" (read as UTC). Null when unreadable.
+ * Popin's `timestamp`, whose format Popin does not document: epoch seconds or milliseconds, ISO
+ * 8601 with `Z` or an offset (absolute), or a wall-clock time without one, "YYYY-MM-DD HH:MM:SS"
+ * or ISO, read in `timeZone` (the shop's, as for Popin's other dates). Null when unreadable.
  */
-export function parsePopinTimestamp(value: unknown): Date | null {
+export function parsePopinTimestamp(value: unknown, timeZone: string): Date | null {
   if (typeof value === 'number' || (typeof value === 'string' && /^\d{9,13}$/.test(value.trim()))) {
     const n = Number(value)
     const ms = n < 1e11 ? n * 1000 : n
@@ -60,7 +70,13 @@ export function parsePopinTimestamp(value: unknown): Date | null {
   }
   if (typeof value !== 'string' || value.trim() === '') return null
   const text = value.trim()
-  const iso = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/.test(text) ? `${text.replace(' ', 'T')}Z` : text
-  const ms = Date.parse(iso)
+  const wall = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?$/.exec(text)
+  if (wall) {
+    const n = (group: number) => Number(wall[group] ?? 0)
+    const instant = wallTimeToInstant(n(1), n(2), n(3), n(4), n(5), n(6), timeZone)
+    // The fraction's first three digits are the milliseconds.
+    return instant && new Date(instant.getTime() + Number((wall[7] ?? '').padEnd(3, '0')))
+  }
+  const ms = Date.parse(text)
   return Number.isNaN(ms) ? null : new Date(ms)
 }

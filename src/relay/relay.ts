@@ -1,18 +1,20 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { pageAdapters } from '../../adapters/index'
-import { serverAdapters } from '../../adapters/server'
+import { serverSenders } from '../../adapters/server'
+import { formatProblems } from '../config/problems'
 import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject } from '../lib/json'
 import type { Logger } from '../lib/logger'
-import { formatProblems, resolveConfig } from '../mapping/config'
-import { readPageContext } from '../mapping/context'
-import { mapEvent } from '../mapping/map-event'
+import { compile } from '../plan/compile'
+import { NO_PAGE } from '../plan/page'
+import { runDestination } from '../plan/run'
+import { relayAdapters, relaySchemaFor } from './adapters'
+import { MAX_BODY_DEPTH, nestedDeeperThan } from './json-depth'
+import { createMetrics, type RejectionReason } from './metrics'
 import { parsePopinTimestamp } from './popin-time'
-import { createMetrics } from './metrics'
-import { withWebhookPreset, type RelaySettings } from './server-adapter'
-import { relaySettings, validateRelay } from './settings'
+import { sha256Hex } from './sha256'
+import { relaySettings, type RelayConfig, type RelaySettings } from './settings'
 import { openStore, type IncomingWebhook, type OutboxEntry } from './store'
 import { idempotencyKey, webhookEvent } from './webhook'
 import { startWorker, type ActiveServerDestination } from './worker'
@@ -37,52 +39,49 @@ export class RelayConfigError extends Error {}
  * `GET /healthz`, `GET /metrics`. Throws RelayConfigError when the config cannot run.
  */
 export async function startRelay(config: unknown, { overrides, env = process.env, log }: RelayOptions) {
-  const resolved = resolveConfig(config, relayAdapters())
-  const problems = [...resolved.problems]
-  if (isPlainObject(config) && config.relay !== undefined) problems.push(...validateRelay(config.relay, serverAdapters.map((s) => s.browser.name)))
+  const { plan, problems } = compile(config, { adapters: relayAdapters(), side: 'server', hash: sha256Hex, relay: relaySchemaFor() })
   if (problems.length) throw new RelayConfigError(`the config has ${problems.length} problem(s):\n${formatProblems(problems)}`)
-  const settings = relaySettings(config as Record<string, unknown>, overrides)
+  const settings = relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides)
   const apiKey = env[API_KEY_ENV]
   if (!apiKey && !settings.allowMissingApiKey) {
     throw new RelayConfigError(`set ${API_KEY_ENV} to the API key entered in Popin's webhook settings (or set relay.allowMissingApiKey for Popin's "." setting)`)
   }
 
   const active = new Map<string, ActiveServerDestination>()
-  for (const destination of resolved.destinations) {
-    const server = serverAdapters.find((s) => s.browser.name === destination.adapter.name)
+  for (const destination of plan.destinations) {
+    const server = serverSenders.find((s) => s.browser.name === destination.adapter.name)
     if (!server) continue
     const secrets = Object.fromEntries(Object.entries(server.secrets).map(([name, variable]) => [name, env[variable]]))
-    const why = server.misconfigured?.(destination.config, secrets)
+    const why = server.misconfigured?.(destination.settings, secrets)
     if (why) log.warn(`relay: ${destination.adapter.name} is off: ${why}`)
     else active.set(destination.adapter.name, { server, secrets: secrets as Record<string, string> })
   }
-  const routes = resolved.destinations.filter((d) => active.has(d.adapter.name))
+  const routes = plan.destinations.filter((d) => active.has(d.adapter.name))
 
 
   const store = openStore(settings.database)
-  const metrics = createMetrics()
+  const metrics = createMetrics([...active.keys()])
   const worker = startWorker(store, active, settings, metrics, log)
   const expectedKey = apiKey ? digest(apiKey) : undefined
 
   /** The outbox rows of one webhook: each active destination's calls, as stored requests. */
   const outboxEntries = (body: JsonObject, key: string, receivedAt: number): OutboxEntry[] => {
     const event = webhookEvent(body, settings.timeZone)
-    const eventTime = parsePopinTimestamp(body.timestamp) ?? new Date(receivedAt)
+    const eventTime = new Date(Math.min(parsePopinTimestamp(body.timestamp, settings.timeZone)?.getTime() ?? receivedAt, receivedAt))
+    // One id per occurrence, the same on every retry and redelivery: derived from the webhook's key.
+    const occurrence = { event, page: NO_PAGE, id: key.slice(0, 24) }
+    const eventId = plan.eventId(occurrence)
     const entries: OutboxEntry[] = []
-    for (const { adapter, config: section } of routes) {
-      const { server } = active.get(adapter.name)!
-      const mapped = mapEvent(adapter, section, event, {
-        page: readPageContext(undefined),
-        eventIdTemplate: settings.eventIdTemplate,
-        // Retries and redeliveries must keep the same id: derive the "unique" part from the webhook.
-        uniqueSuffix: () => key.slice(0, 16),
-      })
-      if ('reason' in mapped) continue
-      mapped.forEach((call, seq) => {
+    for (const destination of routes) {
+      const name = destination.adapter.name
+      const { server } = active.get(name)!
+      const calls = runDestination(destination, occurrence, eventId)
+      if ('reason' in calls) continue
+      calls.forEach((call, seq) => {
         try {
-          entries.push({ destination: adapter.name, seq, eventTime: eventTime.getTime(), request: server.request(call, { settings: section, relay: settings, eventTime, idempotencyKey: key, index: seq }) })
+          entries.push({ destination: name, seq, eventTime: eventTime.getTime(), request: server.request(call, { settings: destination.settings, relay: settings, eventTime, index: seq, hash: sha256Hex }) })
         } catch (error) {
-          entries.push({ destination: adapter.name, seq, eventTime: eventTime.getTime(), request: { url: '', headers: {}, body: null }, deadReason: `could not build the request: ${(error as Error).message}` })
+          entries.push({ destination: name, seq, eventTime: eventTime.getTime(), request: { url: '', headers: {}, body: null }, deadReason: `could not build the request: ${(error as Error).message}` })
         }
       })
     }
@@ -106,30 +105,22 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     if (path !== WEBHOOK_PATH) return reply(res, 404, { error: 'not found' })
     if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' })
     if (!authorized(req.headers['x-api-key'])) {
-      metrics.inc('popin_relay_rejected_total', { reason: 'auth' })
       req.resume()
-      return reply(res, 401, { error: 'missing or wrong X-API-KEY' })
+      return refuse(res, 'auth', 401, 'missing or wrong X-API-KEY')
     }
-    if (!/^application\/([\w.+-]+\+)?json\b/i.test(req.headers['content-type'] ?? '')) {
-      metrics.inc('popin_relay_rejected_total', { reason: 'media_type' })
-      req.resume()
-      return reply(res, 415, { error: 'send JSON with Content-Type: application/json' })
-    }
+    // Whatever the Content-Type: Popin does not document the one it sends, and the body decides.
     const text = await readBody(req, MAX_BODY_BYTES)
-    if (text === undefined) {
-      metrics.inc('popin_relay_rejected_total', { reason: 'too_large' })
-      return reply(res, 413, { error: `body over ${MAX_BODY_BYTES} bytes` }, true)
-    }
+    if (text === undefined) return refuse(res, 'too_large', 413, `body over ${MAX_BODY_BYTES} bytes`, true)
     let body: unknown
     try {
       body = JSON.parse(text)
     } catch (error) {
-      metrics.inc('popin_relay_rejected_total', { reason: 'json' })
-      return reply(res, 400, { error: `body is not valid JSON: ${(error as Error).message}` })
+      return refuse(res, 'json', 400, `body is not valid JSON: ${(error as Error).message}`)
     }
+    // Checked before anything walks the body recursively (the idempotency key does).
+    if (nestedDeeperThan(body, MAX_BODY_DEPTH)) return refuse(res, 'too_deep', 400, `body nested deeper than ${MAX_BODY_DEPTH} levels`)
     if (!isPlainObject(body) || typeof body.event !== 'string' || body.event.trim() === '') {
-      metrics.inc('popin_relay_rejected_total', { reason: 'no_event' })
-      return reply(res, 400, { error: 'body must be a JSON object with an "event" string' })
+      return refuse(res, 'no_event', 400, 'body must be a JSON object with an "event" string')
     }
     const now = Date.now()
     const key = idempotencyKey(body)
@@ -137,6 +128,12 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, entries: outboxEntries(body as JsonObject, key, now) })
     if (outcome === 'duplicate') metrics.inc('popin_relay_duplicates_total')
     reply(res, 200, { status: outcome, id: key })
+  }
+
+  /** Answers a webhook that is refused, counted by reason. */
+  function refuse(res: ServerResponse, reason: RejectionReason, status: number, error: string, close = false) {
+    metrics.inc('popin_relay_rejected_total', { reason })
+    reply(res, status, { error }, close)
   }
 
   // Group commit: webhooks that arrive in the same turn of the event loop share one transaction,
@@ -189,17 +186,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
 export type Relay = Awaited<ReturnType<typeof startRelay>>
 
-/** Every destination of the config; those with a server API carry their webhook preset. */
-function relayAdapters() {
-  return pageAdapters.map((adapter) => {
-    const server = serverAdapters.find((s) => s.browser.name === adapter.name)
-    return server ? withWebhookPreset(server) : adapter
-  })
-}
-
 /** Makes every dead letter due again (the running relay picks them up); returns how many. */
 export function replayDeadLetters(config: unknown, overrides: Partial<RelaySettings> = {}): number {
-  const store = openStore(relaySettings((isPlainObject(config) ? config : {}) as Record<string, unknown>, overrides).database)
+  const store = openStore(relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides).database)
   try {
     return store.replayDead(Date.now())
   } finally {

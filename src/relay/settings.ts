@@ -1,98 +1,76 @@
-import { isPlainObject } from '../lib/is-plain-object'
-import { DEFAULTS } from '../mapping/config'
-import type { Problem } from '../mapping/types'
-import { checkInteger, list, typeOf, unknownKey } from '../mapping/validate'
-import type { RelaySettings } from './server-adapter'
-
-/** The `relay` section of the config: how the webhook relay listens, stores and forwards. */
-export interface RelayConfig {
-  /** Default 127.0.0.1. */
-  host?: string
-  /** Default 8787. */
-  port?: number
-  /** SQLite file. Default `popin-bridge-relay.db` in the working directory. */
-  database?: string
-  /** IANA zone of Popin's scheduled date and time strings. Default UTC. */
-  timeZone?: string
-  /** Accept webhooks without an API key (Popin's "." setting). Default false. */
-  allowMissingApiKey?: boolean
-  /** Meta `action_source`. Default `chat` (a live video call with an expert). */
-  actionSource?: (typeof ACTION_SOURCES)[number]
-  /** Meta `test_event_code`, to see events in Events Manager > Test Events. */
-  testEventCode?: string
-  /** Base URL of each vendor API, e.g. for a proxy or a test double. */
-  endpoints?: Record<string, string>
-  /** Attempts before a delivery is dead-lettered. Default 12. */
-  maxAttempts?: number
-  /** Timeout of one request to a vendor. Default 5000. */
-  requestTimeoutMs?: number
-  /** First retry delay; each further one doubles, with full jitter, up to an hour. Default 1000. */
-  retryBaseMs?: number
-}
+import * as v from 'valibot'
+import { describe } from '../lib/describe'
+import { object } from '../config/schema'
+import { integer, nonEmpty, oneOf, text } from '../config/text'
 
 export const ACTION_SOURCES = ['chat', 'phone_call', 'website', 'email', 'app', 'physical_store', 'system_generated', 'business_messaging', 'other'] as const
-const RELAY_KEYS = ['host', 'port', 'database', 'timeZone', 'allowMissingApiKey', 'actionSource', 'testEventCode', 'endpoints', 'maxAttempts', 'requestTimeoutMs', 'retryBaseMs']
 
-/** Problems in the `relay` section, with their paths. */
-export function validateRelay(relay: unknown, destinationNames: readonly string[]): Problem[] {
-  if (!isPlainObject(relay)) return [{ path: 'relay', message: `must be an object, not ${typeOf(relay)}` }]
-  const problems: Problem[] = []
-  for (const key of Object.keys(relay)) {
-    if (!RELAY_KEYS.includes(key)) problems.push(unknownKey(`relay.${key}`, key, `unknown key; expected one of ${list(RELAY_KEYS)}`))
-  }
-  const text = (key: string) => relay[key] !== undefined && (typeof relay[key] !== 'string' || relay[key] === '') && problems.push({ path: `relay.${key}`, message: 'must be a non-empty string' })
-  text('host')
-  text('database')
-  text('testEventCode')
-  checkInteger(problems, 'relay.port', relay.port, 0, 65535)
-  checkInteger(problems, 'relay.maxAttempts', relay.maxAttempts, 1, 50)
-  checkInteger(problems, 'relay.requestTimeoutMs', relay.requestTimeoutMs, 100, 60_000)
-  checkInteger(problems, 'relay.retryBaseMs', relay.retryBaseMs, 10, 600_000)
-  if (relay.allowMissingApiKey !== undefined && typeof relay.allowMissingApiKey !== 'boolean') problems.push({ path: 'relay.allowMissingApiKey', message: 'must be true or false' })
-  if (relay.actionSource !== undefined && !(ACTION_SOURCES as readonly unknown[]).includes(relay.actionSource)) {
-    problems.push({ path: 'relay.actionSource', message: `must be one of ${list(ACTION_SOURCES)}` })
-  }
-  if (relay.timeZone !== undefined && !isTimeZone(relay.timeZone)) problems.push({ path: 'relay.timeZone', message: 'must be an IANA time zone such as "Asia/Kolkata"' })
-  const { endpoints } = relay
-  if (endpoints !== undefined) {
-    if (!isPlainObject(endpoints)) problems.push({ path: 'relay.endpoints', message: `must be an object, not ${typeOf(endpoints)}` })
-    else {
-      for (const [name, url] of Object.entries(endpoints)) {
-        const path = `relay.endpoints.${name}`
-        if (!destinationNames.includes(name)) problems.push({ path, message: `unknown destination; expected one of ${list(destinationNames)}` })
-        else if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url)) problems.push({ path, message: 'must be an http(s) URL' })
-      }
-    }
-  }
-  return problems
-}
+/** Current IANA names that ICU still lists under an older one (Asia/Calcutta), plus UTC. */
+const MODERN_ZONE_NAMES = ['UTC', 'Etc/UTC', 'GMT', 'Asia/Kolkata', 'Asia/Kathmandu', 'Asia/Yangon', 'Asia/Ho_Chi_Minh', 'Europe/Kyiv', 'America/Nuuk', 'Pacific/Kanton', 'Atlantic/Faroe', 'America/Argentina/Buenos_Aires', 'America/Indiana/Indianapolis', 'America/Kentucky/Louisville', 'Pacific/Chuuk', 'Pacific/Pohnpei', 'Africa/Asmara']
 
-function isTimeZone(value: unknown): boolean {
-  if (typeof value !== 'string') return false
+/** Every zone this Node.js knows, as a list the JSON Schema can hold (editors autocomplete it). */
+export const timeZones = () => [...new Set([...MODERN_ZONE_NAMES, ...(Intl as unknown as { supportedValuesOf(key: 'timeZone'): string[] }).supportedValuesOf('timeZone')])].filter(isTimeZone)
+
+function isTimeZone(zone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value })
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
     return true
   } catch {
     return false
   }
 }
 
+const url = text(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+
+/** The `relay` section: how the webhook relay listens, stores and forwards. Browsers ignore it. */
+export function relaySchema(serverDestinations: readonly string[]) {
+  const optional = v.optional
+  return object({
+    host: optional(describe(nonEmpty(), 'Default 127.0.0.1')),
+    port: optional(describe(integer(0, 65535), 'Default 8787')),
+    database: optional(describe(nonEmpty(), 'SQLite file. Default popin-bridge-relay.db in the working directory')),
+    timeZone: optional(describe(v.picklist(timeZones(), 'must be an IANA time zone such as "Asia/Kolkata"'), "IANA zone of Popin's dates and times without an offset. Default UTC")),
+    allowMissingApiKey: optional(describe(v.boolean('must be true or false'), 'Accept webhooks without an API key (Popin\'s "." setting). Default false')),
+    actionSource: optional(describe(oneOf(ACTION_SOURCES), 'Meta action_source. Default chat')),
+    testEventCode: optional(describe(nonEmpty(), 'Meta test_event_code (Events Manager > Test Events)')),
+    endpoints: optional(describe(object(Object.fromEntries(serverDestinations.map((name) => [name, optional(url)])), 'destination'), 'Base URL of each vendor API, e.g. a proxy')),
+    maxAttempts: optional(describe(integer(1, 50), 'Attempts before a delivery is dead-lettered. Default 12')),
+    requestTimeoutMs: optional(describe(integer(100, 60_000), 'Timeout of one request to a vendor. Default 5000')),
+    retryBaseMs: optional(describe(integer(10, 600_000), 'First retry delay; each further one doubles, with full jitter, up to an hour. Default 1000')),
+  })
+}
+
+export type RelayConfig = v.InferInput<ReturnType<typeof relaySchema>>
+
+/** The relay's settings, defaults applied. */
+export interface RelaySettings {
+  host: string
+  port: number
+  database: string
+  timeZone: string
+  allowMissingApiKey: boolean
+  actionSource: string
+  testEventCode?: string
+  endpoints: Record<string, string>
+  maxAttempts: number
+  requestTimeoutMs: number
+  retryBaseMs: number
+}
+
 /** The relay's settings with defaults, from a config already checked. */
-export function relaySettings(config: Record<string, unknown>, overrides: Partial<RelaySettings> = {}): RelaySettings {
-  const relay = (isPlainObject(config.relay) ? config.relay : {}) as RelayConfig
+export function relaySettings(relay: RelayConfig | undefined, overrides: Partial<RelaySettings> = {}): RelaySettings {
   return {
-    host: relay.host ?? '127.0.0.1',
-    port: relay.port ?? 8787,
-    database: relay.database ?? 'popin-bridge-relay.db',
-    timeZone: relay.timeZone ?? 'UTC',
-    allowMissingApiKey: relay.allowMissingApiKey ?? false,
-    actionSource: relay.actionSource ?? 'chat',
-    ...(relay.testEventCode ? { testEventCode: relay.testEventCode } : {}),
-    endpoints: relay.endpoints ?? {},
-    maxAttempts: relay.maxAttempts ?? 12,
-    requestTimeoutMs: relay.requestTimeoutMs ?? 5000,
-    retryBaseMs: relay.retryBaseMs ?? 1000,
-    eventIdTemplate: typeof config.eventId === 'string' ? config.eventId : DEFAULTS.eventId,
+    host: relay?.host ?? '127.0.0.1',
+    port: relay?.port ?? 8787,
+    database: relay?.database ?? 'popin-bridge-relay.db',
+    timeZone: relay?.timeZone ?? 'UTC',
+    allowMissingApiKey: relay?.allowMissingApiKey ?? false,
+    actionSource: relay?.actionSource ?? 'chat',
+    ...(relay?.testEventCode ? { testEventCode: relay.testEventCode } : {}),
+    endpoints: (relay?.endpoints ?? {}) as Record<string, string>,
+    maxAttempts: relay?.maxAttempts ?? 12,
+    requestTimeoutMs: relay?.requestTimeoutMs ?? 5000,
+    retryBaseMs: relay?.retryBaseMs ?? 1000,
     ...overrides,
   }
 }

@@ -1,5 +1,5 @@
 import Database from 'libsql'
-import type { StoredRequest } from './server-adapter'
+import type { StoredRequest } from '../adapter'
 
 export interface OutboxEntry {
   destination: string

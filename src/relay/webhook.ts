@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject } from '../lib/json'
 import { safePayload } from '../lib/safe-copy'
-import type { PopinEvent } from '../mapping/types'
+import type { PopinEvent } from '../events/intake'
 import { parsePopinDateTime } from './popin-time'
 
 /**

@@ -2,11 +2,12 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Logger } from '../lib/logger'
 import type { Metrics } from './metrics'
-import type { RelaySettings, ServerAdapter } from './server-adapter'
+import type { ServerSender } from '../adapter'
+import type { RelaySettings } from './settings'
 import type { Delivery, Settled, Store } from './store'
 
 export interface ActiveServerDestination {
-  server: ServerAdapter
+  server: ServerSender
   secrets: Record<string, string>
 }
 
@@ -23,11 +24,23 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   let running = true
   let wake: (() => void) | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
+  const failures = new Set<string>()
+  // Outcomes whose settle failed: recorded first on the next turn, so their rows neither stay
+  // leased until a restart nor get sent again.
+  let unrecorded: Settled[] = []
+
   const loop = (async () => {
     while (running) {
-      const due = store.claimDue(Date.now(), BATCH)
-      if (due.length) store.settle(await Promise.all(due.map(deliver)))
-      if (due.length < BATCH && running) {
+      let full = false
+      try {
+        full = (await turn()) === BATCH
+      } catch (error) {
+        // A locked or full database must not end delivery for good: say so once, wait, try again.
+        const message = (error as Error)?.message ?? String(error)
+        if (!failures.has(message)) log.error(`relay: delivery loop failed, retrying: ${message}`, error)
+        failures.add(message)
+      }
+      if (!full && running) {
         await new Promise<void>((resolve) => {
           wake = resolve
           timer = setTimeout(resolve, IDLE_MS)
@@ -36,12 +49,29 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     }
   })()
 
+  /** Claims, delivers and records one batch; returns how many were due. */
+  async function turn(): Promise<number> {
+    if (unrecorded.length) store.settle(unrecorded)
+    unrecorded = []
+    const due = store.claimDue(Date.now(), BATCH)
+    if (due.length) {
+      unrecorded = await Promise.all(due.map(deliver))
+      store.settle(unrecorded)
+      unrecorded = []
+    }
+    return due.length
+  }
+
   async function deliver(delivery: Delivery): Promise<Settled> {
     const label = { destination: delivery.destination }
     const { id } = delivery
     const active = destinations.get(delivery.destination)
     const now = Date.now()
-    if (!active) return { id, status: 'pending', nextAt: now + 60_000, at: now, error: `${delivery.destination} is not configured in this relay` }
+    if (!active) {
+      // Switched off since the row was stored (secret removed): waiting would never end.
+      metrics.inc('popin_relay_dead_lettered_total', label)
+      return { id, status: 'dead', nextAt: now, at: now, error: `${delivery.destination} is not configured in this relay` }
+    }
     const { server, secrets } = active
     if (server.maxAgeMs !== undefined && now - delivery.eventTime > server.maxAgeMs) {
       metrics.inc('popin_relay_dead_lettered_total', label)
@@ -79,7 +109,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
 
 type Outcome = { ok: true } | { ok: false; retry: boolean; error: string; retryAfterMs?: number }
 
-async function send(server: ServerAdapter, request: ReturnType<ServerAdapter['authorize']>, timeoutMs: number): Promise<Outcome> {
+async function send(server: ServerSender, request: ReturnType<ServerSender['authorize']>, timeoutMs: number): Promise<Outcome> {
   let response: { status: number; text: string; retryAfter: string | undefined }
   try {
     response = await post(request.url, request.headers, JSON.stringify(request.body), timeoutMs)

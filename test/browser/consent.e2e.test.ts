@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONFIG, EXPECTED_GTAG_EVENTS, EXPECTED_SEGMENT, SESSION } from '../fixtures/session'
 import { FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from '../fixtures/vendor-snippets'
-import { chromiumAvailable, useChromiumAndPages } from '../support/browser'
+import { chromiumAvailable, expectNoPersonalDataOnPage, useChromiumAndPages } from '../support/browser'
 import { expectNoPersonalData } from '../support/personal-data'
 
 /** A minimal IAB TCF v2.2 CMP: `__tcfapi` listeners, and a banner the test "clicks" with cmpDecide. */
@@ -60,6 +60,7 @@ describe.skipIf(!chromiumAvailable())('consent in Chromium, following a TCF cons
     expectNoPersonalData('GA4', after.gtag)
     expectNoPersonalData('Facebook', after.fbq)
     expect(errors).toEqual([])
+    await expectNoPersonalDataOnPage(page)
     await page.close()
   })
 })

@@ -14,7 +14,7 @@ import {
   SESSION,
 } from '../fixtures/session'
 import { FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from '../fixtures/vendor-snippets'
-import { chromiumAvailable, useChromiumAndPages } from '../support/browser'
+import { chromiumAvailable, expectNoPersonalDataOnPage, useChromiumAndPages } from '../support/browser'
 import { expectNoPersonalData } from '../support/personal-data'
 
 const BUNDLES = ['popin-bridge.lite.min.js', 'popin-bridge.min.js'] as const
@@ -99,7 +99,8 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
       )
       await playSession(page)
       await expectWholeSessionOnPageVendors(page, pageErrors)
-      await close()
+      await expectNoPersonalDataOnPage(page)
+    await close()
     })
 
     it('in <head> before <body> exists, loaded twice, beside page handlers set before and after it', async () => {
@@ -118,7 +119,8 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
       expect(await page.evaluate(() => (window as any).__seen)).toEqual(['after:popin_call_end', 'before:popin_call_end', 'after:nudge_open', 'before:nudge_open'])
       expect(await page.evaluate(() => document.querySelectorAll('script[src*="popin-bridge"]').length)).toBe(2)
       expect([...pageErrors, ...vendors.errors]).toEqual([])
-      await close()
+      await expectNoPersonalDataOnPage(page)
+    await close()
     })
   })
 
@@ -154,6 +156,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
       expect(body.context.page.title).toBe('Blue Sofa')
     }
     expect([...pageErrors, ...vendors.errors]).toEqual([])
+    await expectNoPersonalDataOnPage(page)
     await close()
   })
 
@@ -170,6 +173,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
     expect(vendors.gtag.slice(1)).toEqual([['config', 'G-PAGE1234', { send_page_view: false }], ...EXPECTED_GTAG_EVENTS])
     expect(vendors.events).toEqual(EXPECTED_DATALAYER_EVENTS)
     expect([...pageErrors, ...vendors.errors]).toEqual([])
+    await expectNoPersonalDataOnPage(page)
     await close()
   })
 
@@ -180,6 +184,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
     const { page, pageErrors, close } = await openPage(shared.server.page(shopHtml(script(FBQ_SNIPPET) + script(GTAG_SNIPPET) + script(SEGMENT_SNIPPET), tag)))
     await playSession(page)
     await expectWholeSessionOnPageVendors(page, pageErrors)
+    await expectNoPersonalDataOnPage(page)
     await close()
   })
 })

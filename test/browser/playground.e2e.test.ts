@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDemoServer, type DemoServer } from '../../src/demo/server'
 import { SAMPLE_SESSION } from '../../src/demo/samples'
-import { chromiumAvailable, launchChromium } from '../support/browser'
+import { chromiumAvailable, expectNoPersonalDataOnPage, launchChromium } from '../support/browser'
 
 describe.skipIf(!chromiumAvailable())('the demo playground (npm run demo)', () => {
   let browser: Browser
@@ -36,6 +36,7 @@ describe.skipIf(!chromiumAvailable())('the demo playground (npm run demo)', () =
     if (path === '') await expect.poll(() => page.textContent('#sg-count'), { timeout: 10_000 }).toBe(`(${segmentCalls})`)
     expect(await page.textContent('#ga')).toContain('gtag("event", "popin_screen_view"')
     expect(errors).toEqual([])
+    await expectNoPersonalDataOnPage(page)
     await page.close()
   })
 
@@ -49,6 +50,7 @@ describe.skipIf(!chromiumAvailable())('the demo playground (npm run demo)', () =
     await page.fill('#config', '{ "destinations": ')
     await page.click('#apply')
     expect(await page.textContent('#problems')).toMatch(/^not valid JSON: /)
+    await expectNoPersonalDataOnPage(page)
     await page.close()
   })
 })

@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { vi } from 'vitest'
+import { afterAll, vi } from 'vitest'
 import { startRelay, type Relay } from '../../src/relay/relay'
 import { startFakeDestinations } from '../support/fake-destinations'
 
@@ -12,20 +12,40 @@ export const SECRETS = {
   POPIN_BRIDGE_SEGMENT_WRITE_KEY: 'segment-write-key',
 }
 
-/** A recent Popin-style timestamp (UTC, whole minutes), so age windows hold whenever tests run. */
+/** The test relays' `relay.timeZone`: Popin's timestamps without an offset are read in it. */
+export const TIME_ZONE = 'Asia/Kolkata'
+
+/**
+ * A recent Popin-style timestamp ("YYYY-MM-DD HH:MM:SS", wall-clock time in TIME_ZONE, whole
+ * minutes), so age windows hold whenever tests run.
+ */
 export function recentTimestamp(): { text: string; date: Date } {
   const date = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000)
-  return { text: date.toISOString().slice(0, 19).replace('T', ' '), date }
+  const wall = new Intl.DateTimeFormat('en-US', { timeZone: TIME_ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  const part = Object.fromEntries(wall.formatToParts(date).map(({ type, value }) => [type, value]))
+  return { text: `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`, date }
 }
 
 export function relayConfig(database: string, endpoints: Record<string, string>, relay: Record<string, unknown> = {}) {
   return {
     destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-TEST1234' } },
-    relay: { port: 0, database, timeZone: 'Asia/Kolkata', endpoints, retryBaseMs: 20, requestTimeoutMs: 400, ...relay },
+    relay: { port: 0, database, timeZone: TIME_ZONE, endpoints, retryBaseMs: 20, requestTimeoutMs: 400, ...relay },
   }
 }
 
-export const tempDatabase = () => join(mkdtempSync(join(tmpdir(), 'popin-relay-')), 'relay.db')
+// Every folder tempDatabase made is removed once the test file is done (relays closed by then).
+const folders: string[] = []
+afterAll(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true })
+})
+
+/** A database path in a new temporary folder, removed after the test file. */
+export function tempDatabase(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'popin-relay-'))
+  folders.push(folder)
+  return join(folder, 'relay.db')
+}
+
 export const quietLog = () => ({ debugEnabled: false, debug: vi.fn(), warn: vi.fn(), error: vi.fn(), once: vi.fn(() => true) })
 
 /** A relay on 127.0.0.1 forwarding to fake destinations, and a Popin-like client. */

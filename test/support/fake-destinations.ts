@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { expect } from 'vitest'
+import { describeLeak, personalDataIn } from './personal-data'
+import { testRunning } from './scope'
 
 export interface Recorded {
   method: string
@@ -48,7 +51,7 @@ export async function startFakeDestinations() {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return {
+  const fakes = {
     origin,
     received,
     answers,
@@ -57,8 +60,58 @@ export async function startFakeDestinations() {
     endpoints: { facebookPixel: `${origin}/meta/v21.0`, ga4: `${origin}/ga4`, segment: `${origin}/segment` },
     close: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve()
         server.closeAllConnections()
         server.close(() => resolve())
       }),
   }
+  fakeDestinationsInUse.push({ fakes, checked: 0, duringTest: testRunning() })
+  return fakes
+}
+
+export type FakeDestinations = Awaited<ReturnType<typeof startFakeDestinations>>
+
+/**
+ * Every fake started and not yet released, for test/setup.ts: after each test it runs
+ * `expectNoPersonalDataSent` on what each received since the last check, then closes the fakes
+ * started during that test (the ones a beforeAll started are checked after each test and closed
+ * after the file).
+ */
+export const fakeDestinationsInUse: { fakes: Pick<FakeDestinations, 'received' | 'close'>; checked: number; duringTest: boolean }[] = []
+const HASH = /^[0-9a-f]{64}$/
+
+/**
+ * Fails unless GA4 and Meta got no personal data in clear: every request to /ga4 (URL and body),
+ * and every Meta request (URL, and each event without its user_data: event_name, event_id,
+ * custom_data, event_source_url…) is searched for every form of every fixture value; Meta's
+ * user_data must hold only SHA-256 hex hashes. Segment may receive personal data: not checked.
+ */
+export function expectNoPersonalDataSent(fakes: Pick<FakeDestinations, 'received'>, from = 0): void {
+  // One line per kind of problem (its key), with the first example: a crash test sends thousands.
+  const found = new Map<string, string>()
+  const problem = (key: string, line: string) => void (found.has(key) || found.set(key, line))
+  const requests = fakes.received.slice(from)
+  const ga4 = requests.filter((r) => r.url.startsWith('/ga4'))
+  for (const leak of personalDataIn(ga4.map((r) => ({ url: r.url, body: r.body })))) problem(`ga4 ${leak.form.text}`, `GA4 got ${describeLeak(leak, 'request')}`)
+  const meta = requests.filter((r) => r.url.startsWith('/meta'))
+  const metaCalls = meta.map((request) => {
+    const events: unknown = request.body?.data
+    if (!Array.isArray(events)) return { url: request.url, body: request.body }
+    const data = events.map((event) => {
+      const { user_data: userData, ...others } = (event ?? {}) as Record<string, unknown>
+      if (userData !== undefined && (!userData || typeof userData !== 'object' || Array.isArray(userData)))
+        problem('user_data', `Meta user_data is not an object of hashes: ${JSON.stringify(userData)}`)
+      for (const [key, value] of Object.entries(userData && typeof userData === 'object' ? userData : {})) {
+        const hashes = Array.isArray(value) ? value : [value]
+        if (hashes.length === 0 || !hashes.every((hash) => typeof hash === 'string' && HASH.test(hash)))
+          problem(`user_data.${key}`, `Meta user_data.${key} is not a SHA-256 hex hash: ${JSON.stringify(value)} (event ${JSON.stringify(others.event_id ?? others.event_name)})`)
+      }
+      return others
+    })
+    // Everything but user_data: event_name, event_id, custom_data, event_source_url…
+    return { url: request.url, body: { ...request.body, data } }
+  })
+  for (const leak of personalDataIn(metaCalls)) problem(`meta ${leak.form.text}`, `Meta got ${describeLeak(leak, 'request')}`)
+  const lines = [...found.values()]
+  expect(lines, `personal data sent by the relay:\n  ${lines.join('\n  ')}`).toEqual([])
 }

@@ -1,0 +1,54 @@
+import * as v from 'valibot'
+import { typeOf } from './schema'
+
+export interface Problem {
+  path: string
+  message: string
+}
+
+/** Problems as the console and the CLI print them: `path: message`, one a line. */
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems.map((p) => `${p.path}: ${p.message}`).join('\n')
+}
+
+/**
+ * The schema's issues as problems a person can act on, each with its JSON path. For a union
+ * (a rule is `true`, `false`, an object or a list) the issues of the branch the value was
+ * meant for are kept, not one "wrong type" line per branch.
+ */
+export function problemsOf(issues: readonly v.BaseIssue<unknown>[], base = ''): Problem[] {
+  const problems: Problem[] = []
+  const add = (issue: v.BaseIssue<unknown>) => {
+    const path = [base, v.getDotPath(issue)].filter(Boolean).join('.') || 'config'
+    if (issue.type === 'union' && issue.issues) {
+      const depth = issue.path?.length ?? 0
+      const deeper = issue.issues.filter((sub) => (sub.path?.length ?? 0) > depth || sub.kind !== 'schema')
+      if (deeper.length) return deeper.forEach(add)
+    }
+    const message = issue.kind === 'schema' && issue.message.startsWith('Invalid type') ? `must be ${typeWord(issue.expected)}, not ${typeOf(issue.input)}` : issue.message
+    if (!problems.some((p) => p.path === path && p.message === message)) problems.push({ path, message })
+  }
+  issues.forEach(add)
+  return problems
+}
+
+const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', Object: 'an object', Array: 'a list', null: 'null' }
+const typeWord = (expected: string | null) => (expected ?? '').split(' | ').map((t) => TYPE_WORDS[t] ?? t).join(' or ')
+
+/** Keys that reach an object's prototype; the config's own keys must never be one of them. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * `__proto__`, `constructor` and `prototype` are no key of the config: schema validators skip
+ * them (so would a merge), and the JSON Schema forbids them too, so both say the same.
+ */
+export function prototypeKeyProblems(value: unknown, path: string[] = []): Problem[] {
+  if (value === null || typeof value !== 'object') return []
+  const problems: Problem[] = []
+  for (const key of Object.keys(value)) {
+    const at = [...path, key]
+    if (PROTOTYPE_KEYS.has(key)) problems.push({ path: at.join('.'), message: `"${key}" cannot be a key here` })
+    else problems.push(...prototypeKeyProblems((value as Record<string, unknown>)[key], at))
+  }
+  return problems
+}

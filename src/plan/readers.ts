@@ -1,0 +1,114 @@
+import type { PageField, ParamSource } from '../adapter'
+import type { PopinEvent } from '../events/intake'
+import { getPath } from '../lib/get-path'
+import { isPlainObject } from '../lib/is-plain-object'
+import type { JsonObject, JsonValue } from '../lib/json'
+import { splitTemplate } from '../lib/template'
+import { applyPolicy, fieldClass, type Hash, type PersonalPolicy, type SourceClass } from '../privacy/policy'
+import type { PageContext } from './page'
+
+/** What a reader reads from: one event occurrence, on one page. */
+export interface Occurrence {
+  event: PopinEvent
+  page: PageContext
+  /** The occurrence's unique part (`{{occurrence}}`). */
+  id: string
+}
+
+/** Reads one value for one occurrence, with the destination's privacy policy already applied. */
+export type Reader = (occurrence: Occurrence) => JsonValue | undefined
+
+/** How a destination lets personal data out, and the SHA-256 it hashes with. */
+export interface Policy {
+  personal: PersonalPolicy
+  hash: Hash
+}
+
+/** A template variable: its value for an occurrence and its class for the policy. */
+function variable(name: string): { read: (o: Occurrence) => JsonValue | undefined; cls: SourceClass } {
+  if (name === 'event') return { read: (o) => o.event.name, cls: 'event' }
+  if (name === 'screen') return { read: (o) => o.event.screen, cls: 'screen' }
+  if (name === 'seq') return { read: (o) => o.event.seq, cls: 'safe' }
+  if (name === 'occurrence') return { read: (o) => o.id, cls: 'id' }
+  if (name.startsWith('page.')) {
+    const field = name.slice(5) as PageField
+    return { read: (o) => o.page[field], cls: 'safe' }
+  }
+  return { read: (o) => getPath(o.event.data, name), cls: fieldClass(name) }
+}
+
+/**
+ * A template as a function of the occurrence. Each variable's value is judged by the policy;
+ * one that may not go out renders empty (in text, a personal value is never hashed: it is left
+ * out unless the policy sends it). Undefined when every variable was empty.
+ */
+export function templateReader(template: string, policy: Policy): (o: Occurrence) => string | undefined {
+  const parts = splitTemplate(template)
+  if (parts.length === 1) return () => template
+  const variables = parts.map((part, i) => (i % 2 === 1 ? variable(part) : undefined))
+  const letOut = policy.personal === 'send' ? policy : { ...policy, personal: 'omit' as const }
+  return (o) => {
+    let text = parts[0] as string
+    let filled = false
+    for (let i = 1; i < parts.length; i += 2) {
+      const { read, cls } = variables[i] as ReturnType<typeof variable>
+      const raw = read(o)
+      const value = raw === undefined || raw === '' || (raw !== null && typeof raw === 'object') ? undefined : applyPolicy(raw, cls, letOut.personal, letOut.hash)
+      if (value !== undefined && value !== null) {
+        text += String(value)
+        filled = true
+      }
+      text += parts[i + 1] as string
+    }
+    return filled ? text : undefined
+  }
+}
+
+/** A param source as a reader, compiled once. */
+export function sourceReader(source: ParamSource, policy: Policy): Reader {
+  if (!isPlainObject(source)) return () => source as JsonValue
+  if ('@path' in source) {
+    const path = String(source['@path'])
+    const cls = fieldClass(path)
+    return (o) => {
+      const value = getPath(o.event.data, path)
+      return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
+    }
+  }
+  if ('@template' in source) {
+    const read = templateReader(String(source['@template']), policy)
+    return (o) => read(o)
+  }
+  if ('@page' in source) {
+    const field = source['@page'] as PageField
+    return (o) => {
+      const value = o.page[field]
+      return value === undefined ? undefined : applyPolicy(value, 'safe', policy.personal, policy.hash)
+    }
+  }
+  const children = Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)] as const)
+  return (o) => {
+    const value: JsonObject = {}
+    let any = false
+    for (const [key, read] of children) {
+      const child = read(o)
+      if (child === undefined) continue
+      value[key] = child
+      any = true
+    }
+    return any ? value : undefined
+  }
+}
+
+/** Payload keys forwarded under their own name must read as names, not as data. */
+const FORWARDABLE_KEY = /^[A-Za-z][A-Za-z0-9_]{0,39}$/
+
+/** `payload: true`: every payload field not named in params, each judged by the policy. */
+export function forwardPayload(into: JsonObject, data: JsonObject, policy: Policy): void {
+  for (const key of Object.keys(data)) {
+    if (Object.prototype.hasOwnProperty.call(into, key)) continue
+    if (policy.personal !== 'send' && !FORWARDABLE_KEY.test(key)) continue
+    const value = applyPolicy(data[key] as JsonValue, fieldClass(key), policy.personal, policy.hash)
+    if (value !== undefined) into[key] = value
+  }
+}
