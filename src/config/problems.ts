@@ -18,17 +18,18 @@ export function formatProblems(problems: readonly Problem[]): string {
  */
 export function problemsOf(issues: readonly v.BaseIssue<unknown>[], base = ''): Problem[] {
   const problems: Problem[] = []
-  const add = (issue: v.BaseIssue<unknown>) => {
-    const path = [base, v.getDotPath(issue)].filter(Boolean).join('.') || 'config'
+  const add = (issue: v.BaseIssue<unknown>, prefix: string) => {
+    const path = [prefix, v.getDotPath(issue)].filter(Boolean).join('.')
+    // A union's own issues hold paths from the union down.
     if (issue.type === 'union' && issue.issues) {
-      const depth = issue.path?.length ?? 0
-      const deeper = issue.issues.filter((sub) => (sub.path?.length ?? 0) > depth || sub.kind !== 'schema')
-      if (deeper.length) return deeper.forEach(add)
+      const deeper = issue.issues.filter((sub) => (sub.path?.length ?? 0) > 0 || sub.kind !== 'schema')
+      if (deeper.length) return deeper.forEach((sub) => add(sub, path))
     }
-    const message = issue.kind === 'schema' && issue.message.startsWith('Invalid type') ? `must be ${typeWord(issue.expected)}, not ${typeOf(issue.input)}` : issue.message
-    if (!problems.some((p) => p.path === path && p.message === message)) problems.push({ path, message })
+    const message = issue.kind === 'schema' && issue.message.startsWith('Invalid ') ? `must be ${typeWord(issue.expected)}, not ${typeOf(issue.input)}` : issue.message
+    const at = path || 'config'
+    if (!problems.some((p) => p.path === at && p.message === message)) problems.push({ path: at, message })
   }
-  issues.forEach(add)
+  for (const issue of issues) add(issue, base)
   return problems
 }
 

@@ -4,7 +4,7 @@ import type { Adapter, ParamSource, SettingsOf } from '../adapter'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentCategory } from '../consent/state'
 import { FIELD_CLASSES } from '../events/catalog'
 import { PERSONAL_POLICIES } from '../privacy/policy'
-import { integer, nonEmpty, oneOf, quoteList, text, textAll, words } from './text'
+import { integer, keyText, nonEmpty, oneOf, quoteList, text, textAll, words } from './text'
 
 /**
  * The one definition of the config: the validator is this schema, the shipped JSON Schema is
@@ -39,29 +39,46 @@ export function object<E extends v.ObjectEntries>(entries: E, what = 'key') {
   )
 }
 
-export const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`)
+export const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`)
 
 const optional = v.optional
-const flag = (description: string) => describe(v.boolean('must be true or false'), description)
+const flag = (description: string) => describe(v.boolean((issue) => `must be true or false, not ${typeOf(issue.input)}`), description)
 
-/** Where a parameter's value comes from: a constant, a directive, or an object of these. */
+const DIRECTIVES = ['@path', '@template', '@page'] as const
+const SOURCE_MESSAGE = 'must be a constant, a directive such as {"@path": "uid"}, or an object of them'
+
+/**
+ * Where a parameter's value comes from: a constant, a directive, or an object of these. The
+ * value's shape picks the schema it is checked against (`v.lazy`), so a mistake is reported as
+ * what it is, not as one mismatch per alternative; the JSON Schema gets the union of them all.
+ */
 function paramSource(never: Adapter['personalData'], label: string, depth = 1): v.GenericSchema<ParamSource> {
   const noPersonal = never === 'never' ? ` (${label} must not receive personal data)` : ''
   const path =
     never === 'never'
-      ? textAll([/^[^\s]+$/, 'must be a payload field such as "rating"'], [NO_PERSONAL_PATH, `is a personal field${noPersonal}`])
-      : text(/^[^\s]+$/, 'must be a payload field such as "rating"')
+      ? textAll([/^\S+$/, 'must be a payload field such as "rating"'], [NO_PERSONAL_PATH, `is a personal field${noPersonal}`])
+      : text(/^\S+$/, 'must be a payload field such as "rating"')
   const template = never === 'never' ? textAll([/\S/, 'must be a non-empty string'], [NO_PERSONAL_VARIABLE, `uses a personal field${noPersonal}`]) : nonEmpty()
-  const options: v.GenericSchema[] = [
-    v.union([v.string(), v.number(), v.boolean(), v.null()]),
-    v.strictObject({ '@path': path }),
-    v.strictObject({ '@template': template }),
-    v.strictObject({ '@page': oneOf(PAGE_FIELDS) }),
-  ]
-  if (depth < MAX_PARAM_DEPTH) {
-    options.push(v.record(text(/^[^@]/, 'a directive must be alone in its object: "@path", "@template" or "@page"'), paramSource(never, label, depth + 1)))
+  const alone = (issue: v.StrictObjectIssue) => `a directive object holds only its directive; "${String(issue.input)}" does not belong here`
+  const directives: Record<(typeof DIRECTIVES)[number], v.GenericSchema> = {
+    '@path': v.strictObject({ '@path': path }, alone),
+    '@template': v.strictObject({ '@template': template }, alone),
+    '@page': v.strictObject({ '@page': oneOf(PAGE_FIELDS) }, alone),
   }
-  return v.union(options, 'must be a constant, a directive such as {"@path": "uid"}, or an object of them') as v.GenericSchema<ParamSource>
+  const constant = v.union([v.string(), v.number(), v.boolean(), v.null()], (issue) => `${SOURCE_MESSAGE}, not ${typeOf(issue.input)}`)
+  const unknownDirective = v.custom(() => false, (issue) => `unknown directive ${quoteList(Object.keys(issue.input as object).filter((k) => k.startsWith('@')))}; expected "@path", "@template" or "@page"`)
+  const nested =
+    depth < MAX_PARAM_DEPTH
+      ? v.record(text(/^[^@]/, 'a directive must be alone in its object'), paramSource(never, label, depth + 1))
+      : v.custom(() => false, `objects may nest at most ${MAX_PARAM_DEPTH} levels`)
+  const all = v.union([constant, ...Object.values(directives), ...(depth < MAX_PARAM_DEPTH ? [nested] : [])])
+  return v.lazy((input) => {
+    if (input === undefined) return all
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return constant
+    const directive = Object.keys(input).find((key) => key.startsWith('@'))
+    if (directive === undefined) return nested
+    return (DIRECTIVES as readonly string[]).includes(directive) ? directives[directive as (typeof DIRECTIVES)[number]] : unknownDirective
+  }) as unknown as v.GenericSchema<ParamSource>
 }
 
 /** A rule: the destination's event name, call kind, params, and whether to forward the payload. */
@@ -74,7 +91,7 @@ function ruleSchema(adapter: Adapter) {
     // Vendor rules for a literal name; a templated name is fixed at run time.
     ...(names.event ?? []).map(([pattern, message]): [RegExp, string] => [new RegExp(`(?:${templated.source})|${pattern.source}`), message]),
   ]
-  const paramName = names.param ? textAll(...names.param) : v.string()
+  const paramName = names.param ? keyText(...names.param) : v.string()
   const params = v.record(paramName, v.nullable(paramSource(personalData, label)))
   return object(
     {
@@ -89,12 +106,12 @@ function ruleSchema(adapter: Adapter) {
 
 function ruleSetSchema(adapter: Adapter) {
   const rule = ruleSchema(adapter)
-  const list = v.pipe(
-    v.array(rule),
-    v.minLength(1, `a list of rules must hold 1 to ${MAX_RULES_PER_EVENT} rules (use false to send nothing)`),
-    v.maxLength(MAX_RULES_PER_EVENT, `a list of rules must hold 1 to ${MAX_RULES_PER_EVENT} rules (use false to send nothing)`),
-  )
-  return v.union([v.boolean(), v.null(), rule, list], (issue) => `must be true, false, a rule object or a list of rules, not ${typeOf(issue.input)}`)
+  const size = `a list of rules must hold 1 to ${MAX_RULES_PER_EVENT} rules (use false to send nothing)`
+  const list = v.pipe(v.array(rule), v.minLength(1, size), v.maxLength(MAX_RULES_PER_EVENT, size))
+  const flagOrNull = v.union([v.boolean(), v.null()], (issue) => `must be true, false, a rule object or a list of rules, not ${typeOf(issue.input)}`)
+  const all = v.union([v.boolean(), v.null(), rule, list])
+  // As for param sources: the value's shape picks the schema, the JSON Schema gets the union.
+  return v.lazy((input) => (input === undefined ? all : Array.isArray(input) ? list : input !== null && typeof input === 'object' ? rule : flagOrNull))
 }
 
 /** The keys every destination section shares, as schemas. */

@@ -19,3 +19,13 @@ export const quoteList = (values: readonly string[]) => values.map((value) => `"
 
 /** Alternation of literal words for a pattern, e.g. `(?:name|email)`. */
 export const words = (values: Iterable<string>) => `(?:${[...values].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`
+
+/**
+ * One pattern for all checks, for a record's keys (the JSON Schema's `propertyNames` takes one
+ * pattern): each check becomes a lookahead; the message names the first check that fails.
+ */
+export const keyText = (...checks: [RegExp, string][]) =>
+  v.pipe(
+    v.string(),
+    v.regex(new RegExp(checks.map(([pattern]) => `(?=${pattern.source})`).join('')), (issue) => checks.find(([pattern]) => !pattern.test(String(issue.input)))?.[1] ?? 'is not a valid name'),
+  )

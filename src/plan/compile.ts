@@ -83,7 +83,8 @@ export function checkConfig(input: unknown, adapters: readonly Adapter[], relay:
   if (!isPlainObject(input)) return [{ path: 'config', message: 'must be a JSON object' }]
   const problems = prototypeKeyProblems(input)
   const result = v.safeParse(schemaFor(adapters, relay), input)
-  return result.success ? problems : [...problems, ...problemsOf(result.issues)]
+  if (result.success) return problems
+  return [...problems, ...problemsOf(result.issues).filter((problem) => !problems.some((p) => p.path === problem.path))]
 }
 
 /**
