@@ -1,19 +1,23 @@
 // Runs vitest, then prints one plain closing line, `N passed, N failed`, that CI reads.
+// Everything the run writes goes to one temp folder, removed at the end: the JSON report, and
+// the tests' own temp files (TMPDIR points into it), which are listed first if any were left.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const dir = mkdtempSync(join(tmpdir(), 'popin-bridge-tests-'))
 const report = join(dir, 'report.json')
+const testTmp = join(dir, 'tmp')
 let passed = 0
 let failed = 0
 let status = 1
 try {
+  mkdirSync(testTmp)
   const vitest = spawnSync(
     process.execPath,
     ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', env: { ...process.env, TMPDIR: testTmp, TMP: testTmp, TEMP: testTmp } },
   )
   status = vitest.status ?? 1
   const results = JSON.parse(readFileSync(report, 'utf8'))
@@ -24,6 +28,17 @@ try {
 } catch {
   failed = failed || 1
 } finally {
+  try {
+    const left = {}
+    for (const name of readdirSync(testTmp)) {
+      const kind = name.replace(/[-_.][A-Za-z0-9]{6,}$/, '-*')
+      left[kind] = (left[kind] ?? 0) + 1
+    }
+    const list = Object.entries(left).map(([kind, count]) => `${count} ${kind}`)
+    if (list.length) console.log(`temp files the tests did not remove (removed now): ${list.join(', ')}`)
+  } catch {
+    // nothing was written there
+  }
   rmSync(dir, { recursive: true, force: true })
 }
 console.log(`${passed} passed, ${failed} failed`)

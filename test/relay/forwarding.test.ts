@@ -18,17 +18,19 @@ const ADA = { em: sha('ada@example.com'), ph: sha('447700900123'), fn: sha('ada'
 const SCHEDULED_AT = '2026-11-24T10:00:00.000Z'
 
 /** The Conversions API event each webhook becomes under the preset; null: not sent to Meta. */
+// A lead, a schedule, a finished call and a rating reach Meta from the Pixel: the same occurrence
+// from both channels would share no id and count twice (README, "Which channel sends what").
 const META: Record<string, [string, Record<string, unknown>] | null> = {
-  popin_call_successful: ['Contact', { content_name: 'Popin video call', call_duration: '00:12:30', product: 'Blue Sofa' }],
-  popin_call_missed: ['PopinCallMissed', {}],
-  popin_call_abandoned: ['PopinCallAbandoned', {}],
+  popin_call_successful: null,
+  popin_call_missed: ['PopinCallMissed', { product: 'Blue Sofa' }],
+  popin_call_abandoned: ['PopinCallAbandoned', { product: 'Blue Sofa' }],
   popin_call_remark_added: null,
-  popin_scheduled_created: ['Schedule', { content_name: 'Popin video call', scheduled_at: SCHEDULED_AT }],
+  popin_scheduled_created: null,
   popin_missed_notification: null,
   popin_scheduled_notification: null,
   popin_prescheduled_notification: null,
-  popin_user_captured: ['Lead', { content_name: 'Popin lead form' }],
-  popin_call_rated: ['PopinCallRated', { rating: 5 }],
+  popin_user_captured: null,
+  popin_call_rated: null,
   popin_call_guest_connected: null,
 }
 
@@ -86,7 +88,8 @@ describe('every Popin webhook: the exact request each destination receives', () 
       const event: Record<string, unknown> = {
         event_name: eventName,
         event_time: seconds,
-        event_id: `${eventName}.pu-42`,
+        // One id per occurrence, from the webhook's key: the same on every retry.
+        event_id: `${name}.${id.slice(0, 24)}`,
         action_source: 'chat',
         user_data: ADA,
         custom_data: customData,
@@ -98,7 +101,7 @@ describe('every Popin webhook: the exact request each destination receives', () 
     const ga = fakes.received.filter((r) => r.url.startsWith('/ga4/'))
     expect(ga.map((r) => r.url)).toEqual([`/ga4/mp/collect?measurement_id=G-TEST1234&api_secret=${SECRETS.POPIN_BRIDGE_GA4_API_SECRET}`])
     const [gaName, gaParams] = GA4[name]!
-    expect(ga[0]!.body).toEqual({ client_id: clientId('pu-42'), timestamp_micros: seconds * 1_000_000, events: [{ name: gaName, params: gaParams }] })
+    expect(ga[0]!.body).toEqual({ client_id: clientId('pu-42', sha), timestamp_micros: seconds * 1_000_000, events: [{ name: gaName, params: gaParams }] })
 
     const segment = fakes.received.filter((r) => r.url.startsWith('/segment/')).sort((a, b) => a.body.messageId.localeCompare(b.body.messageId))
     expect(segment.map((r) => r.headers.authorization)).toEqual(segment.map(() => `Basic ${Buffer.from(`${SECRETS.POPIN_BRIDGE_SEGMENT_WRITE_KEY}:`).toString('base64')}`))
@@ -108,7 +111,7 @@ describe('every Popin webhook: the exact request each destination receives', () 
         {
           type,
           anonymousId: 'popin-pu-42',
-          messageId: `popin-${id.slice(0, 48)}-${index}`,
+          messageId: `${name}.${id.slice(0, 24)}.${index}`,
           timestamp: at.date.toISOString(),
           context: { library: { name: 'popin-bridge-relay', version } },
           ...(type === 'identify' ? { traits: fields } : { event, properties: fields }),
@@ -117,13 +120,22 @@ describe('every Popin webhook: the exact request each destination receives', () 
     )
   })
 
+  // A shop that sends leads to Meta from the relay turns the Pixel's Lead off and this one on.
+  const leadsFromRelay = (config: any) => ({
+    ...config,
+    destinations: { ...config.destinations, facebookPixel: { ...config.destinations.facebookPixel, events: { popin_captured: false }, webhooks: { popin_user_captured: { name: 'Lead' } } } },
+  })
+
   it("hashes user_data exactly as Meta's published examples", async () => {
-    running = await startTestRelay()
+    running = await startTestRelay({}, leadsFromRelay)
     const { post, fakes } = running
     await post({
       event: 'popin_user_captured',
       user_id: 'pu-7',
       timestamp: recentTimestamp().text,
+      // Popin sends "" for what it does not have: the properties.customer_* fields count then.
+      email: '',
+      phone_number: '',
       properties: { customer_name: 'Mary', customer_email: ' John_Smith@gmail.com ', customer_phone_number: '+1 (650) 555-1212' },
     })
     await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(1)
@@ -134,6 +146,39 @@ describe('every Popin webhook: the exact request each destination receives', () 
       fn: '6915771be1c5aa0c886870b6951b03d7eafc121fea0e80a5ea83beb7c449f4ec',
       external_id: sha('pu-7'),
     })
+  })
+
+  it('adds the webhook\'s country code to a phone sent without one, as Meta requires', async () => {
+    running = await startTestRelay({}, leadsFromRelay)
+    const { post, fakes } = running
+    await post({ event: 'popin_user_captured', user_id: 'pu-91', timestamp: recentTimestamp().text, properties: { customer_country_code: '+91', customer_phone_number: '98765 43210' } })
+    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(1)
+    expect(fakes.received.find((r) => r.url.startsWith('/meta/'))!.body.data[0].user_data).toEqual({ ph: sha('919876543210'), external_id: sha('pu-91') })
+  })
+
+  it('two webhooks are two occurrences: two ids; the same webhook again is one', async () => {
+    running = await startTestRelay()
+    const { post, fakes } = running
+    const missed = { ...WEBHOOKS.popin_call_missed, timestamp: recentTimestamp().text }
+    await post(missed)
+    await post({ ...missed, properties: { ...(missed.properties as object), product: 'Green Sofa' } })
+    expect((await (await post(missed)).json()).status).toBe('duplicate')
+    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(2)
+    const ids = fakes.received.filter((r) => r.url.startsWith('/meta/')).map((r) => r.body.data[0].event_id)
+    expect(new Set(ids).size).toBe(2)
+    for (const id of ids) expect(id).toMatch(/^popin_call_missed\.[0-9a-f]{24}$/)
+  })
+
+  it('Segment with personalData "omit" gets no email anywhere, anonymousId included', async () => {
+    running = await startTestRelay({}, (config) => ({ ...config, destinations: { ...config.destinations, segment: { personalData: 'omit' } } }))
+    const { post, fakes } = running
+    const { user_id: _visitor, ...anonymous } = WEBHOOKS.popin_user_captured as Record<string, unknown>
+    await post({ ...anonymous, timestamp: recentTimestamp().text })
+    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/segment/')).length).toBe(2)
+    const segment = fakes.received.filter((r) => r.url.startsWith('/segment/')).map((r) => r.body)
+    expect(JSON.stringify(segment).toLowerCase()).not.toContain('example.com')
+    expect(segment.map((body) => body.anonymousId)).toEqual(segment.map(() => expect.stringMatching(/^popin-popin_user_captured\.[0-9a-f]{24}$/)))
+    expect(segment.find((body) => body.type === 'identify').traits).toEqual({ country_code: '+44' })
   })
 
   it('an unknown event is stored, acknowledged and handled by the "*" rules: never lost', async () => {
@@ -150,7 +195,7 @@ describe('every Popin webhook: the exact request each destination receives', () 
     running = await startTestRelay()
     const { post, fakes } = running
     for (const body of Object.values(WEBHOOKS)) await post({ ...body, timestamp: recentTimestamp().text })
-    await expect.poll(() => fakes.received.filter((r) => !r.url.startsWith('/segment/')).length).toBe(Object.keys(WEBHOOKS).length + 6)
+    await expect.poll(() => fakes.received.filter((r) => !r.url.startsWith('/segment/')).length).toBe(Object.keys(WEBHOOKS).length + 2)
     const text = JSON.stringify(fakes.received.filter((r) => !r.url.startsWith('/segment/')).map((r) => r.body)).toLowerCase()
     for (const value of ['ada', 'lovelace', 'example.com', '7700', 'grace', 'hopper', 'alan', 'sofa in green', 'call me']) expect(text).not.toContain(value)
   })
@@ -158,10 +203,9 @@ describe('every Popin webhook: the exact request each destination receives', () 
 
 describe('the webhook preset', () => {
   it('is itself a valid config for every destination', async () => {
-    const { resolveConfig } = await import('../../src/mapping/config')
-    const { pageAdapters } = await import('../../adapters/index')
-    const { serverAdapters } = await import('../../adapters/server')
-    const destinations = Object.fromEntries(serverAdapters.map((server) => [server.browser.name, { webhooks: server.webhookPreset }]))
-    expect(resolveConfig({ extends: 'none', destinations }, pageAdapters).problems).toEqual([])
+    const { validateConfig } = await import('../../src/index')
+    const { serverSenders } = await import('../../adapters/server')
+    const destinations = Object.fromEntries(serverSenders.map((server) => [server.browser.name, { webhooks: server.webhookPreset }]))
+    expect(validateConfig({ extends: 'none', destinations })).toEqual([])
   })
 })

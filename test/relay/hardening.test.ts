@@ -16,7 +16,8 @@ afterEach(async () => {
   for (const other of others.splice(0).reverse()) await other.close()
 })
 
-const rated = (user = 'pu-42') => ({ event: 'popin_call_rated', user_id: user, timestamp: recentTimestamp().text, properties: { rating: 5 } })
+// A missed call reaches all three destinations under the preset.
+const rated = (user = 'pu-42') => ({ event: 'popin_call_missed', user_id: user, timestamp: recentTimestamp().text, properties: { product: 'Blue Sofa' } })
 
 function inboxCount(database: string): number {
   const db = new Database(database)

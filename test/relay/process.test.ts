@@ -1,5 +1,6 @@
 // @vitest-environment node
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -28,7 +29,9 @@ function startProcess(configFile: string): Promise<{ child: ChildProcess; url: s
   })
 }
 
-const webhook = (n: number) => ({ event: 'popin_call_rated', user_id: `visitor-${n}`, timestamp: recentTimestamp().text, properties: { rating: 4 } })
+// A missed call reaches Meta under the preset (Meta gets rated calls from the Pixel).
+const webhook = (n: number) => ({ event: 'popin_call_missed', user_id: `visitor-${n}`, timestamp: recentTimestamp().text, properties: { product: `sofa-${n}` } })
+const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 
 describe('the relay process', () => {
   it('loses nothing when killed: every acknowledged webhook reaches every destination', async () => {
@@ -76,11 +79,11 @@ describe('the relay process', () => {
 
     const ids = (prefix: 'meta' | 'ga4' | 'segment') =>
       fakes.delivered(prefix).map((r) =>
-        prefix === 'meta' ? r.body.data[0].event_id : prefix === 'ga4' ? r.body.client_id : r.body.properties.popin_user_id,
+        prefix === 'meta' ? r.body.data[0].custom_data.product : prefix === 'ga4' ? r.body.client_id : r.body.properties.popin_user_id,
       )
     const expected = {
-      meta: [...acknowledged].map((n) => `PopinCallRated.visitor-${n}`),
-      ga4: [...acknowledged].map((n) => clientId(`visitor-${n}`)),
+      meta: [...acknowledged].map((n) => `sofa-${n}`),
+      ga4: [...acknowledged].map((n) => clientId(`visitor-${n}`, sha)),
       segment: [...acknowledged].map((n) => `visitor-${n}`),
     }
     for (const prefix of ['meta', 'ga4', 'segment'] as const) {
@@ -119,7 +122,7 @@ describe('the relay process', () => {
     expect(await first.exited).toBe(0)
     // It waited for Meta's answer rather than dropping the request.
     expect(Date.now() - signalledAt).toBeGreaterThan(500)
-    expect(fakes.delivered('meta').map((r) => r.body.data[0].event_id)).toEqual(['PopinCallRated.visitor-1'])
+    expect(fakes.delivered('meta').map((r) => r.body.data[0].event_name)).toEqual(['PopinCallMissed'])
     await expect(fetch(new URL('/healthz', first.url))).rejects.toThrow()
 
     // The delivery was recorded as done before the exit: a new process has nothing left to send.

@@ -11,7 +11,8 @@ afterEach(async () => {
   running = undefined
 })
 
-const rated = (): Record<string, unknown> => ({ ...WEBHOOKS.popin_call_rated, timestamp: recentTimestamp().text })
+// A missed call reaches all three destinations under the preset.
+const rated = (): Record<string, unknown> => ({ ...WEBHOOKS.popin_call_missed, timestamp: recentTimestamp().text })
 function inboxCount(database: string): number {
   const db = new Database(database)
   try {
@@ -158,12 +159,12 @@ describe('configuration', () => {
     await expect(startRelay(config, { env: SECRETS, log: quietLog() })).rejects.toThrow(
       [
         'the config has 6 problem(s):',
-        'destinations.facebookPixel.accessToken: secrets come from environment variables, never from the config (POPIN_BRIDGE_META_ACCESS_TOKEN, POPIN_BRIDGE_GA4_API_SECRET, POPIN_BRIDGE_SEGMENT_WRITE_KEY, POPIN_BRIDGE_POPIN_API_KEY)',
-        'relay.api_secret: secrets come from environment variables, never from the config (POPIN_BRIDGE_META_ACCESS_TOKEN, POPIN_BRIDGE_GA4_API_SECRET, POPIN_BRIDGE_SEGMENT_WRITE_KEY, POPIN_BRIDGE_POPIN_API_KEY)',
         'relay.port: must be a whole number from 0 to 65535',
-        'relay.actionSource: must be one of "chat", "phone_call", "website", "email", "app", "physical_store", "system_generated", "business_messaging", "other"',
         'relay.timeZone: must be an IANA time zone such as "Asia/Kolkata"',
+        'relay.actionSource: must be one of "chat", "phone_call", "website", "email", "app", "physical_store", "system_generated", "business_messaging", "other"',
         'relay.endpoints.ga4: must be an http(s) URL',
+        'relay.api_secret: secrets come from environment variables, never from the config (POPIN_BRIDGE_META_ACCESS_TOKEN, POPIN_BRIDGE_GA4_API_SECRET, POPIN_BRIDGE_SEGMENT_WRITE_KEY, POPIN_BRIDGE_POPIN_API_KEY)',
+        'destinations.facebookPixel.accessToken: secrets come from environment variables, never from the config (POPIN_BRIDGE_META_ACCESS_TOKEN, POPIN_BRIDGE_GA4_API_SECRET, POPIN_BRIDGE_SEGMENT_WRITE_KEY, POPIN_BRIDGE_POPIN_API_KEY)',
       ].join('\n'),
     )
   })
