@@ -1,17 +1,33 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'acorn'
 import { Window } from 'happy-dom'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { run } from '../src/cli/index'
 import { POPIN_EVENTS } from '../src/events/catalog'
 
 const fixture = (path: string) => join(__dirname, 'fixtures/configs', path)
 const distDir = join(__dirname, '../dist')
 const bin = join(distDir, 'cli.js')
-const tmp = () => mkdtempSync(join(tmpdir(), 'popin-bridge-'))
+const folders: string[] = []
+const windows: Window[] = []
+afterAll(async () => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true })
+  await Promise.all(windows.splice(0).map((win) => win.happyDOM.close()))
+})
+const tmp = () => {
+  const folder = mkdtempSync(join(tmpdir(), 'popin-bridge-'))
+  folders.push(folder)
+  return folder
+}
+/** A happy-dom page, closed after the file. */
+const page = (...args: ConstructorParameters<typeof Window>) => {
+  const win = new Window(...args)
+  windows.push(win)
+  return win
+}
 
 async function cli(...argv: string[]) {
   let out = ''
@@ -46,8 +62,8 @@ describe('popin-bridge validate', () => {
     const result = await cli('validate', file)
     expect(result.code).toBe(1)
     expect(result.err.split('\n').slice(1, 3)).toEqual([
-      'destinations.segment.apiSecret: secrets come from environment variables, never from the config (POPIN_BRIDGE_META_ACCESS_TOKEN, POPIN_BRIDGE_GA4_API_SECRET, POPIN_BRIDGE_SEGMENT_WRITE_KEY, POPIN_BRIDGE_POPIN_API_KEY)',
       'relay.port: must be a whole number from 0 to 65535',
+      'destinations.segment.apiSecret: secrets come from environment variables, never from the config (POPIN_BRIDGE_META_ACCESS_TOKEN, POPIN_BRIDGE_GA4_API_SECRET, POPIN_BRIDGE_SEGMENT_WRITE_KEY, POPIN_BRIDGE_POPIN_API_KEY)',
     ])
   })
 
@@ -85,7 +101,7 @@ describe('popin-bridge validate', () => {
 })
 
 describe('popin-bridge snippet', () => {
-  const config = { destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-ABC1234' } }, eventId: '{{name}}.{{uid}}' }
+  const config = { destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-ABC1234' } }, eventId: 'popin.{{event}}.{{occurrence}}' }
   const configFile = () => {
     const file = join(tmp(), 'bridge.json')
     writeFileSync(file, JSON.stringify(config))
@@ -110,7 +126,9 @@ describe('popin-bridge snippet', () => {
 
   it('--gtm runs: the pasted tag forwards to the page vendors with the inlined config, templates intact', async () => {
     const { out } = await cli('snippet', configFile(), '--gtm')
-    const win = new Window({ url: 'https://shop.example/', settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true } }) as any
+    const win = page({ url: 'https://shop.example/', settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true } }) as any
+    // The random part of each occurrence id: "00" here.
+    vi.spyOn(win.crypto, 'getRandomValues').mockImplementation((array: any) => array.fill(0))
     win.document.write('<!doctype html><html><head></head><body></body></html>')
     const calls: unknown[][] = []
     win.fbq = (...args: unknown[]) => calls.push(args)
@@ -118,7 +136,7 @@ describe('popin-bridge snippet', () => {
     win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c-1' })
     expect(calls).toEqual([
       ['init', '1234567890'],
-      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c-1' }, { eventID: 'Contact.u-1' }],
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c-1' }, { eventID: 'popin.popin_call_end.00.0' }],
     ])
     expect(win.popinBridgeConfig).toEqual(config)
   })
@@ -126,7 +144,7 @@ describe('popin-bridge snippet', () => {
   it('--script prints the drop-in tag with the config in data-config', async () => {
     const { code, out } = await cli('snippet', configFile(), '--script', 'https://cdn.shop.example/popin-bridge.min.js')
     expect(code).toBe(0)
-    const win = new Window()
+    const win = page()
     win.document.body.innerHTML = out
     const script = win.document.querySelector('script')!
     expect(script.getAttribute('src')).toBe('https://cdn.shop.example/popin-bridge.min.js')
@@ -171,7 +189,7 @@ describe('popin-bridge snippet', () => {
     expect([gtm.code, gtm.err]).toEqual([0, ''])
     expect(inlined(gtm.out)).toEqual(config)
     expect(gtm.out).not.toContain('config.schema.json')
-    const win = new Window()
+    const win = page()
     win.document.body.innerHTML = (await cli('snippet', file, '--script', 'https://cdn.shop.example/popin-bridge.min.js')).out
     expect(JSON.parse(win.document.querySelector('script')!.getAttribute('data-config')!)).toEqual(config)
     const container = JSON.parse((await cli('gtm-container', file)).out)

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { describe } from '../../src/lib/describe'
 import { defineAdapter, type VendorCall } from '../../src/adapter'
+import { CHAR } from '../../src/lib/char'
 import { preset } from './preset'
 import { CUSTOM_NAME_MAX, isStandardEvent } from './standard-events'
 
@@ -29,7 +30,7 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   matchKeys: (settings, side) => side === 'server' || settings.advancedMatching === true,
   names: {
     // Standard event names are shorter than that.
-    event: [[new RegExp(`^[\\s\\S]{1,${CUSTOM_NAME_MAX}}$`), `Facebook custom event names are at most ${CUSTOM_NAME_MAX} characters`]],
+    event: [[new RegExp(`^${CHAR}{1,${CUSTOM_NAME_MAX}}$`), `Facebook custom event names are at most ${CUSTOM_NAME_MAX} characters`]],
   },
   consentCategory: 'ads',
   /** https://developers.facebook.com/docs/meta-pixel/implementation/gdpr */
@@ -54,7 +55,8 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   vendorCalls(call, settings) {
     const calls: VendorCall[] = []
     const { pixelId } = settings
-    if (pixelId && call.matchKeys) calls.push({ fn: 'fbq', args: ['init', pixelId, call.matchKeys] })
+    // Keys whose hashing failed (no WebCrypto) are left out: nothing left, no re-init.
+    if (pixelId && call.matchKeys && Object.keys(call.matchKeys).length) calls.push({ fn: 'fbq', args: ['init', pixelId, call.matchKeys] })
     const options = { eventID: call.eventId }
     const custom = call.call === 'trackCustom'
     calls.push({

@@ -23,14 +23,15 @@ const NAME_SHAPE = `[A-Za-z][A-Za-z0-9_]{0,${GA4_LIMITS.nameLength - 1}}`
 const NO_RESERVED_PREFIX = `(?!${RESERVED_NAME_PREFIXES.map(escape).join('|')})`
 
 /** GA4's naming rules as patterns with their messages: the config schema checks them. */
-export const EVENT_NAME_RULES: [RegExp, string][] = [
-  [new RegExp(`^${NAME_SHAPE}$`), `GA4 event names start with a letter, hold only letters, digits and underscores, at most ${GA4_LIMITS.nameLength} characters`],
-  [new RegExp(`^${NO_RESERVED_PREFIX}(?!(?:${RESERVED_EVENT_NAMES.join('|')})$)`), 'is a reserved GA4 event name or prefix'],
+const RESERVED_PREFIX_RULE: [RegExp, string] = [new RegExp(`^${NO_RESERVED_PREFIX}`), `GA4 reserves the prefixes ${RESERVED_NAME_PREFIXES.join(' ')}`]
+const shapeRule = (kind: string): [RegExp, string] => [
+  new RegExp(`^${NAME_SHAPE}$`),
+  `GA4 ${kind} names start with a letter and hold only letters, digits and underscores, at most ${GA4_LIMITS.nameLength} characters`,
 ]
-export const PARAM_NAME_RULES: [RegExp, string][] = [
-  [new RegExp(`^${NAME_SHAPE}$`), `GA4 parameter names start with a letter, hold only letters, digits and underscores, at most ${GA4_LIMITS.nameLength} characters`],
-  [new RegExp(`^${NO_RESERVED_PREFIX}(?!(?:${RESERVED_PARAMS.join('|')})$)`), 'is a reserved GA4 parameter name or prefix'],
-]
+const reservedRule = (names: string[], kind: string): [RegExp, string] => [new RegExp(`^(?!(?:${names.join('|')})$)`), `is a reserved GA4 ${kind} name`]
+
+export const EVENT_NAME_RULES: [RegExp, string][] = [shapeRule('event'), RESERVED_PREFIX_RULE, reservedRule(RESERVED_EVENT_NAMES, 'event')]
+export const PARAM_NAME_RULES: [RegExp, string][] = [shapeRule('parameter'), RESERVED_PREFIX_RULE, reservedRule(RESERVED_PARAMS, 'parameter')]
 
 const valid = (name: string, rules: [RegExp, string][]) => rules.every(([pattern]) => pattern.test(name))
 export const isValidEventName = (name: string) => valid(name, EVENT_NAME_RULES)

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { describe } from '../../src/lib/describe'
+import { noArray } from '../../src/lib/no-array'
 import { defineAdapter } from '../../src/adapter'
 import { preset } from './preset'
 
@@ -32,7 +33,7 @@ export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>(
     writeKey: describe(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a Segment write key')), 'Segment source write key'),
     apiHost: url('Segment API base URL', 'must be an http(s) URL such as "https://api.segment.io/v1"'),
     cdnUrl: url('Segment CDN base URL', 'must be an http(s) URL'),
-    cdnSettings: describe(v.record(v.string(), v.unknown(), 'must be an object'), 'Source settings, so none are fetched'),
+    cdnSettings: describe(noArray(v.record(v.string(), v.unknown(), 'must be an object')), 'Source settings, so none are fetched'),
   },
   idSetting: 'writeKey',
   calls: METHODS,

@@ -1,9 +1,11 @@
 import * as v from 'valibot'
 import { describe } from '../lib/describe'
+import { noArray } from '../lib/no-array'
 import type { Adapter, ParamSource, SettingsOf } from '../adapter'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentCategory } from '../consent/state'
 import { FIELD_CLASSES } from '../events/catalog'
 import { PERSONAL_POLICIES } from '../privacy/policy'
+import { CHAR } from '../lib/char'
 import { integer, keyText, nonEmpty, oneOf, quoteList, text, textAll, words } from './text'
 
 /**
@@ -33,11 +35,16 @@ const NO_PERSONAL_PATH = new RegExp(`^(?!${words(PERSONAL_FIELDS)}(?:\\.|$))`)
 
 /** A strict object: unknown keys are problems, named with what was expected (or the secret rule). */
 export function object<E extends v.ObjectEntries>(entries: E, what = 'key') {
+  return noArray(strictObject(entries, what))
+}
+
+function strictObject<E extends v.ObjectEntries>(entries: E, what: string) {
   const expected = `unknown ${what}; expected one of ${quoteList(Object.keys(entries))}`
   return v.strictObject(entries, (issue) =>
     issue.expected === 'never' ? (SECRET_KEY.test(String(issue.input)) ? SECRET_MESSAGE : expected) : `must be an object, not ${typeOf(issue.input)}`,
   )
 }
+
 
 export const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`)
 
@@ -69,7 +76,7 @@ function paramSource(never: Adapter['personalData'], label: string, depth = 1): 
   const unknownDirective = v.custom(() => false, (issue) => `unknown directive ${quoteList(Object.keys(issue.input as object).filter((k) => k.startsWith('@')))}; expected "@path", "@template" or "@page"`)
   const nested =
     depth < MAX_PARAM_DEPTH
-      ? v.record(text(/^[^@]/, 'a directive must be alone in its object'), paramSource(never, label, depth + 1))
+      ? noArray(v.record(text(/^[^@]/, 'a directive must be alone in its object'), paramSource(never, label, depth + 1)))
       : v.custom(() => false, `objects may nest at most ${MAX_PARAM_DEPTH} levels`)
   const all = v.union([constant, ...Object.values(directives), ...(depth < MAX_PARAM_DEPTH ? [nested] : [])])
   return v.lazy((input) => {
@@ -86,13 +93,13 @@ function ruleSchema(adapter: Adapter) {
   const { names = {}, personalData, label } = adapter
   const templated = new RegExp(`${VARIABLE}`)
   const nameChecks: [RegExp, string][] = [
-    [/^(?=[\s\S]*\S)[\s\S]{1,100}$/, 'must be a non-empty string of at most 100 characters'],
+    [new RegExp(`^(?=[\\s\\S]*\\S)${CHAR}{1,100}$`), 'must be a non-empty string of at most 100 characters'],
     ...(personalData === 'never' ? [[NO_PERSONAL_VARIABLE, `uses a personal field (${label} must not receive personal data)`] as [RegExp, string]] : []),
     // Vendor rules for a literal name; a templated name is fixed at run time.
     ...(names.event ?? []).map(([pattern, message]): [RegExp, string] => [new RegExp(`(?:${templated.source})|${pattern.source}`), message]),
   ]
   const paramName = names.param ? keyText(...names.param) : v.string()
-  const params = v.record(paramName, v.nullable(paramSource(personalData, label)))
+  const params = noArray(v.record(paramName, v.nullable(paramSource(personalData, label))))
   return object(
     {
       name: optional(describe(textAll(...nameChecks), `The ${label} event name; may use {{event}}, {{screen}} and payload fields`)),
@@ -116,7 +123,7 @@ function ruleSetSchema(adapter: Adapter) {
 
 /** The keys every destination section shares, as schemas. */
 function sharedEntries(adapter: Adapter) {
-  const rules = v.record(v.string(), ruleSetSchema(adapter))
+  const rules = noArray(v.record(v.string(), ruleSetSchema(adapter)))
   return {
     enabled: optional(flag('Default true')),
     load: optional(describe(oneOf(['auto', 'page'] as const), 'auto: use the page vendor, else load it when an id is set; page: only the page vendor')),
@@ -140,7 +147,7 @@ function destinationSchema(adapter: Adapter) {
 export type DestinationSection<A extends Adapter> = v.InferInput<v.ObjectSchema<ReturnType<typeof sharedEntries>, undefined>> & Partial<SettingsOf<A>>
 
 const EVENT_ID = textAll(
-  [/^[\s\S]{1,100}$/, 'must be at most 100 characters'],
+  [new RegExp(`^${CHAR}{1,100}$`), 'must be at most 100 characters'],
   [/\{\{\s*occurrence\s*\}\}/, 'must contain {{occurrence}}, so that each event occurrence has its own id'],
   [/^(?:[^{}]|\{\{\s*(?:event|screen|occurrence)\s*\}\})*$/, 'may use only {{event}}, {{screen}} and {{occurrence}}: ids carry no payload field'],
 )
@@ -171,11 +178,12 @@ const consentEntries = {
 /** The config's schema for a set of destinations. */
 export function configSchema(adapters: readonly Adapter[], { relay }: SchemaOptions): v.GenericSchema {
   const byName = <T>(entry: (adapter: Adapter) => T) => Object.fromEntries(adapters.map((adapter) => [adapter.name, entry(adapter)])) as v.ObjectEntries
-  return object({
+  // The root: checkConfig has already refused anything but a plain object.
+  return strictObject({
     ...globalEntries(relay),
     consent: optional(object({ ...consentEntries, categories: optional(object(byName(() => optional(oneOf(CONSENT_CATEGORIES))), 'destination')) })),
     destinations: optional(object(byName(destinationSchema), 'destination')),
-  })
+  }, 'key')
 }
 
 type Named<A extends readonly Adapter[]> = A[number]

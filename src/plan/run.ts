@@ -11,6 +11,8 @@ import { forwardPayload, type Occurrence } from './readers'
 /** Why a destination got nothing for an event, for debug mode. */
 export type NoCall = { reason: string }
 
+const NO_RULE = 'no rule for '
+
 /**
  * Runs one destination's plan for one occurrence: zero, one or several policy-clean calls.
  * Screen-navigation events use `screens`, webhooks `webhooks`, everything else `events`.
@@ -21,7 +23,8 @@ export function runDestination(plan: DestinationPlan, o: Occurrence, eventId: st
     event.kind === 'screen' ? ['screens', event.screen as string] : event.kind === 'webhook' ? ['webhooks', event.name] : ['events', event.name]
   const table = plan.sections[section]
   const calls = table.rules.get(key) ?? table.fallback
-  if (typeof calls === 'string') return { reason: `${section}.${calls}` }
+  // The compiled reason names the key: "nudge_show is false", "no rule for *"; put it in its section.
+  if (typeof calls === 'string') return { reason: calls.startsWith(NO_RULE) ? `no rule at ${section}.${calls.slice(NO_RULE.length)}` : `${section}.${calls}` }
   const { adapter, policy } = plan
   const shared = sharedFields(plan, o, eventId)
   const out: Call[] = []
