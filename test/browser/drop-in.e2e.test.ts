@@ -11,6 +11,7 @@ import {
   EXPECTED_FBQ,
   EXPECTED_GTAG_EVENTS,
   EXPECTED_SEGMENT,
+  FIXED_IDS,
   SESSION,
 } from '../fixtures/session'
 import { FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from '../fixtures/vendor-snippets'
@@ -31,7 +32,7 @@ const POPIN_WIDGET = `<script>window.simulatePopin = function (steps) {
 }</script>`
 
 function shopHtml(head: string, body = ''): string {
-  return `<!doctype html><html><head><title>Blue Sofa</title>${WATCH_ERRORS}${POPIN_WIDGET}${head}</head><body><p>shop</p>${body}</body></html>`
+  return `<!doctype html><html><head><title>Blue Sofa</title>${WATCH_ERRORS}${POPIN_WIDGET}<script>${FIXED_IDS}</script>${head}</head><body><p>shop</p>${body}</body></html>`
 }
 
 const script = (code: string) => `<script>${code}</script>`
@@ -113,7 +114,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
       await page.evaluate(() => (window as any).simulatePopin([['nudge_open', { uid: 'u-1' }]]))
       const vendors = await readVendors(page)
       expect(vendors.fbq.slice(2)).toEqual([
-        ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'early' }, { eventID: 'Contact.u-1' }],
+        ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'early' }, { eventID: 'popin_call_end.00.0' }],
       ])
       expect(vendors.events.map((e: any) => e.event)).toEqual(['popin.popin_call_end', 'popin.nudge_open'])
       expect(await page.evaluate(() => (window as any).__seen)).toEqual(['after:popin_call_end', 'before:popin_call_end', 'after:nudge_open', 'before:nudge_open'])
