@@ -45,8 +45,10 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
     // A standard event sent as `track`; anything else is custom, whatever the rule says.
     const kind = call.call === 'track' && !isStandardEvent(name) ? 'trackCustom' : call.call
     if (kind !== call.call) note(`"${name}" is not a Facebook standard event: sent with trackCustom`)
-    if (kind === 'trackCustom' && name.length > CUSTOM_NAME_MAX) {
-      name = name.slice(0, CUSTOM_NAME_MAX)
+    // Characters, not UTF-16 units, as the config schema counts them.
+    const characters = Array.from(name)
+    if (kind === 'trackCustom' && characters.length > CUSTOM_NAME_MAX) {
+      name = characters.slice(0, CUSTOM_NAME_MAX).join('')
       note(`custom event name cut to ${CUSTOM_NAME_MAX} characters`)
     }
     return { ...call, call: kind, name }
