@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { serverSenders } from '../../adapters/server'
 import { formatProblems } from '../config/problems'
+import { configWarnings } from '../config/warnings'
 import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject } from '../lib/json'
 import type { Logger } from '../lib/logger'
@@ -41,6 +42,7 @@ export class RelayConfigError extends Error {}
 export async function startRelay(config: unknown, { overrides, env = process.env, log }: RelayOptions) {
   const { plan, problems } = compile(config, { adapters: relayAdapters(), side: 'server', hash: sha256Hex, relay: relaySchemaFor() })
   if (problems.length) throw new RelayConfigError(`the config has ${problems.length} problem(s):\n${formatProblems(problems)}`)
+  for (const { path, message } of configWarnings(config)) log.warn(`relay: ${path}: ${message}`)
   const settings = relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides)
   const apiKey = env[API_KEY_ENV]
   if (!apiKey && !settings.allowMissingApiKey) {
