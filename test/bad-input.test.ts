@@ -1,14 +1,37 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { GA4_LIMITS } from '../adapters/ga4/limits'
-import { bridgeFor, installFakeVendors, makeWindow } from './helpers'
+import type { Bridge } from '../src/bridge'
+import { bridgeFor, installFakeVendors, makeWindow, type TestWindow } from './helpers'
 
 const MB = 'x'.repeat(1_000_000)
+
+/**
+ * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
+ * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
+ */
+function fixIds(win: TestWindow) {
+  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+    ;(array as unknown as Uint32Array).fill(0)
+    return array
+  })
+}
+
+/** Bridges this file starts, destroyed after each test. */
+const running: Bridge[] = []
+afterEach(() => {
+  for (const bridge of running.splice(0)) bridge.destroy()
+})
+function start(...args: Parameters<typeof bridgeFor>) {
+  const started = bridgeFor(...args)
+  running.push(started.bridge)
+  return started
+}
 
 describe('bad input from the widget never throws, pollutes or breaks a vendor limit', () => {
   it('handles every malformed call without throwing, and sends nothing for calls without a name', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    const { console } = bridgeFor(win)
+    const { console } = start(win)
     const popinEvent = win.popinEvent as (...args: unknown[]) => void
     expect(() => {
       popinEvent()
@@ -26,7 +49,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
   it('sends an event whose data is null, undefined, a string, a number or an array with an empty payload', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    bridgeFor(win)
+    start(win)
     for (const data of [null, undefined, 'text', 7, ['a', 'b']]) win.popinEvent('nudge_show', data)
     expect(calls.analytics).toEqual(Array(5).fill(['track', 'Nudge Shown', {}]))
     expect(calls.gtag).toEqual(Array(5).fill(['event', 'popin_nudge_show', {}]))
@@ -35,12 +58,16 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
   it('keeps every GA4 value within 100 characters and cuts 1 MB strings everywhere', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    bridgeFor(win)
+    start(win)
     win.popinEvent('popin_widget_open', { uid: MB, note: MB, screenName: MB })
     win.popinEvent('popin_rating_done', { uid: MB, rating: 5, comment: MB })
-    const gaValues = calls.gtag.flatMap((args) => Object.values(args[2] as object))
-    expect(gaValues.length).toBeGreaterThan(0)
-    for (const value of gaValues) if (typeof value === 'string') expect(value.length).toBeLessThanOrEqual(GA4_LIMITS.valueLength)
+    win.popinEvent('popin_schedule_created', { uid: MB, timezone: 'T'.repeat(150), time: MB })
+    // A 1 MB uid is no id and a 1 MB time no safe value: GA4 gets neither. A 150-character safe value is cut to 100.
+    expect(calls.gtag).toEqual([
+      ['event', 'popin_widget_open', {}],
+      ['event', 'popin_rating', { rating: 5 }],
+      ['event', 'popin_schedule_created', { schedule_timezone: 'T'.repeat(GA4_LIMITS.valueLength) }],
+    ])
     const everything = JSON.stringify([calls, win.dataLayer])
     expect(everything.length).toBeLessThan(20_000)
   })
@@ -48,7 +75,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
   it('ignores __proto__ and constructor keys and never pollutes prototypes', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    bridgeFor(win)
+    start(win)
     const hostile = JSON.parse('{"uid":"u1","__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}}}')
     win.popinEvent('popin_widget_open', hostile)
     win.popinEvent('__proto__', hostile)
@@ -58,39 +85,96 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     expect(calls.analytics[0]).toEqual(['track', 'popin_widget_open', { uid: 'u1' }])
   })
 
+  it('__proto__, constructor and toString are event names like any other: unknown events, nothing throws, no prototype is touched', () => {
+    const win = makeWindow()
+    fixIds(win)
+    const calls = installFakeVendors(win)
+    const { console } = start(win)
+    const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort()
+    const { toString, constructor } = Object.prototype
+    expect(() => {
+      for (const name of ['__proto__', 'constructor', 'toString']) win.popinEvent(name, { uid: 'u-1' })
+    }).not.toThrow()
+    // Not Popin-like names: GA4's {{event}} renders empty, so GA4 gets nothing; Facebook's preset has no "*" rule.
+    expect(calls.gtag).toEqual([])
+    expect(calls.fbq).toEqual([])
+    expect(calls.analytics).toEqual([
+      ['track', '__proto__', { uid: 'u-1' }],
+      ['track', 'constructor', { uid: 'u-1' }],
+      ['track', 'toString', { uid: 'u-1' }],
+    ])
+    expect((win.dataLayer as object[]).filter((entry) => 'event' in entry)).toEqual([
+      { event: 'popin.__proto__', popin: { uid: 'u-1' }, popin_event_id: '.00.0' },
+      { event: 'popin.constructor', popin: { uid: 'u-1' }, popin_event_id: '.00.1' },
+      { event: 'popin.toString', popin: { uid: 'u-1' }, popin_event_id: '.00.2' },
+    ])
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys)
+    expect(Object.prototype.toString).toBe(toString)
+    expect(Object.prototype.constructor).toBe(constructor)
+    expect(({} as Record<string, unknown>).uid).toBeUndefined()
+    expect(console.error).not.toHaveBeenCalled()
+  })
+
   it('treats a non-string screen as an ordinary event, never as a screen view', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    bridgeFor(win)
+    start(win)
     win.popinEvent('popin_screen', { uid: 'u1', screen: { id: 'SCREEN_CHAT' } })
     win.popinEvent('popin_screen', { uid: 'u1', screen: 12 })
-    expect(calls.gtag.map((args) => args[1])).toEqual(['popin_screen', 'popin_screen'])
-    expect(calls.gtag[1]).toEqual(['event', 'popin_screen', { uid: 'u1', screen: 12 }])
+    // The preset's "*" rule for unknown events, not popin_screen_view; GA4 takes no object param.
+    expect(calls.gtag).toEqual([
+      ['event', 'popin_screen', { popin_uid: 'u1' }],
+      ['event', 'popin_screen', { popin_uid: 'u1', screen: 12 }],
+    ])
+    expect(calls.analytics).toEqual([
+      ['track', 'popin_screen', { uid: 'u1', screen: { id: 'SCREEN_CHAT' } }],
+      ['track', 'popin_screen', { uid: 'u1', screen: 12 }],
+    ])
   })
 
   it('fixes GA4 names and drops what GA4 would reject, whatever the payload holds', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    bridgeFor(win)
+    start(win)
     const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field_${i}`, i]))
-    win.popinEvent('Popin Widget-Opened!', { ...wide, 'bad key': 1, session_id: 's', nested: { a: 1 }, email: 'a@b.co', note: 'mail me: a@b.co' })
-    const [command, name, params] = calls.gtag[0] as [string, string, Record<string, unknown>]
-    expect([command, name]).toEqual(['event', 'Popin_Widget_Opened'])
-    expect(Object.keys(params)).toHaveLength(GA4_LIMITS.params)
-    expect(params).not.toHaveProperty('email')
-    expect(params).not.toHaveProperty('note')
-    expect(params).not.toHaveProperty('nested')
+    const long = 'popin_widget_opened_from_the_launcher_button'
+    win.popinEvent(long, { session_id: 's-1', 'bad key': 1, nested: { a: 1 }, email: 'a@b.co', note: 'mail me: a@b.co', ...wide })
+    // Cut to 40 characters; session_id is GA4's own: renamed; "bad key" is no param name; no object
+    // params; email and free text never; then the first fields up to GA4's 25 parameters.
+    expect(calls.gtag).toEqual([
+      [
+        'event',
+        'popin_widget_opened_from_the_launcher_bu',
+        { popin_session_id: 's-1', ...Object.fromEntries(Array.from({ length: GA4_LIMITS.params - 1 }, (_, i) => [`field_${i}`, i])) },
+      ],
+    ])
+    // A name that is not Popin-like ("Popin Widget-Opened!") is not fixed up for GA4: it is not sent at all.
+    win.popinEvent('Popin Widget-Opened!', { uid: 'u1' })
+    expect(calls.gtag).toHaveLength(1)
   })
 
   it('never sends personal data to GA4 or to Facebook custom data, even when the config maps it', () => {
     const win = makeWindow()
+    fixIds(win)
     const calls = installFakeVendors(win)
-    const { bridge } = bridgeFor(win, {
+    const { bridge } = start(win, {
       destinations: { ga4: { events: { '*': { payload: true } } }, facebookPixel: { events: { '*': { name: 'PopinOther', payload: true } } } },
     })
     expect(bridge.problems).toEqual([])
-    win.popinEvent('popin_auto_capture', { uid: 'u1', captured: { email: 'a@b.co' }, name: 'Ada', mobile: '+44 1', city: 'Camden', pin_code: 'NW1', comment: 'hi', phone: '1', plan: 'pro' })
-    expect(calls.gtag).toEqual([['event', 'popin_auto_capture', { uid: 'u1', plan: 'pro' }]])
-    expect(calls.fbq).toEqual([['trackCustom', 'PopinOther', { uid: 'u1', plan: 'pro' }, { eventID: 'PopinOther.u1' }]])
+    win.popinEvent('popin_auto_capture', {
+      uid: 'u1',
+      captured: { email: 'a@b.co' },
+      name: 'Ada',
+      mobile: '+44 1',
+      city: 'Camden',
+      pin_code: 'NW1',
+      comment: 'hi',
+      phone: '1',
+      plan: 'pro-2',
+      tier: 'gold',
+    })
+    // Only the id-like values of fields nobody documented pass ("gold" could be anything: left out).
+    expect(calls.gtag).toEqual([['event', 'popin_auto_capture', { popin_uid: 'u1', plan: 'pro-2' }]])
+    expect(calls.fbq).toEqual([['trackCustom', 'PopinOther', { uid: 'u1', plan: 'pro-2' }, { eventID: 'popin_auto_capture.00.0' }]])
   })
 })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { CONFIG, EXPECTED_DATALAYER_EVENTS, EXPECTED_FBQ, EXPECTED_GTAG_EVENTS, EXPECTED_SEGMENT, SESSION, sg } from './fixtures/session'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { CONFIG, EXPECTED_GTAG_EVENTS, EXPECTED_SEGMENT, SESSION, sg } from './fixtures/session'
 import { asArrays, FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from './fixtures/vendor-snippets'
 import { makeWindow, type TestWindow } from './helpers'
 import { startCollector } from './support/collector'
@@ -9,13 +9,55 @@ import { startCollector } from './support/collector'
 const BUNDLES = ['popin-bridge.lite.min.js', 'popin-bridge.min.js'] as const
 const source = (bundle: string) => readFileSync(join(__dirname, '../dist', bundle), 'utf8')
 
+/**
+ * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
+ * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
+ */
+function fixIds(win: TestWindow) {
+  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+    ;(array as unknown as Uint32Array).fill(0)
+    return array
+  })
+}
+
+/** The drop-ins this file starts (window.PopinBridge of each page), destroyed after each test. */
+const dropIns: TestWindow[] = []
+afterEach(() => {
+  for (const win of dropIns.splice(0)) win.PopinBridge?.destroy()
+})
+
 function shopPage(): TestWindow {
   const win = makeWindow()
+  fixIds(win)
   win.eval(FBQ_SNIPPET)
   win.eval(GTAG_SNIPPET)
   win.eval(SEGMENT_SNIPPET)
+  dropIns.push(win)
   return win
 }
+
+/** The id of SESSION's occurrence `index` (its place in the session): `<event>.00.<index in base36>`. */
+const sessionId = (index: number) => `${SESSION[index]![0]}.00.${index.toString(36)}`
+const at = (name: string) => SESSION.findIndex(([event]) => event === name)
+
+/** What the page's Pixel queue holds after SESSION under CONFIG: its own base code, then the bridge's conversions. */
+const EXPECTED_FBQ = [
+  ['init', '1234567890'],
+  ['track', 'PageView'],
+  ['trackSingleCustom', '1234567890', 'PopinPermissionGiven', { audio: true, video: true }, { eventID: sessionId(at('popin_permission_given')) }],
+  ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'call-77' }, { eventID: sessionId(at('popin_call_end')) }],
+  ['trackSingleCustom', '1234567890', 'PopinCallRated', { rating: 5 }, { eventID: sessionId(at('popin_rating_done')) }],
+  ['trackSingle', '1234567890', 'Lead', { content_name: 'Popin lead form', content_category: 'sofas' }, { eventID: sessionId(at('popin_captured')) }],
+  ['trackSingle', '1234567890', 'Schedule', { content_name: 'Popin video call' }, { eventID: sessionId(at('popin_schedule_created')) }],
+  ['trackSingleCustom', '1234567890', 'PopinExpertBusy', {}, { eventID: sessionId(at('popin_expert_busy')) }],
+]
+
+/** What the dataLayer destination pushes for SESSION (personalData "send" by default): one id per occurrence. */
+const EXPECTED_DATALAYER_EVENTS = SESSION.map(([name, data], index) => ({
+  event: data.screen ? 'popin.screen_view' : `popin.${name}`,
+  popin: data,
+  popin_event_id: sessionId(index),
+}))
 
 /** Segment's snippet appends page context to each queued call: checked, then set aside. */
 function segmentCalls(win: TestWindow): unknown[][] {
@@ -41,6 +83,14 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
     expect(layer.filter((entry) => 'event' in (entry as object))).toEqual(EXPECTED_DATALAYER_EVENTS)
     expect(layer.filter((entry) => 'popin' in (entry as object) && !('event' in (entry as object)))).toHaveLength(SESSION.length)
     expect(segmentCalls(win)).toEqual(EXPECTED_SEGMENT)
+    // The Pixel and GTM share each occurrence's id (deduplication); no two occurrences share one.
+    const pushed = layer.filter((entry) => 'event' in (entry as object)) as { popin_event_id: string }[]
+    const ids = pushed.map((entry) => entry.popin_event_id)
+    expect(new Set(ids).size).toBe(SESSION.length)
+    for (const call of asArrays(win.fbq.queue).slice(2)) {
+      const { eventID } = call[4] as { eventID: string }
+      expect(ids).toContain(eventID)
+    }
   })
 
   it('exposes window.PopinBridge; a second copy of the script and a second init never double-send', () => {
@@ -53,7 +103,10 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
     expect(win.PopinBridge).toBe(api)
     api.init(CONFIG)
     win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c' })
-    expect(asArrays(win.fbq.queue).filter((call) => call[2] === 'Contact')).toHaveLength(1)
+    // Sent once, by the new bridge (its occurrences count from 0 again).
+    expect(asArrays(win.fbq.queue).filter((call) => call[2] === 'Contact')).toEqual([
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c' }, { eventID: 'popin_call_end.00.0' }],
+    ])
     expect(segmentCalls(win)).toEqual([sg('Call Ended', { call_id: 'c' })])
     api.destroy()
     expect(win.popinEvent).toBeUndefined()
@@ -85,6 +138,8 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
 
   it('is safe in <head> before <body> exists: events wait, then flow', () => {
     const win = makeWindow()
+    fixIds(win)
+    dropIns.push(win)
     win.document.write('')
     win.document.open()
     win.document.write('<!doctype html><html><head><title>t</title>')
@@ -95,7 +150,7 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
     win.document.write('</head><body><p>shop</p></body></html>')
     win.document.close()
     expect(asArrays(win.fbq.queue).slice(2)).toEqual([
-      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c' }, { eventID: 'Contact.u-1' }],
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c' }, { eventID: 'popin_call_end.00.0' }],
     ])
   })
 })
@@ -106,6 +161,7 @@ describe('popin-bridge.min.js loading Segment itself (the slimmed analytics-next
     try {
       // http: happy-dom blocks mixed content, as browsers do, and the collector is plain http.
       const win = makeWindow('http://shop.example/product/42?ref=ad')
+      dropIns.push(win)
       const writeKey = 'testWriteKey0003'
       win.popinBridgeConfig = {
         destinations: {

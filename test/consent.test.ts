@@ -1,6 +1,33 @@
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Bridge } from '../src/bridge'
 import { tcfDecision } from '../src/consent/follow-tcf'
-import { bridgeFor, installFakeVendors, makeWindow } from './helpers'
+import { POLL_MS } from '../src/destination'
+import { pageAdapters } from '../adapters/index'
+import { asArrays } from './fixtures/vendor-snippets'
+import { bridgeFor, installFakeVendors, makeWindow, type TestWindow } from './helpers'
+
+/**
+ * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
+ * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
+ */
+function fixIds(win: TestWindow) {
+  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+    ;(array as unknown as Uint32Array).fill(0)
+    return array
+  })
+}
+
+/** Bridges and drop-ins this file starts, destroyed after each test. */
+let running: Pick<Bridge, 'destroy'>[] = []
+afterEach(() => {
+  for (const bridge of running.splice(0)) bridge.destroy()
+  vi.useRealTimers()
+})
+function start(win: TestWindow, config?: Parameters<typeof bridgeFor>[1], adapters?: Parameters<typeof bridgeFor>[2]) {
+  const started = bridgeFor(win, config, adapters)
+  running.push(started.bridge)
+  return started
+}
 
 const PIXEL = '1234567890'
 const GA = 'G-TEST1234'
@@ -9,14 +36,16 @@ const google = (analytics: boolean, ads: boolean) => {
   const a = ads ? 'granted' : 'denied'
   return { ad_storage: a, ad_user_data: a, ad_personalization: a, analytics_storage: analytics ? 'granted' : 'denied' }
 }
-const contact = (uid: string) => ['trackSingle', PIXEL, 'Contact', { content_name: 'Popin video call' }, { eventID: `Contact.${uid}` }]
+/** The Pixel's Contact for the bridge's occurrence number `n` (its eventID). */
+const contact = (n: number) => ['trackSingle', PIXEL, 'Contact', { content_name: 'Popin video call' }, { eventID: `popin_call_end.00.${n.toString(36)}` }]
 const gaEnd = (uid: string) => ['event', 'popin_call_end', { popin_uid: uid, send_to: GA }]
 const sgEnd = (uid: string, consent: object) => ['track', 'Call Ended', { popin_uid: uid }, { context: { consent: { categoryPreferences: consent } } }]
 
 function setup(extra: object = {}) {
   const win = makeWindow()
+  fixIds(win)
   const calls = installFakeVendors(win)
-  const { bridge, console } = bridgeFor(win, { ...config, ...extra })
+  const { bridge, console } = start(win, { ...config, ...extra })
   const end = (uid: string) => win.popinEvent('popin_call_end', { uid })
   return { win, calls, bridge, end, console }
 }
@@ -25,10 +54,21 @@ describe('consent required: every state × category, the exact calls each vendor
   it('no decision yet: vendors get a denied default, events wait; the dataLayer (category none) is not held', () => {
     const { calls, end, win } = setup()
     end('u1')
-    expect(calls.fbq).toEqual([['init', PIXEL], ['consent', 'revoke']])
-    expect(calls.gtag).toEqual([['config', GA, { send_page_view: false }], ['consent', 'default', google(false, false)]])
+    // The consent default comes before the vendor's set-up: Meta's `revoke` before `init`, gtag's default before `config`.
+    expect(calls.fbq).toEqual([['consent', 'revoke'], ['init', PIXEL]])
+    expect(calls.gtag).toEqual([['consent', 'default', google(false, false)], ['config', GA, { send_page_view: false }]])
     expect(calls.analytics).toEqual([])
     expect(win.dataLayer.filter((e: any) => e.event).map((e: any) => e.event)).toEqual(['popin.popin_call_end'])
+  })
+
+  it('no decision yet, Pixel loaded by the bridge: revoke is queued before init, and nothing is tracked', () => {
+    const win = makeWindow()
+    fixIds(win)
+    const { bridge } = start(win, { consent: { required: true }, destinations: { facebookPixel: { pixelId: PIXEL } } })
+    win.popinEvent('popin_call_end', { uid: 'u1' })
+    expect(asArrays(win.fbq.queue)).toEqual([['consent', 'revoke'], ['init', PIXEL]])
+    bridge.consent({ ads: true })
+    expect(asArrays(win.fbq.queue)).toEqual([['consent', 'revoke'], ['init', PIXEL], ['consent', 'grant'], contact(0)])
   })
 
   it('both granted: waiting events go out in order after the update signals', () => {
@@ -36,7 +76,7 @@ describe('consent required: every state × category, the exact calls each vendor
     end('u1')
     end('u2')
     expect(bridge.consent({ analytics: true, ads: true })).toEqual({ analytics: true, ads: true })
-    expect(calls.fbq.slice(2)).toEqual([['consent', 'grant'], contact('u1'), contact('u2')])
+    expect(calls.fbq.slice(2)).toEqual([['consent', 'grant'], contact(0), contact(1)])
     expect(calls.gtag.slice(2)).toEqual([['consent', 'update', google(true, true)], gaEnd('u1'), gaEnd('u2')])
     expect(calls.analytics).toEqual([sgEnd('u1', { analytics: true, ads: true }), sgEnd('u2', { analytics: true, ads: true })])
   })
@@ -68,7 +108,7 @@ describe('consent required: every state × category, the exact calls each vendor
     const { calls, end, bridge } = setup()
     bridge.consent({ analytics: false, ads: true })
     end('u1')
-    expect(calls.fbq.slice(2)).toEqual([['consent', 'grant'], contact('u1')])
+    expect(calls.fbq.slice(2)).toEqual([['consent', 'grant'], contact(0)])
     expect(calls.gtag.slice(2)).toEqual([['consent', 'update', google(false, true)]])
     expect(calls.analytics).toEqual([])
   })
@@ -79,7 +119,7 @@ describe('consent required: every state × category, the exact calls each vendor
     end('u1')
     bridge.consent({ ads: false })
     end('u2')
-    expect(calls.fbq.slice(2)).toEqual([['consent', 'grant'], contact('u1'), ['consent', 'revoke']])
+    expect(calls.fbq.slice(2)).toEqual([['consent', 'grant'], contact(0), ['consent', 'revoke']])
     expect(calls.gtag.slice(2)).toEqual([
       ['consent', 'update', google(true, true)],
       gaEnd('u1'),
@@ -108,14 +148,56 @@ describe('consent required: every state × category, the exact calls each vendor
 describe('consent not required', () => {
   it('sends at once and no consent command at all, until the page makes a decision', () => {
     const win = makeWindow()
+    fixIds(win)
     const calls = installFakeVendors(win)
-    const { bridge } = bridgeFor(win, { destinations: { ga4: { measurementId: GA } } })
+    const { bridge } = start(win, { destinations: { ga4: { measurementId: GA } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     expect(calls.gtag).toEqual([['config', GA, { send_page_view: false }], gaEnd('u1')])
     expect(calls.analytics).toEqual([['track', 'Call Ended', { popin_uid: 'u1' }]])
+    expect(calls.fbq).toEqual([['track', 'Contact', { content_name: 'Popin video call' }, { eventID: 'popin_call_end.00.0' }]])
     bridge.consent({ ads: false })
     expect(calls.gtag.at(-1)).toEqual(['consent', 'update', google(false, false)])
     expect(calls.fbq.at(-1)).toEqual(['consent', 'revoke'])
+  })
+
+  it('a decision the page reports holds: after bridge.consent({ads: false}) Facebook gets revoke and then no track', () => {
+    const win = makeWindow()
+    fixIds(win)
+    const calls = installFakeVendors(win)
+    const { bridge } = start(win, { destinations: { facebookPixel: { pixelId: PIXEL }, ga4: { measurementId: GA } } })
+    win.popinEvent('popin_call_end', { uid: 'u1' })
+    bridge.consent({ ads: false })
+    win.popinEvent('popin_call_end', { uid: 'u2' })
+    win.popinEvent('popin_captured', { uid: 'u2', group: 'sofas' })
+    expect(calls.fbq).toEqual([['init', PIXEL], contact(0), ['consent', 'revoke']])
+    // Analytics was not decided and consent is not required: GA4 and Segment carry on.
+    expect(calls.gtag).toEqual([
+      ['config', GA, { send_page_view: false }],
+      gaEnd('u1'),
+      ['consent', 'update', google(false, false)],
+      gaEnd('u2'),
+      ['event', 'generate_lead', { lead_source: 'popin', popin_group: 'sofas', popin_uid: 'u2', send_to: GA }],
+    ])
+    expect(calls.analytics).toEqual([
+      ['track', 'Call Ended', { popin_uid: 'u1' }],
+      ['track', 'Call Ended', { popin_uid: 'u2' }],
+      ['identify', { popin_group: 'sofas' }],
+      ['track', 'Lead Captured', { popin_uid: 'u2', group: 'sofas' }],
+    ])
+  })
+
+  it('a denial reported before the vendor is ready: Facebook gets revoke first, then init, then never a track', () => {
+    vi.useFakeTimers()
+    const win = makeWindow()
+    fixIds(win)
+    const { bridge } = start(win, { destinations: { facebookPixel: { pixelId: PIXEL } } }, pageAdapters)
+    bridge.consent({ ads: false })
+    win.popinEvent('popin_call_end', { uid: 'u1' })
+    const calls: unknown[][] = []
+    win.fbq = (...args: unknown[]) => void calls.push(args)
+    vi.advanceTimersByTime(POLL_MS)
+    win.popinEvent('popin_call_end', { uid: 'u2' })
+    expect(calls).toEqual([['consent', 'revoke'], ['init', PIXEL]])
   })
 })
 
@@ -123,13 +205,16 @@ describe('the drop-in keeps decisions across init', () => {
   it('PopinBridge.consent before and after init', async () => {
     const { readFileSync } = await import('node:fs')
     const win = makeWindow()
+    fixIds(win)
     const calls = installFakeVendors(win)
     win.popinBridgeConfig = config
     win.eval(readFileSync(`${__dirname}/../dist/popin-bridge.lite.min.js`, 'utf8'))
+    running.push(win.PopinBridge)
     win.PopinBridge.consent({ analytics: true, ads: true })
     win.PopinBridge.init(config)
     win.popinEvent('popin_call_end', { uid: 'u1' })
-    expect(calls.fbq.at(-1)).toEqual(contact('u1'))
+    // The new bridge counts its own occurrences from 0.
+    expect(calls.fbq.at(-1)).toEqual(contact(0))
     expect(win.PopinBridge.consent({})).toEqual({ analytics: true, ads: true })
   })
 })
@@ -151,7 +236,7 @@ describe('following the page consent platform', () => {
     win.__tcfapi = vi.fn((command: string, _version: number, callback: any) => {
       if (command === 'addEventListener') listener = callback
     })
-    const { bridge } = bridgeFor(win, { consent: { required: true, follow: 'tcf' }, destinations: { ga4: { measurementId: GA } } })
+    const { bridge } = start(win, { consent: { required: true, follow: 'tcf' }, destinations: { ga4: { measurementId: GA } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     listener!({ eventStatus: 'cmpuishown', gdprApplies: true, listenerId: 3 }, true)
     expect(calls.analytics).toEqual([])
@@ -169,7 +254,7 @@ describe('following the page consent platform', () => {
       win.dataLayer.push(arguments)
     }
     gtagPush('consent', 'default', { analytics_storage: 'denied', ad_storage: 'denied' })
-    bridgeFor(win, { consent: { required: true, follow: 'google' }, destinations: { ga4: { measurementId: GA } } })
+    start(win, { consent: { required: true, follow: 'google' }, destinations: { ga4: { measurementId: GA } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     vi.advanceTimersByTime(300)
     expect(calls.analytics).toEqual([])
@@ -178,6 +263,7 @@ describe('following the page consent platform', () => {
     vi.useRealTimers()
     expect(calls.analytics).toEqual([sgEnd('u1', { analytics: true, ads: false })])
     expect(calls.gtag.filter((call) => call[0] === 'consent')).toEqual([])
-    expect(calls.fbq.at(-1)).toEqual(['consent', 'revoke'])
+    // Meta has no consent mode to follow: it gets the bridge's default, then the page's decision.
+    expect(calls.fbq).toEqual([['consent', 'revoke'], ['consent', 'revoke']])
   })
 })

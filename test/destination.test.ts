@@ -1,16 +1,39 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { pageAdapters } from '../adapters/index'
 import { FBEVENTS_URL } from '../adapters/facebook-pixel/load'
+import type { Bridge } from '../src/bridge'
 import { asArrays, FBQ_SNIPPET } from './fixtures/vendor-snippets'
-import { bridgeFor, makeWindow } from './helpers'
+import { bridgeFor, makeWindow, type TestWindow } from './helpers'
+
+/**
+ * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
+ * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
+ */
+function fixIds(win: TestWindow) {
+  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+    ;(array as unknown as Uint32Array).fill(0)
+    return array
+  })
+}
+
+/** Bridges this file starts, destroyed after each test (before the timers are real again). */
+const running: Bridge[] = []
+function start(...args: Parameters<typeof bridgeFor>) {
+  const started = bridgeFor(...args)
+  running.push(started.bridge)
+  return started
+}
 
 beforeEach(() => void vi.useFakeTimers())
-afterEach(() => void vi.useRealTimers())
+afterEach(() => {
+  for (const bridge of running.splice(0)) bridge.destroy()
+  vi.useRealTimers()
+})
 
 describe('waiting for vendors', () => {
   it('queues events until the page vendor appears, then delivers them once, in order', () => {
     const win = makeWindow()
-    bridgeFor(win, { destinations: { segment: {} } }, pageAdapters)
+    start(win, { destinations: { segment: {} } }, pageAdapters)
     win.popinEvent('nudge_show', { uid: 'u1' })
     win.popinEvent('nudge_open', { uid: 'u1' })
     const track = vi.fn()
@@ -27,7 +50,8 @@ describe('waiting for vendors', () => {
 
   it('gives up after readyTimeoutMs: drops the waiting events, warns once for a destination the config names', () => {
     const win = makeWindow()
-    const { console } = bridgeFor(win, { readyTimeoutMs: 2000, destinations: { facebookPixel: { pixelId: '1234567890' } } }, pageAdapters)
+    fixIds(win)
+    const { console } = start(win, { readyTimeoutMs: 2000, destinations: { facebookPixel: { pixelId: '1234567890' } } }, pageAdapters)
     win.popinEvent('popin_captured', { uid: 'u1' })
     vi.advanceTimersByTime(2100)
     expect(console.warn.mock.calls.map((args) => args[0])).toEqual([
@@ -37,15 +61,16 @@ describe('waiting for vendors', () => {
     const fbq = vi.fn()
     win.fbq = fbq
     win.popinEvent('popin_call_end', { uid: 'u1' })
+    // The dropped Lead was occurrence 0: this Contact is occurrence 1.
     expect(fbq.mock.calls).toEqual([
       ['init', '1234567890'],
-      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call' }, { eventID: 'Contact.u1' }],
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call' }, { eventID: 'popin_call_end.00.1' }],
     ])
   })
 
   it('stays quiet about a vendor the config never asked for', () => {
     const win = makeWindow()
-    const { console } = bridgeFor(win, {}, pageAdapters)
+    const { console } = start(win, {}, pageAdapters)
     win.popinEvent('popin_captured', { uid: 'u1' })
     vi.advanceTimersByTime(20_000)
     expect(console.warn).not.toHaveBeenCalled()
@@ -55,7 +80,7 @@ describe('waiting for vendors', () => {
 
   it('holds at most queueLimit events and says so once', () => {
     const win = makeWindow()
-    const { console } = bridgeFor(win, { queueLimit: 2, destinations: { segment: {} } }, pageAdapters)
+    const { console } = start(win, { queueLimit: 2, destinations: { segment: {} } }, pageAdapters)
     for (let i = 0; i < 5; i++) win.popinEvent('nudge_show', { uid: `u${i}` })
     const track = vi.fn()
     win.analytics = { track, identify: vi.fn(), page: vi.fn() }
@@ -72,12 +97,13 @@ describe('waiting for vendors', () => {
     Object.defineProperty(win.document, 'readyState', { configurable: true, value: 'loading' })
     const fbq = vi.fn()
     win.fbq = fbq
-    bridgeFor(win, {}, pageAdapters)
+    fixIds(win)
+    start(win, {}, pageAdapters)
     win.popinEvent('popin_call_end', { uid: 'u1' })
     expect(fbq).not.toHaveBeenCalled()
     win.document.documentElement.appendChild(win.document.createElement('body'))
     win.document.dispatchEvent(new win.Event('DOMContentLoaded'))
-    expect(fbq.mock.calls).toEqual([['track', 'Contact', { content_name: 'Popin video call' }, { eventID: 'Contact.u1' }]])
+    expect(fbq.mock.calls).toEqual([['track', 'Contact', { content_name: 'Popin video call' }, { eventID: 'popin_call_end.00.0' }]])
   })
 })
 
@@ -89,7 +115,7 @@ describe('containment', () => {
     }
     const track = vi.fn()
     win.analytics = { track, identify: vi.fn(), page: vi.fn() }
-    const { console } = bridgeFor(win, {}, pageAdapters)
+    const { console } = start(win, {}, pageAdapters)
     win.popinEvent('popin_call_end', { uid: 'u1' })
     win.popinEvent('popin_schedule_created', { uid: 'u1' })
     expect(track).toHaveBeenCalledTimes(2)
@@ -104,7 +130,7 @@ describe('containment', () => {
     const unhandled = vi.fn()
     process.on('unhandledRejection', unhandled)
     win.analytics = { track: () => Promise.reject(new Error('offline')), identify: vi.fn(), page: vi.fn() }
-    const { console } = bridgeFor(win, {}, pageAdapters)
+    const { console } = start(win, {}, pageAdapters)
     win.popinEvent('nudge_show', { uid: 'u1' })
     await new Promise((resolve) => setTimeout(resolve, 10))
     process.off('unhandledRejection', unhandled)
@@ -116,11 +142,12 @@ describe('containment', () => {
 describe('loading vendors (full build)', () => {
   it('installs the official Pixel queue once and loads fbevents.js, when a pixelId is set and the page has no fbq', () => {
     const win = makeWindow()
-    bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
+    fixIds(win)
+    start(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     expect(asArrays(win.fbq.queue)).toEqual([
       ['init', '1234567890'],
-      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call' }, { eventID: 'Contact.u1' }],
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call' }, { eventID: 'popin_call_end.00.0' }],
     ])
     const scripts = Array.from(win.document.scripts, (script: any) => script.src)
     expect(scripts).toEqual([FBEVENTS_URL])
@@ -132,29 +159,76 @@ describe('loading vendors (full build)', () => {
   it('uses the page Pixel when there is one, and never loads a second copy', () => {
     const win = makeWindow()
     win.eval(FBQ_SNIPPET)
-    bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
+    fixIds(win)
+    start(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
+    // The page's snippet already has `init` for this pixel: the bridge adds none.
     expect(asArrays(win.fbq.queue)).toEqual([
       ['init', '1234567890'],
       ['track', 'PageView'],
-      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call' }, { eventID: 'Contact.u1' }],
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call' }, { eventID: 'popin_call_end.00.0' }],
     ])
     expect(win.document.scripts.length).toBe(0)
   })
 
+  /**
+   * react-ga4 writes to the global window, so these run the bridge there (in a real page it is
+   * the one window), without the dataLayer destination, and remove what they left behind.
+   */
+  const onGlobalWindow = () => {
+    const win = globalThis.window as unknown as TestWindow
+    return {
+      win,
+      cleanUp() {
+        delete win.dataLayer
+        delete win.gtag
+        for (const script of Array.from(win.document.scripts)) script.remove()
+      },
+    }
+  }
+  const ga4Config = { destinations: { dataLayer: null, ga4: { measurementId: 'G-TEST1234', gtagUrl: 'https://tags.shop.example/gtag/js' } } }
+
   it('loads GA4 through react-ga4 with no automatic page view, events in its string form', async () => {
     vi.useRealTimers()
-    const win = makeWindow()
-    const globalWindow = globalThis.window
-    bridgeFor(win, { destinations: { ga4: { measurementId: 'G-TEST1234', gtagUrl: 'https://tags.shop.example/gtag/js' } } })
-    win.popinEvent('popin_rating_done', { uid: 'u1', rating: 5, comment: 'ok' })
-    // react-ga4 writes to the global window: in a real page that is this window.
-    await vi.waitFor(() => expect((globalWindow as any).dataLayer).toHaveLength(3))
-    const layer = asArrays((globalWindow as any).dataLayer)
-    expect(layer.slice(1)).toEqual([
-      ['config', 'G-TEST1234', { send_page_view: false }],
-      ['event', 'popin_rating', { rating: 5, popin_uid: 'u1', send_to: 'G-TEST1234' }],
-    ])
-    expect(layer[0]![0]).toBe('js')
+    const { win, cleanUp } = onGlobalWindow()
+    try {
+      start(win, ga4Config)
+      win.popinEvent('popin_rating_done', { uid: 'u1', rating: 5, comment: 'ok' })
+      await vi.waitFor(() => expect(win.dataLayer).toHaveLength(3))
+      const layer = asArrays(win.dataLayer)
+      expect(layer[0]![0]).toBe('js')
+      // react-ga4's own `config`: the bridge sees it and adds none.
+      expect(layer.slice(1)).toEqual([
+        ['config', 'G-TEST1234', { send_page_view: false }],
+        ['event', 'popin_rating', { rating: 5, popin_uid: 'u1', send_to: 'G-TEST1234' }],
+      ])
+      expect(Array.from(win.document.scripts, (script) => script.src)).toEqual(['https://tags.shop.example/gtag/js?id=G-TEST1234'])
+    } finally {
+      running.splice(0).forEach((bridge) => bridge.destroy())
+      cleanUp()
+    }
+  })
+
+  it('loads GA4 with consent required: the denied default reaches the dataLayer before gtag.js is told anything', async () => {
+    vi.useRealTimers()
+    const { win, cleanUp } = onGlobalWindow()
+    try {
+      const { bridge } = start(win, { consent: { required: true }, ...ga4Config })
+      win.popinEvent('popin_rating_done', { uid: 'u1', rating: 5 })
+      await vi.waitFor(() => expect(win.dataLayer).toHaveLength(3))
+      const denied = { ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied' }
+      const layer = asArrays(win.dataLayer)
+      expect(layer[0]).toEqual(['consent', 'default', denied])
+      expect(layer[1]![0]).toBe('js')
+      expect(layer[2]).toEqual(['config', 'G-TEST1234', { send_page_view: false }])
+      bridge.consent({ analytics: true })
+      expect(asArrays(win.dataLayer).slice(3)).toEqual([
+        ['consent', 'update', { ...denied, analytics_storage: 'granted' }],
+        ['event', 'popin_rating', { rating: 5, popin_uid: 'u1', send_to: 'G-TEST1234' }],
+      ])
+    } finally {
+      running.splice(0).forEach((bridge) => bridge.destroy())
+      cleanUp()
+    }
   })
 })

@@ -35,6 +35,17 @@ describe('event intake', () => {
     expect(toPopinEvent('popin_expert_busy', {}, seen)?.seq).toBe(1)
   })
 
+  it("takes __proto__, constructor and toString as unknown event names like any other, and counts them", () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(intake(name, { uid: 'u-1' })).toEqual({ name, receivedName: name, kind: 'unknown', data: { uid: 'u-1' }, seq: 0 })
+    }
+    const seen = new Map()
+    expect(toPopinEvent('__proto__', {}, seen)?.seq).toBe(0)
+    expect(toPopinEvent('__proto__', {}, seen)?.seq).toBe(1)
+    expect(toPopinEvent('constructor', {}, seen)?.seq).toBe(0)
+    expect(({} as Record<string, unknown>).seq).toBeUndefined()
+  })
+
   it('rejects calls without a usable name', () => {
     for (const name of [undefined, null, 42, {}, [], '', '   ']) expect(intake(name, {})).toBeNull()
   })

@@ -1,5 +1,17 @@
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Bridge } from '../src/bridge'
 import { bridgeFor, installFakeVendors, makeWindow } from './helpers'
+
+/** Bridges this file starts, destroyed after each test (destroying twice is harmless). */
+const running: Bridge[] = []
+afterEach(() => {
+  for (const bridge of running.splice(0)) bridge.destroy()
+})
+function start(...args: Parameters<typeof bridgeFor>) {
+  const started = bridgeFor(...args)
+  running.push(started.bridge)
+  return started
+}
 
 const gtagEvents = (calls: { gtag: unknown[][] }) => calls.gtag.filter((args) => args[0] === 'event').map((args) => args[1])
 
@@ -9,7 +21,7 @@ describe('listening on window.popinEvent', () => {
     const calls = installFakeVendors(win)
     const before = vi.fn()
     win.popinEvent = before
-    bridgeFor(win)
+    start(win)
     win.popinEvent('nudge_show', { uid: 'u1' })
     expect(before).toHaveBeenCalledWith('nudge_show', { uid: 'u1' })
     expect(gtagEvents(calls)).toEqual(['popin_nudge_show'])
@@ -18,7 +30,7 @@ describe('listening on window.popinEvent', () => {
   it('calls a handler the page assigns after the bridge, and keeps receiving', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    bridgeFor(win)
+    start(win)
     const after = vi.fn()
     win.popinEvent = after
     win.popinEvent('nudge_open', { uid: 'u1' })
@@ -37,7 +49,7 @@ describe('listening on window.popinEvent', () => {
     const calls = installFakeVendors(win)
     const original = vi.fn()
     win.popinEvent = original
-    bridgeFor(win)
+    start(win)
     const previous = win.popinEvent
     const wrapper = vi.fn((event: string, data: unknown) => previous(event, data))
     win.popinEvent = wrapper
@@ -56,7 +68,7 @@ describe('listening on window.popinEvent', () => {
     win.popinEvent = () => {
       throw new Error('page bug')
     }
-    const { console } = bridgeFor(win)
+    const { console } = start(win)
     expect(() => win.popinEvent('nudge_show', { uid: 'u1' })).not.toThrow()
     expect(console.error.mock.calls.map((args) => args[0])).toEqual([
       "[popin-bridge] ga4: gtag threw; other destinations are unaffected",
@@ -69,7 +81,7 @@ describe('listening on window.popinEvent', () => {
     const calls = installFakeVendors(win)
     const pageHandler = vi.fn()
     win.popinEvent = pageHandler
-    const { bridge } = bridgeFor(win)
+    const { bridge } = start(win)
     bridge.destroy()
     expect(win.popinEvent).toBe(pageHandler)
     expect(Object.getOwnPropertyDescriptor(win, 'popinEvent')).toMatchObject({ writable: true, value: pageHandler })
@@ -80,7 +92,7 @@ describe('listening on window.popinEvent', () => {
 
   it('destroy() removes popinEvent when the page had none', () => {
     const win = makeWindow()
-    bridgeFor(win).bridge.destroy()
+    start(win).bridge.destroy()
     expect('popinEvent' in win).toBe(false)
   })
 
@@ -89,8 +101,8 @@ describe('listening on window.popinEvent', () => {
     const calls = installFakeVendors(win)
     const page = vi.fn()
     win.popinEvent = page
-    const first = bridgeFor(win).bridge
-    bridgeFor(win)
+    const first = start(win).bridge
+    start(win)
     win.popinEvent('nudge_show', { uid: 'u1' })
     expect(gtagEvents(calls)).toEqual(['popin_nudge_show'])
     expect(page).toHaveBeenCalledTimes(1)
@@ -103,7 +115,7 @@ describe('listening on window.popinEvent', () => {
     const win = makeWindow()
     const locked = vi.fn()
     Object.defineProperty(win, 'popinEvent', { value: locked, configurable: false, writable: false })
-    const { bridge, console } = bridgeFor(win)
+    const { bridge, console } = start(win)
     expect(bridge.destinations.length).toBe(4)
     expect(console.error.mock.calls[0]![0]).toBe('[popin-bridge] window.popinEvent cannot be redefined (non-configurable); the bridge cannot listen')
   })

@@ -28,7 +28,12 @@ describe('the npm package', () => {
     const console = { log: vi.fn(), warn: vi.fn(), error: vi.fn() }
     const bridge = createBridge({}, { console })
     expect(bridge.destinations).toEqual([])
+    expect(bridge.problems).toEqual([])
+    // The whole API: warnings are the CLI's business now, not the bridge's.
+    expect(Object.keys(bridge).sort()).toEqual(['consent', 'destinations', 'destroy', 'handle', 'problems'])
     expect(console.warn.mock.calls[0]![0]).toBe('[popin-bridge] no window here: the bridge runs in the browser and does nothing on the server')
     expect(() => bridge.handle('nudge_show', {})).not.toThrow()
+    expect(bridge.consent({ ads: false })).toEqual({})
+    bridge.destroy()
   })
 })

@@ -159,7 +159,7 @@ describe('every Popin webhook: the exact request each destination receives', () 
   it('two webhooks are two occurrences: two ids; the same webhook again is one', async () => {
     running = await startTestRelay()
     const { post, fakes } = running
-    const missed = { ...WEBHOOKS.popin_call_missed, timestamp: recentTimestamp().text }
+    const missed: Record<string, unknown> = { ...WEBHOOKS.popin_call_missed, timestamp: recentTimestamp().text }
     await post(missed)
     await post({ ...missed, properties: { ...(missed.properties as object), product: 'Green Sofa' } })
     expect((await (await post(missed)).json()).status).toBe('duplicate')
