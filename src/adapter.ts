@@ -24,6 +24,14 @@ export interface ConsentContext {
   state: ConsentState
 }
 
+/**
+ * Whether the vendor may be told "granted" for a category: the visitor granted it, or consent is
+ * not required and nothing was decided (then the bridge sends, and the signal must say so too).
+ */
+export function isGranted(consent: ConsentContext, category: 'analytics' | 'ads'): boolean {
+  return consent.state[category] ?? !consent.required
+}
+
 /** One vendor call, as data: what `invoke` runs and what debug mode prints. */
 export interface VendorCall {
   /** How the call reads in the page's terms, e.g. `fbq` or `analytics.track`. */

@@ -156,7 +156,7 @@ describe('consent not required', () => {
     expect(calls.analytics).toEqual([['track', 'Call Ended', { popin_uid: 'u1' }]])
     expect(calls.fbq).toEqual([['track', 'Contact', { content_name: 'Popin video call' }, { eventID: 'popin_call_end.00.0' }]])
     bridge.consent({ ads: false })
-    expect(calls.gtag.at(-1)).toEqual(['consent', 'update', google(false, false)])
+    expect(calls.gtag.at(-1)).toEqual(['consent', 'update', google(true, false)])
     expect(calls.fbq.at(-1)).toEqual(['consent', 'revoke'])
   })
 
@@ -170,11 +170,12 @@ describe('consent not required', () => {
     win.popinEvent('popin_call_end', { uid: 'u2' })
     win.popinEvent('popin_captured', { uid: 'u2', group: 'sofas' })
     expect(calls.fbq).toEqual([['init', PIXEL], contact(0), ['consent', 'revoke']])
-    // Analytics was not decided and consent is not required: GA4 and Segment carry on.
+    // Analytics was not decided and consent is not required: GA4 and Segment carry on, and GA4 is
+    // told analytics is granted, as what it gets says.
     expect(calls.gtag).toEqual([
       ['config', GA, { send_page_view: false }],
       gaEnd('u1'),
-      ['consent', 'update', google(false, false)],
+      ['consent', 'update', google(true, false)],
       gaEnd('u2'),
       ['event', 'generate_lead', { lead_source: 'popin', popin_group: 'sofas', popin_uid: 'u2', send_to: GA }],
     ])
