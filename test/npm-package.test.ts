@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
@@ -19,8 +19,12 @@ describe('the npm package', () => {
         ? `import('popin-bridge').then((m) => console.log(Object.keys(m).sort().join(',')))`
         : `console.log(Object.keys(require('popin-bridge')).sort().join(','))`
     const expected = 'POPIN_EVENTS,SCREEN_IDS,configJsonSchema,createBridge,defaultPreset,formatProblems,validateConfig'
-    for (const kind of ['import', 'require'] as const) {
-      expect(execFileSync(process.execPath, ['-e', script(kind)], { cwd: consumer, encoding: 'utf8' }).trim()).toBe(expected)
+    try {
+      for (const kind of ['import', 'require'] as const) {
+        expect(execFileSync(process.execPath, ['-e', script(kind)], { cwd: consumer, encoding: 'utf8' }).trim()).toBe(expected)
+      }
+    } finally {
+      rmSync(consumer, { recursive: true, force: true })
     }
   })
 

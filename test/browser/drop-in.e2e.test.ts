@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -182,6 +182,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'popin-bridge-e2e-'))
     writeFileSync(join(dir, 'bridge.json'), JSON.stringify(CONFIG))
     const tag = execFileSync(process.execPath, [join(__dirname, '../../dist/cli.js'), 'snippet', join(dir, 'bridge.json'), '--gtm'], { encoding: 'utf8' })
+    rmSync(dir, { recursive: true, force: true })
     const { page, pageErrors, close } = await openPage(shared.server.page(shopHtml(script(FBQ_SNIPPET) + script(GTAG_SNIPPET) + script(SEGMENT_SNIPPET), tag)))
     await playSession(page)
     await expectWholeSessionOnPageVendors(page, pageErrors)
