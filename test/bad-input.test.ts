@@ -1,37 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { GA4_LIMITS } from '../adapters/ga4/limits'
 import type { Bridge } from '../src/bridge'
-import { bridgeFor, installFakeVendors, makeWindow, type TestWindow } from './helpers'
+import { bridgeFor, installFakeVendors, makeWindow, type TestWindow, fixIds } from './helpers'
 
 const MB = 'x'.repeat(1_000_000)
-
-/**
- * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
- * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
- */
-function fixIds(win: TestWindow) {
-  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-    ;(array as unknown as Uint32Array).fill(0)
-    return array
-  })
-}
-
-/** Bridges this file starts, destroyed after each test. */
-const running: Bridge[] = []
-afterEach(() => {
-  for (const bridge of running.splice(0)) bridge.destroy()
-})
-function start(...args: Parameters<typeof bridgeFor>) {
-  const started = bridgeFor(...args)
-  running.push(started.bridge)
-  return started
-}
 
 describe('bad input from the widget never throws, pollutes or breaks a vendor limit', () => {
   it('handles every malformed call without throwing, and sends nothing for calls without a name', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    const { console } = start(win)
+    const { console } = bridgeFor(win)
     const popinEvent = win.popinEvent as (...args: unknown[]) => void
     expect(() => {
       popinEvent()
@@ -49,7 +27,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
   it('sends an event whose data is null, undefined, a string, a number or an array with an empty payload', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    start(win)
+    bridgeFor(win)
     for (const data of [null, undefined, 'text', 7, ['a', 'b']]) win.popinEvent('nudge_show', data)
     expect(calls.analytics).toEqual(Array(5).fill(['track', 'Nudge Shown', {}]))
     expect(calls.gtag).toEqual(Array(5).fill(['event', 'popin_nudge_show', {}]))
@@ -58,7 +36,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
   it('keeps every GA4 value within 100 characters and cuts 1 MB strings everywhere', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    start(win)
+    bridgeFor(win)
     win.popinEvent('popin_widget_open', { uid: MB, note: MB, screenName: MB })
     win.popinEvent('popin_rating_done', { uid: MB, rating: 5, comment: MB })
     win.popinEvent('popin_schedule_created', { uid: MB, timezone: 'T'.repeat(150), time: MB })
@@ -75,7 +53,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
   it('ignores __proto__ and constructor keys and never pollutes prototypes', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    start(win)
+    bridgeFor(win)
     const hostile = JSON.parse('{"uid":"u1","__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}}}')
     win.popinEvent('popin_widget_open', hostile)
     win.popinEvent('__proto__', hostile)
@@ -89,7 +67,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     const win = makeWindow()
     fixIds(win)
     const calls = installFakeVendors(win)
-    const { console } = start(win)
+    const { console } = bridgeFor(win)
     const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort()
     const { toString, constructor } = Object.prototype
     expect(() => {
@@ -118,7 +96,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
   it('treats a non-string screen as an ordinary event, never as a screen view', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    start(win)
+    bridgeFor(win)
     win.popinEvent('popin_screen', { uid: 'u1', screen: { id: 'SCREEN_CHAT' } })
     win.popinEvent('popin_screen', { uid: 'u1', screen: 12 })
     // The preset's "*" rule for unknown events, not popin_screen_view; GA4 takes no object param.
@@ -135,7 +113,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
   it('fixes GA4 names and drops what GA4 would reject, whatever the payload holds', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    start(win)
+    bridgeFor(win)
     const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field_${i}`, i]))
     const long = 'popin_widget_opened_from_the_launcher_button'
     win.popinEvent(long, { session_id: 's-1', 'bad key': 1, nested: { a: 1 }, email: 'a@b.co', note: 'mail me: a@b.co', ...wide })
@@ -157,7 +135,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     const win = makeWindow()
     fixIds(win)
     const calls = installFakeVendors(win)
-    const { bridge } = start(win, {
+    const { bridge } = bridgeFor(win, {
       destinations: { ga4: { events: { '*': { payload: true } } }, facebookPixel: { events: { '*': { name: 'PopinOther', payload: true } } } },
     })
     expect(bridge.problems).toEqual([])

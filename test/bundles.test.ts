@@ -3,22 +3,11 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CONFIG, EXPECTED_GTAG_EVENTS, EXPECTED_SEGMENT, SESSION, sg } from './fixtures/session'
 import { asArrays, FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from './fixtures/vendor-snippets'
-import { makeWindow, type TestWindow } from './helpers'
+import { makeWindow, type TestWindow, fixIds } from './helpers'
 import { startCollector } from './support/collector'
 
 const BUNDLES = ['popin-bridge.lite.min.js', 'popin-bridge.min.js'] as const
 const source = (bundle: string) => readFileSync(join(__dirname, '../dist', bundle), 'utf8')
-
-/**
- * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
- * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
- */
-function fixIds(win: TestWindow) {
-  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-    ;(array as unknown as Uint32Array).fill(0)
-    return array
-  })
-}
 
 /** The drop-ins this file starts (window.PopinBridge of each page), destroyed after each test. */
 const dropIns: TestWindow[] = []

@@ -4,30 +4,15 @@ import { tcfDecision } from '../src/consent/follow-tcf'
 import { POLL_MS } from '../src/destination'
 import { pageAdapters } from '../adapters/index'
 import { asArrays } from './fixtures/vendor-snippets'
-import { bridgeFor, installFakeVendors, makeWindow, type TestWindow } from './helpers'
+import { bridgeFor, installFakeVendors, makeWindow, type TestWindow, fixIds } from './helpers'
 
-/**
- * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
- * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
- */
-function fixIds(win: TestWindow) {
-  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-    ;(array as unknown as Uint32Array).fill(0)
-    return array
-  })
-}
-
-/** Bridges and drop-ins this file starts, destroyed after each test. */
-let running: Pick<Bridge, 'destroy'>[] = []
 afterEach(() => {
-  for (const bridge of running.splice(0)) bridge.destroy()
   vi.useRealTimers()
 })
-function start(win: TestWindow, config?: Parameters<typeof bridgeFor>[1], adapters?: Parameters<typeof bridgeFor>[2]) {
-  const started = bridgeFor(win, config, adapters)
-  running.push(started.bridge)
-  return started
-}
+
+/** Drop-ins (window.PopinBridge) this file starts: test/setup.ts only knows bridgeFor's bridges. */
+const dropIns: { destroy(): void }[] = []
+afterEach(() => dropIns.splice(0).forEach((dropIn) => dropIn.destroy()))
 
 const PIXEL = '1234567890'
 const GA = 'G-TEST1234'
@@ -45,7 +30,7 @@ function setup(extra: object = {}) {
   const win = makeWindow()
   fixIds(win)
   const calls = installFakeVendors(win)
-  const { bridge, console } = start(win, { ...config, ...extra })
+  const { bridge, console } = bridgeFor(win, { ...config, ...extra })
   const end = (uid: string) => win.popinEvent('popin_call_end', { uid })
   return { win, calls, bridge, end, console }
 }
@@ -64,7 +49,7 @@ describe('consent required: every state × category, the exact calls each vendor
   it('no decision yet, Pixel loaded by the bridge: revoke is queued before init, and nothing is tracked', () => {
     const win = makeWindow()
     fixIds(win)
-    const { bridge } = start(win, { consent: { required: true }, destinations: { facebookPixel: { pixelId: PIXEL } } })
+    const { bridge } = bridgeFor(win, { consent: { required: true }, destinations: { facebookPixel: { pixelId: PIXEL } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     expect(asArrays(win.fbq.queue)).toEqual([['consent', 'revoke'], ['init', PIXEL]])
     bridge.consent({ ads: true })
@@ -150,7 +135,7 @@ describe('consent not required', () => {
     const win = makeWindow()
     fixIds(win)
     const calls = installFakeVendors(win)
-    const { bridge } = start(win, { destinations: { ga4: { measurementId: GA } } })
+    const { bridge } = bridgeFor(win, { destinations: { ga4: { measurementId: GA } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     expect(calls.gtag).toEqual([['config', GA, { send_page_view: false }], gaEnd('u1')])
     expect(calls.analytics).toEqual([['track', 'Call Ended', { popin_uid: 'u1' }]])
@@ -164,7 +149,7 @@ describe('consent not required', () => {
     const win = makeWindow()
     fixIds(win)
     const calls = installFakeVendors(win)
-    const { bridge } = start(win, { destinations: { facebookPixel: { pixelId: PIXEL }, ga4: { measurementId: GA } } })
+    const { bridge } = bridgeFor(win, { destinations: { facebookPixel: { pixelId: PIXEL }, ga4: { measurementId: GA } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     bridge.consent({ ads: false })
     win.popinEvent('popin_call_end', { uid: 'u2' })
@@ -191,7 +176,7 @@ describe('consent not required', () => {
     vi.useFakeTimers()
     const win = makeWindow()
     fixIds(win)
-    const { bridge } = start(win, { destinations: { facebookPixel: { pixelId: PIXEL } } }, pageAdapters)
+    const { bridge } = bridgeFor(win, { destinations: { facebookPixel: { pixelId: PIXEL } } }, pageAdapters)
     bridge.consent({ ads: false })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     const calls: unknown[][] = []
@@ -210,7 +195,7 @@ describe('the drop-in keeps decisions across init', () => {
     const calls = installFakeVendors(win)
     win.popinBridgeConfig = config
     win.eval(readFileSync(`${__dirname}/../dist/popin-bridge.lite.min.js`, 'utf8'))
-    running.push(win.PopinBridge)
+    dropIns.push(win.PopinBridge)
     win.PopinBridge.consent({ analytics: true, ads: true })
     win.PopinBridge.init(config)
     win.popinEvent('popin_call_end', { uid: 'u1' })
@@ -237,7 +222,7 @@ describe('following the page consent platform', () => {
     win.__tcfapi = vi.fn((command: string, _version: number, callback: any) => {
       if (command === 'addEventListener') listener = callback
     })
-    const { bridge } = start(win, { consent: { required: true, follow: 'tcf' }, destinations: { ga4: { measurementId: GA } } })
+    const { bridge } = bridgeFor(win, { consent: { required: true, follow: 'tcf' }, destinations: { ga4: { measurementId: GA } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     listener!({ eventStatus: 'cmpuishown', gdprApplies: true, listenerId: 3 }, true)
     expect(calls.analytics).toEqual([])
@@ -255,7 +240,7 @@ describe('following the page consent platform', () => {
       win.dataLayer.push(arguments)
     }
     gtagPush('consent', 'default', { analytics_storage: 'denied', ad_storage: 'denied' })
-    start(win, { consent: { required: true, follow: 'google' }, destinations: { ga4: { measurementId: GA } } })
+    bridgeFor(win, { consent: { required: true, follow: 'google' }, destinations: { ga4: { measurementId: GA } } })
     win.popinEvent('popin_call_end', { uid: 'u1' })
     vi.advanceTimersByTime(300)
     expect(calls.analytics).toEqual([])

@@ -1,29 +1,7 @@
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Bridge } from '../src/bridge'
-import { bridgeFor, installFakeVendors, makeWindow, type TestWindow } from './helpers'
-
-/**
- * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
- * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
- */
-function fixIds(win: TestWindow) {
-  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-    ;(array as unknown as Uint32Array).fill(0)
-    return array
-  })
-}
-
-/** Bridges this file starts, destroyed after each test. */
-const running: Bridge[] = []
-afterEach(() => {
-  for (const bridge of running.splice(0)) bridge.destroy()
-})
-function start(...args: Parameters<typeof bridgeFor>) {
-  const started = bridgeFor(...args)
-  running.push(started.bridge)
-  return started
-}
+import { bridgeFor, installFakeVendors, makeWindow, type TestWindow, fixIds } from './helpers'
 
 /** Lets WebCrypto's digests settle: hashed calls wait for them. */
 const digests = () => new Promise((resolve) => setTimeout(resolve, 20))
@@ -33,7 +11,7 @@ describe('debug mode', () => {
     const win = makeWindow()
     fixIds(win)
     installFakeVendors(win)
-    const { console } = start(win, { debug: true, destinations: { facebookPixel: { pixelId: '1234567890' } } })
+    const { console } = bridgeFor(win, { debug: true, destinations: { facebookPixel: { pixelId: '1234567890' } } })
     win.popinEvent('nudge_show', { uid: 'u1' })
     win.popinEvent('', {})
     expect(console.log.mock.calls.map((args) => args[0])).toEqual([
@@ -50,7 +28,7 @@ describe('debug mode', () => {
   it('explains the fixes vendor rules forced, names the policy holds back, and events that wait', () => {
     const win = makeWindow()
     win.gtag = () => undefined
-    const { console } = start(win, {
+    const { console } = bridgeFor(win, {
       debug: true,
       extends: 'none',
       destinations: { ga4: { events: { '*': { payload: true } } }, segment: { events: { '*': true } }, dataLayer: { events: { popin_x: true } } },
@@ -76,7 +54,7 @@ describe('debug mode', () => {
     const win = makeWindow()
     fixIds(win)
     const calls = installFakeVendors(win)
-    const { bridge, console } = start(win, { debug: true, destinations: { facebookPixel: { events: { popin_call_end: { name: 'PopinCallEnded', call: 'track' } } } } })
+    const { bridge, console } = bridgeFor(win, { debug: true, destinations: { facebookPixel: { events: { popin_call_end: { name: 'PopinCallEnded', call: 'track' } } } } })
     expect(bridge.problems).toEqual([])
     win.popinEvent('popin_call_end', { uid: 'u1' })
     // The rule is merged into the preset's (its params stay).
@@ -90,7 +68,7 @@ describe('debug mode', () => {
   it('turns on with ?popin_bridge_debug in the page URL', () => {
     const win = makeWindow('https://shop.example/?popin_bridge_debug')
     installFakeVendors(win)
-    const { console } = start(win)
+    const { console } = bridgeFor(win)
     win.popinEvent('nudge_show', { uid: 'u1' })
     expect(console.log).toHaveBeenCalled()
   })
@@ -98,7 +76,7 @@ describe('debug mode', () => {
   it('is silent by default', () => {
     const win = makeWindow()
     installFakeVendors(win)
-    const { console } = start(win)
+    const { console } = bridgeFor(win)
     win.popinEvent('nudge_show', { uid: 'u1' })
     expect(console.log).not.toHaveBeenCalled()
   })
@@ -115,7 +93,7 @@ describe('Facebook advanced matching', () => {
     const win = makeWindow()
     fixIds(win)
     const calls = installFakeVendors(win)
-    start(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
+    bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
     win.popinEvent('popin_captured', lead)
     await digests()
     expect(calls.fbq).toEqual([
@@ -129,7 +107,7 @@ describe('Facebook advanced matching', () => {
     const win = makeWindow()
     fixIds(win)
     const calls = installFakeVendors(win)
-    start(win, { destinations: { facebookPixel: { pixelId: '1234567890', advancedMatching: true } } })
+    bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890', advancedMatching: true } } })
     win.popinEvent('popin_captured', lead)
     win.popinEvent('popin_call_end', { uid: 'u1' })
     // WebCrypto is async: the Lead, and the Contact behind it, wait for the digests.
@@ -150,7 +128,7 @@ describe('Facebook advanced matching', () => {
     fixIds(win)
     vi.spyOn(win.crypto, 'subtle', 'get').mockReturnValue(undefined as unknown as SubtleCrypto)
     const calls = installFakeVendors(win)
-    start(win, { destinations: { facebookPixel: { pixelId: '1234567890', advancedMatching: true } } })
+    bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890', advancedMatching: true } } })
     win.popinEvent('popin_captured', lead)
     await digests()
     expect(calls.fbq).toEqual([

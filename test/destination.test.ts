@@ -3,18 +3,7 @@ import { pageAdapters } from '../adapters/index'
 import { FBEVENTS_URL } from '../adapters/facebook-pixel/load'
 import type { Bridge } from '../src/bridge'
 import { asArrays, FBQ_SNIPPET } from './fixtures/vendor-snippets'
-import { bridgeFor, makeWindow, type TestWindow } from './helpers'
-
-/**
- * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
- * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
- */
-function fixIds(win: TestWindow) {
-  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-    ;(array as unknown as Uint32Array).fill(0)
-    return array
-  })
-}
+import { bridgeFor, makeWindow, type TestWindow, fixIds } from './helpers'
 
 /** Bridges this file starts, destroyed after each test (before the timers are real again). */
 const running: Bridge[] = []

@@ -47,6 +47,9 @@ export function installFakeVendors(win: TestWindow) {
   return calls
 }
 
+/** Every bridge a test started, destroyed after it by test/setup.ts. */
+export const bridgesOfThisTest: Bridge[] = []
+
 export function bridgeFor(
   win: TestWindow,
   config?: BridgeConfig,
@@ -54,5 +57,17 @@ export function bridgeFor(
   console = makeConsole(),
 ): { bridge: Bridge; console: ReturnType<typeof makeConsole> } {
   const bridge = createBridgeWith(config, { adapters, window: win as unknown as globalThis.Window, console })
+  bridgesOfThisTest.push(bridge)
   return { bridge, console }
+}
+
+/**
+ * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
+ * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
+ */
+export function fixIds(win: TestWindow) {
+  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+    ;(array as unknown as Uint32Array).fill(0)
+    return array
+  })
 }

@@ -2,17 +2,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Bridge } from '../src/bridge'
 import { bridgeFor, installFakeVendors, makeWindow } from './helpers'
 
-/** Bridges this file starts, destroyed after each test (destroying twice is harmless). */
-const running: Bridge[] = []
-afterEach(() => {
-  for (const bridge of running.splice(0)) bridge.destroy()
-})
-function start(...args: Parameters<typeof bridgeFor>) {
-  const started = bridgeFor(...args)
-  running.push(started.bridge)
-  return started
-}
-
 const gtagEvents = (calls: { gtag: unknown[][] }) => calls.gtag.filter((args) => args[0] === 'event').map((args) => args[1])
 
 describe('listening on window.popinEvent', () => {
@@ -21,7 +10,7 @@ describe('listening on window.popinEvent', () => {
     const calls = installFakeVendors(win)
     const before = vi.fn()
     win.popinEvent = before
-    start(win)
+    bridgeFor(win)
     win.popinEvent('nudge_show', { uid: 'u1' })
     expect(before).toHaveBeenCalledWith('nudge_show', { uid: 'u1' })
     expect(gtagEvents(calls)).toEqual(['popin_nudge_show'])
@@ -30,7 +19,7 @@ describe('listening on window.popinEvent', () => {
   it('calls a handler the page assigns after the bridge, and keeps receiving', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
-    start(win)
+    bridgeFor(win)
     const after = vi.fn()
     win.popinEvent = after
     win.popinEvent('nudge_open', { uid: 'u1' })
@@ -49,7 +38,7 @@ describe('listening on window.popinEvent', () => {
     const calls = installFakeVendors(win)
     const original = vi.fn()
     win.popinEvent = original
-    start(win)
+    bridgeFor(win)
     const previous = win.popinEvent
     const wrapper = vi.fn((event: string, data: unknown) => previous(event, data))
     win.popinEvent = wrapper
@@ -68,7 +57,7 @@ describe('listening on window.popinEvent', () => {
     win.popinEvent = () => {
       throw new Error('page bug')
     }
-    const { console } = start(win)
+    const { console } = bridgeFor(win)
     expect(() => win.popinEvent('nudge_show', { uid: 'u1' })).not.toThrow()
     expect(console.error.mock.calls.map((args) => args[0])).toEqual([
       "[popin-bridge] ga4: gtag threw; other destinations are unaffected",
@@ -81,7 +70,7 @@ describe('listening on window.popinEvent', () => {
     const calls = installFakeVendors(win)
     const pageHandler = vi.fn()
     win.popinEvent = pageHandler
-    const { bridge } = start(win)
+    const { bridge } = bridgeFor(win)
     bridge.destroy()
     expect(win.popinEvent).toBe(pageHandler)
     expect(Object.getOwnPropertyDescriptor(win, 'popinEvent')).toMatchObject({ writable: true, value: pageHandler })
@@ -92,7 +81,7 @@ describe('listening on window.popinEvent', () => {
 
   it('destroy() removes popinEvent when the page had none', () => {
     const win = makeWindow()
-    start(win).bridge.destroy()
+    bridgeFor(win).bridge.destroy()
     expect('popinEvent' in win).toBe(false)
   })
 
@@ -101,8 +90,8 @@ describe('listening on window.popinEvent', () => {
     const calls = installFakeVendors(win)
     const page = vi.fn()
     win.popinEvent = page
-    const first = start(win).bridge
-    start(win)
+    const first = bridgeFor(win).bridge
+    bridgeFor(win)
     win.popinEvent('nudge_show', { uid: 'u1' })
     expect(gtagEvents(calls)).toEqual(['popin_nudge_show'])
     expect(page).toHaveBeenCalledTimes(1)
@@ -115,7 +104,7 @@ describe('listening on window.popinEvent', () => {
     const win = makeWindow()
     const locked = vi.fn()
     Object.defineProperty(win, 'popinEvent', { value: locked, configurable: false, writable: false })
-    const { bridge, console } = start(win)
+    const { bridge, console } = bridgeFor(win)
     expect(bridge.destinations.length).toBe(4)
     expect(console.error.mock.calls[0]![0]).toBe('[popin-bridge] window.popinEvent cannot be redefined (non-configurable); the bridge cannot listen')
   })

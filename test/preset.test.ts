@@ -1,23 +1,12 @@
 import { describe, expect, it, vi } from 'vitest'
 import { SESSION } from './fixtures/session'
-import { bridgeFor, installFakeVendors, makeWindow, type TestWindow } from './helpers'
+import { bridgeFor, installFakeVendors, makeWindow, type TestWindow, fixIds } from './helpers'
 
 const config = {
   destinations: {
     facebookPixel: { pixelId: '1234567890' },
     ga4: { measurementId: 'G-TEST1234' },
   },
-}
-
-/**
- * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
- * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
- */
-function fixIds(win: TestWindow) {
-  vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
-    ;(array as unknown as Uint32Array).fill(0)
-    return array
-  })
 }
 
 function play(events: [string, Record<string, unknown>][]) {

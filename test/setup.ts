@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach } from 'vitest'
-import { pagesOfThisFile, pagesOfThisTest, type TestWindow } from './helpers'
+import { bridgesOfThisTest, pagesOfThisFile, pagesOfThisTest, type TestWindow } from './helpers'
 import { expectNoPersonalDataSent, fakeDestinationsInUse } from './support/fake-destinations'
 import { expectNoPersonalDataOnWindow } from './support/personal-data'
 import { markTestRunning } from './support/scope'
@@ -22,6 +22,7 @@ afterEach(async () => {
   await collectingProblems(async (attempt) => {
     const pages = pagesOfThisTest.splice(0)
     await checkPages(attempt, [...pages, ...pagesOfThisFile])
+    for (const bridge of bridgesOfThisTest.splice(0)) await attempt(() => bridge.destroy())
     await checkFakeDestinations(attempt, 'test')
     await closePages(attempt, pages)
   })
