@@ -47,16 +47,20 @@ async function byModule() {
 // Stand-ins with the same exports and no behaviour. If a module's exports change, rollup fails
 // here loudly ("is not exported"), so the figures never silently measure something else.
 const NO_VALIDATION = {
-  'src/mapping/validate.ts': `
-    export const GLOBAL_KEYS = [], PRESETS = ['popin-default', 'none']
-    export const list = (v) => '', typeOf = (v) => '', unknownKey = (path) => ({ path, message: '' })
-    export const validateGlobals = () => [], validateDestination = () => [], checkInteger = () => {}`,
+  // A schema that accepts anything: valibot's safeParse still runs, no check does.
+  'src/config/schema.ts': `
+    export const PRESETS = [], PAGE_FIELDS = [], MAX_RULES_PER_EVENT = 5, MAX_PARAM_DEPTH = 3, DEFAULT_EVENT_ID = '{{event}}.{{occurrence}}'
+    export const DEFAULTS = { eventId: DEFAULT_EVENT_ID, readyTimeoutMs: 10000, queueLimit: 100 }
+    export const SECRET_KEY = /$^/, SECRET_MESSAGE = '', typeOf = () => '', object = (entries) => entries
+    export const configSchema = () => ({ kind: 'schema', '~run': (dataset) => ({ ...dataset, typed: true }) })`,
+  'src/config/problems.ts': 'export const formatProblems = () => "", problemsOf = () => [], prototypeKeyProblems = () => []',
 }
 const NO_CONSENT_FOLLOWING_OR_HASHING = {
   'src/consent/follow-tcf.ts': 'export const followTcf = () => () => {}, tcfDecision = () => undefined',
   'src/consent/follow-google.ts': 'export const followGoogleConsent = () => () => {}',
-  'src/lib/sha256.ts': 'export const sha256Hex = (text) => text',
-  'adapters/facebook-pixel/advanced-matching.ts': 'export const normalizeLead = () => ({}), userDataFromLead = () => ({})',
+  'src/lib/deferred-hash.ts': 'export const deferredHash = () => ({ hash: (text) => text, take: () => false }), settleHashes = async (value) => value',
+  'src/privacy/contact.ts': 'export const contactOf = () => ({})',
+  'src/privacy/match-keys.ts': 'export const normalizeContact = () => ({}), matchKeys = () => ({})',
 }
 const NO_DESTINATIONS = { 'adapters/index.ts': 'export const pageAdapters = []' }
 
