@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { GA4_LIMITS } from '../adapters/ga4/limits'
-import type { Bridge } from '../src/bridge'
-import { bridgeFor, installFakeVendors, makeWindow, type TestWindow, fixIds } from './helpers'
+import { bridgeFor, installFakeVendors, makeWindow, fixIds } from './helpers'
 
 const MB = 'x'.repeat(1_000_000)
 

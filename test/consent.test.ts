@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Bridge } from '../src/bridge'
 import { tcfDecision } from '../src/consent/follow-tcf'
 import { POLL_MS } from '../src/destination'
 import { pageAdapters } from '../adapters/index'
 import { asArrays } from './fixtures/vendor-snippets'
-import { bridgeFor, installFakeVendors, makeWindow, type TestWindow, fixIds } from './helpers'
+import { bridgeFor, installFakeVendors, makeWindow, fixIds } from './helpers'
 
 afterEach(() => {
   vi.useRealTimers()

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Bridge } from '../src/bridge'
-import { bridgeFor, installFakeVendors, makeWindow, type TestWindow, fixIds } from './helpers'
+import { describe, expect, it, vi } from 'vitest'
+import { bridgeFor, installFakeVendors, makeWindow, fixIds } from './helpers'
 
 /** Lets WebCrypto's digests settle: hashed calls wait for them. */
 const digests = () => new Promise((resolve) => setTimeout(resolve, 20))

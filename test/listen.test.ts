@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Bridge } from '../src/bridge'
+import { describe, expect, it, vi } from 'vitest'
 import { bridgeFor, installFakeVendors, makeWindow } from './helpers'
 
 const gtagEvents = (calls: { gtag: unknown[][] }) => calls.gtag.filter((args) => args[0] === 'event').map((args) => args[1])

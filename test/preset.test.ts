@@ -1,6 +1,6 @@
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SESSION } from './fixtures/session'
-import { bridgeFor, installFakeVendors, makeWindow, type TestWindow, fixIds } from './helpers'
+import { bridgeFor, installFakeVendors, makeWindow, fixIds } from './helpers'
 
 const config = {
   destinations: {
