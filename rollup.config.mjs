@@ -13,11 +13,11 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const external = [...Object.keys(pkg.dependencies), /^node:/]
 
 /**
- * Size budgets in bytes, min+gzip: the build fails over budget. Lite: no larger than the smallest
- * peer built the same way (README, "The lite budget"; `node bench/size-breakdown.mjs --floor`).
+ * Size budgets in bytes, min+gzip: the build fails over budget. Lite: 17 KB while it checks the
+ * config in the page (README, "The lite budget"; `node bench/size-breakdown.mjs --floor`).
  */
 export const BUDGETS = {
-  'popin-bridge.lite.min.js': 16 * 1024,
+  'popin-bridge.lite.min.js': 17 * 1024,
   'popin-bridge.min.js': 48 * 1024,
 }
 
@@ -43,7 +43,7 @@ function sizeBudget() {
 export const TERSER_OPTIONS = { ecma: 2020, compress: { passes: 3, unsafe_arrows: true, pure_getters: true }, format: { comments: false } }
 
 const ts = (target, define) => esbuild({ target, tsconfig: 'tsconfig.json', ...(define ? { define } : {}) })
-/** Browser bundles leave out what only editors and the CLI read (src/config/describe.ts). */
+/** Browser bundles leave out what only editors and the CLI read (src/lib/describe.ts). */
 const BROWSER = { __BROWSER__: 'true' }
 
 /** analytics-next's compiled TypeScript uses a top-level `this`; rollup's rewrite is correct. */

@@ -126,8 +126,9 @@ export interface Adapter<Settings extends object = any, Client = any> {
   /**
    * The vendor's own consent signal for the visitor's current decisions: `default` when the
    * vendor is first used, `update` when a decision changes. Empty when there is nothing to say.
+   * `allowed` is whether this destination may send now, for the category the config gives it.
    */
-  consentCalls?(consent: ConsentContext, kind: 'default' | 'update', settings: Settings): VendorCall[]
+  consentCalls?(consent: ConsentContext, kind: 'default' | 'update', settings: Settings, allowed: boolean): VendorCall[]
   /** Calls that set the vendor up for this config (`fbq('init')`), made after the consent default. */
   setupCalls?(settings: Settings, client: Client, env: AdapterEnv): VendorCall[]
   /** `load` puts the consent default in place itself (before the vendor's own first command). */

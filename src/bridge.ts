@@ -8,9 +8,9 @@ import { toPopinEvent } from './events/intake'
 import { deferredHash, settleHashes } from './lib/deferred-hash'
 import { listen } from './listen'
 import { createLogger } from './lib/logger'
-import { compile } from './plan/compile'
+import { compile, type Compiled, type CompileOptions } from './plan/compile'
 import { readPageContext } from './plan/page'
-import { runDestination } from './plan/run'
+import { identify, runDestination } from './plan/run'
 import type { BridgeConfig } from './types'
 
 export interface BridgeOptions {
@@ -56,7 +56,7 @@ const DEBUG_FLAG = 'popin_bridge_debug'
 export function createBridgeWith(config: BridgeConfig | undefined, options: BridgeOptions): Bridge {
   const win = (options.window ?? globalThis.window) as BridgeWindow | undefined
   const hasher = deferredHash(win?.crypto?.subtle)
-  const { plan, problems } = compile(config, { adapters: options.adapters, side: 'browser', hash: hasher.hash })
+  const { plan, problems } = safeCompile(config, { adapters: options.adapters, side: 'browser', hash: hasher.hash })
   const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
   if (!win) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
@@ -73,7 +73,6 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     destination: createDestination(destinationPlan, env, { readyTimeoutMs: plan.readyTimeoutMs, queueLimit: plan.queueLimit }),
   }))
   const destinations: Destination[] = routes.map((route) => route.destination)
-  const seen = new Map<string, number>()
   const nextOccurrence = occurrences(win)
   const page = readPageContext(win)
   let stopped = false
@@ -81,12 +80,11 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   const handle = (name: unknown, data?: unknown) => {
     if (stopped) return
     try {
-      const event = toPopinEvent(name, data, seen)
+      const event = toPopinEvent(name, data)
       if (!event) return log.debug('ignored a popinEvent call without an event name', name)
-      const occurrence = { event, page, id: nextOccurrence() }
-      const eventId = plan.eventId(occurrence)
+      const occurrence = identify(plan, { event, page, id: nextOccurrence() })
       for (const route of routes) {
-        const calls = runDestination(route.plan, occurrence, eventId)
+        const calls = runDestination(route.plan, occurrence)
         if ('reason' in calls) {
           if (log.debugEnabled) log.debug(`${event.name} → ${route.destination.name}: not sent (${calls.reason})`)
           continue
@@ -135,6 +133,16 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   }
   Object.defineProperty(win, ACTIVE_KEY, { configurable: true, value: bridge })
   return bridge
+}
+
+/** A config object can hold anything a page put there (getters that throw, proxies): never throw. */
+function safeCompile(config: unknown, options: CompileOptions): Compiled {
+  try {
+    return compile(config, options)
+  } catch (error) {
+    const { plan } = compile(undefined, options)
+    return { plan, problems: [{ path: 'config', message: `could not be read (${(error as Error)?.message ?? error}); using the built-in preset` }] }
+  }
 }
 
 /**

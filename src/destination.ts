@@ -38,6 +38,8 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   const hashing: { calls?: Call[] }[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
   let deadline = 0
+  /** A vendor with no consent signal of its own (Segment) is not even loaded before a grant. */
+  let loadOnGrant = false
 
   const fail = (what: string, error: unknown) => {
     const first = log.once(`${label}:error`, 'error', `${label}: ${what}; other destinations are unaffected`, error)
@@ -81,7 +83,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   }
 
   const signalConsent = (kind: 'default' | 'update') => {
-    for (const vendorCall of adapter.consentCalls?.(env.consent, kind, settings) ?? []) invoke(vendorCall, 'consent')
+    for (const vendorCall of adapter.consentCalls?.(env.consent, kind, settings, allowed() === true) ?? []) invoke(vendorCall, 'consent')
   }
 
   const invoke = (vendorCall: VendorCall, what: string) => {
@@ -119,7 +121,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   }
 
   const send = (original: Call) => {
-    const call = env.consent.required ? { ...original, consent: { ...env.consent.state } } : original
+    const call = signalling() ? { ...original, consent: { ...env.consent.state } } : original
     const notes: string[] = []
     let vendorCalls: VendorCall[] = []
     try {
@@ -160,8 +162,12 @@ export function createDestination({ adapter, settings, explicit, category }: Des
       state = 'waiting'
       deadline = Date.now() + options.readyTimeoutMs
       if (find()) return
-      if (canLoad()) return load()
-      timer = setTimeout(poll, POLL_MS)
+      if (!canLoad()) {
+        timer = setTimeout(poll, POLL_MS)
+        return
+      }
+      if (adapter.consentCalls || allowed() === true) return load()
+      loadOnGrant = true
     },
 
     deliver(calls) {
@@ -181,6 +187,11 @@ export function createDestination({ adapter, settings, explicit, category }: Des
       if (allowed() === false && queue.length) {
         log.debug(`${label}: ${queue.length} waiting event(s) dropped (no consent for ${category})`)
         queue = []
+      }
+      if (loadOnGrant && allowed() === true) {
+        loadOnGrant = false
+        deadline = Date.now() + options.readyTimeoutMs
+        load()
       }
       if (state !== 'ready') return
       signalConsent('update')

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CONFIG, EXPECTED_GTAG_EVENTS, EXPECTED_SEGMENT, SESSION, sg } from './fixtures/session'
+import { CONFIG, EXPECTED_GTAG_EVENTS, EXPECTED_SEGMENT, idOf as sessionId, SESSION, sg } from './fixtures/session'
 import { asArrays, FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET } from './fixtures/vendor-snippets'
 import { makeWindow, type TestWindow, fixIds } from './helpers'
 import { startCollector } from './support/collector'
@@ -25,8 +25,6 @@ function shopPage(): TestWindow {
   return win
 }
 
-/** The id of SESSION's occurrence `index` (its place in the session): `<event>.00.<index in base36>`. */
-const sessionId = (index: number) => `${SESSION[index]![0]}.00.${index.toString(36)}`
 const at = (name: string) => SESSION.findIndex(([event]) => event === name)
 
 /** What the page's Pixel queue holds after SESSION under CONFIG: its own base code, then the bridge's conversions. */
@@ -91,12 +89,12 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
     win.eval(source(bundle))
     expect(win.PopinBridge).toBe(api)
     api.init(CONFIG)
-    win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c' })
+    win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c-1' })
     // Sent once, by the new bridge (its occurrences count from 0 again).
     expect(asArrays(win.fbq.queue).filter((call) => call[2] === 'Contact')).toEqual([
-      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c' }, { eventID: 'popin_call_end.00.0' }],
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c-1' }, { eventID: 'popin_call_end.00.0' }],
     ])
-    expect(segmentCalls(win)).toEqual([sg('Call Ended', { call_id: 'c' })])
+    expect(segmentCalls(win)).toEqual([sg('Call Ended', { call_id: 'c-1' })])
     api.destroy()
     expect(win.popinEvent).toBeUndefined()
   })
@@ -135,11 +133,11 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
     win.eval(FBQ_SNIPPET)
     win.popinBridgeConfig = CONFIG
     expect(() => win.eval(source(bundle))).not.toThrow()
-    win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c' })
+    win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c-1' })
     win.document.write('</head><body><p>shop</p></body></html>')
     win.document.close()
     expect(asArrays(win.fbq.queue).slice(2)).toEqual([
-      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c' }, { eventID: 'popin_call_end.00.0' }],
+      ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c-1' }, { eventID: 'popin_call_end.00.0' }],
     ])
   })
 })

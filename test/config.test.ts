@@ -103,7 +103,7 @@ describe('how config problems affect a running bridge', () => {
     const { plan } = compile({ extends: 'none', destinations: { dataLayer: {} } }, { adapters: fullAdapters, side: 'browser', hash })
     expect(plan.destinations.map((d) => d.adapter.name)).toEqual(['dataLayer'])
     expect(plan.destinations[0]!.sections.events.rules.size).toBe(0)
-    expect(plan.destinations[0]!.sections.events.fallback).toBe('no rule for *')
+    expect(plan.destinations[0]!.sections.events.fallback).toEqual({ reason: 'no rule at events.*' })
   })
 
   it('rules written for the alias popin_call_missed apply to popin_expert_busy', () => {

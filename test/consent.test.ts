@@ -163,11 +163,13 @@ describe('consent not required', () => {
       gaEnd('u2'),
       ['event', 'generate_lead', { lead_source: 'popin', popin_group: 'sofas', popin_uid: 'u2', send_to: GA }],
     ])
+    // Segment has no consent signal of its own: once the page decided, every call carries it.
+    const decided = { context: { consent: { categoryPreferences: { ads: false } } } }
     expect(calls.analytics).toEqual([
       ['track', 'Call Ended', { popin_uid: 'u1' }],
-      ['track', 'Call Ended', { popin_uid: 'u2' }],
-      ['identify', { popin_group: 'sofas' }],
-      ['track', 'Lead Captured', { popin_uid: 'u2', group: 'sofas' }],
+      ['track', 'Call Ended', { popin_uid: 'u2' }, decided],
+      ['identify', { popin_group: 'sofas' }, decided],
+      ['track', 'Lead Captured', { popin_uid: 'u2', group: 'sofas' }, decided],
     ])
   })
 

@@ -2,18 +2,16 @@ import { describe, expect, it } from 'vitest'
 import { toPopinEvent } from '../src/events/intake'
 import { safeCopy, safePayload } from '../src/lib/safe-copy'
 
-const intake = (name: unknown, data?: unknown) => toPopinEvent(name, data, new Map())
+const intake = (name: unknown, data?: unknown) => toPopinEvent(name, data)
 
 describe('event intake', () => {
   it('classifies catalog events, folding the popin_call_missed alias', () => {
     expect(intake('popin_call_end', { uid: 'u1', callId: 'c9', invited: false })).toEqual({
       name: 'popin_call_end',
-      receivedName: 'popin_call_end',
       kind: 'known',
       data: { uid: 'u1', callId: 'c9', invited: false },
-      seq: 0,
     })
-    expect(intake('popin_call_missed', { uid: 'u1' })).toMatchObject({ name: 'popin_expert_busy', receivedName: 'popin_call_missed', kind: 'known' })
+    expect(intake('popin_call_missed', { uid: 'u1' })).toMatchObject({ name: 'popin_expert_busy', kind: 'known' })
   })
 
   it('recognises a screen event by its payload, whatever its name', () => {
@@ -27,23 +25,10 @@ describe('event intake', () => {
     expect(intake('popin_widget_open', { uid: 'u2' })).toMatchObject({ name: 'popin_widget_open', kind: 'unknown', data: { uid: 'u2' } })
   })
 
-  it('counts repeats of a name for {{seq}}', () => {
-    const seen = new Map()
-    expect(toPopinEvent('nudge_show', {}, seen)?.seq).toBe(0)
-    expect(toPopinEvent('nudge_show', {}, seen)?.seq).toBe(1)
-    expect(toPopinEvent('popin_call_missed', {}, seen)?.seq).toBe(0)
-    expect(toPopinEvent('popin_expert_busy', {}, seen)?.seq).toBe(1)
-  })
-
-  it("takes __proto__, constructor and toString as unknown event names like any other, and counts them", () => {
+  it('takes __proto__, constructor and toString as unknown event names like any other', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
-      expect(intake(name, { uid: 'u-1' })).toEqual({ name, receivedName: name, kind: 'unknown', data: { uid: 'u-1' }, seq: 0 })
+      expect(intake(name, { uid: 'u-1' })).toEqual({ name, kind: 'unknown', data: { uid: 'u-1' } })
     }
-    const seen = new Map()
-    expect(toPopinEvent('__proto__', {}, seen)?.seq).toBe(0)
-    expect(toPopinEvent('__proto__', {}, seen)?.seq).toBe(1)
-    expect(toPopinEvent('constructor', {}, seen)?.seq).toBe(0)
-    expect(({} as Record<string, unknown>).seq).toBeUndefined()
   })
 
   it('rejects calls without a usable name', () => {

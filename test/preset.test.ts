@@ -181,9 +181,9 @@ describe('the popin-default preset, event by event', () => {
     ])
     // `{{event}}` is the name Popin called; "screen_changed" is not Popin-like, so it renders empty.
     expect(pushes(dataLayer)).toEqual([
-      { event: 'popin.screen_view', popin: { uid: 'u-1', screen: 'SCREEN_CHAT' }, popin_event_id: 'popin_screen.00.0' },
-      { event: 'popin.screen_view', popin: { uid: 'u-1', screen: 'SCREEN_CHAT' }, popin_event_id: 'popin_screen.00.1' },
-      { event: 'popin.screen_view', popin: { uid: 'u-1', screen: 'SCREEN_FROM_THE_FUTURE' }, popin_event_id: '.00.2' },
+      { event: 'popin.screen_view', popin: { uid: 'u-1', screen: 'SCREEN_CHAT' }, popin_event_id: '00.0' },
+      { event: 'popin.screen_view', popin: { uid: 'u-1', screen: 'SCREEN_CHAT' }, popin_event_id: '00.1' },
+      { event: 'popin.screen_view', popin: { uid: 'u-1', screen: 'SCREEN_FROM_THE_FUTURE' }, popin_event_id: '00.2' },
     ])
     const ids = pushes(dataLayer).map((push) => push.popin_event_id)
     expect(new Set(ids).size).toBe(ids.length)
@@ -198,7 +198,7 @@ describe('the popin-default preset, event by event', () => {
     expect(dataLayer.at(-1)).toEqual({
       event: 'popin.popin_widget_open',
       popin: { uid: 'u-1', source: 'launcher', step: 2 },
-      popin_event_id: 'popin_widget_open.00.0',
+      popin_event_id: '00.0',
     })
   })
 
@@ -214,7 +214,7 @@ describe('the popin-default preset, event by event', () => {
     // Segment and the dataLayer (personalData "send" by default) get the payload as it is.
     expect(calls.analytics).toEqual([['track', 'popin_widget_open', { uid: 'u-1', user_id: 'v-22', client_id: 'c-33', note }]])
     expect(pushes(dataLayer)).toEqual([
-      { event: 'popin.popin_widget_open', popin: { uid: 'u-1', user_id: 'v-22', client_id: 'c-33', note }, popin_event_id: 'popin_widget_open.00.0' },
+      { event: 'popin.popin_widget_open', popin: { uid: 'u-1', user_id: 'v-22', client_id: 'c-33', note }, popin_event_id: '00.0' },
     ])
   })
 })

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { describe } from '../../src/lib/describe'
-import { defineAdapter, isGranted, type VendorCall } from '../../src/adapter'
+import { defineAdapter, type VendorCall } from '../../src/adapter'
 import { CHAR } from '../../src/lib/char'
 import { preset } from './preset'
 import { CUSTOM_NAME_MAX, isStandardEvent } from './standard-events'
@@ -34,7 +34,8 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   },
   consentCategory: 'ads',
   /** https://developers.facebook.com/docs/meta-pixel/implementation/gdpr */
-  consentCalls: (consent) => [{ fn: 'fbq', args: ['consent', isGranted(consent, 'ads') ? 'grant' : 'revoke'] }],
+  // Whatever category the config gives the Pixel: the signal says what the bridge does.
+  consentCalls: (_consent, _kind, _settings, allowed) => [{ fn: 'fbq', args: ['consent', allowed ? 'grant' : 'revoke'] }],
   setupCalls: (settings, fbq) => (settings.pixelId && !hasPixel(fbq, settings.pixelId) ? [{ fn: 'fbq', args: ['init', settings.pixelId] }] : []),
   preset,
 

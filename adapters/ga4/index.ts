@@ -52,7 +52,7 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
     return { event: (name, params) => window.gtag('event', name, params), gtag: (...args) => window.gtag(...args) }
   },
 
-  prepare(call, settings, note) {
+  prepare(call, _settings, note) {
     const name = eventNameFor(call.name)
     if (name !== call.name) note(`event name "${call.name}" sent as "${name}" (GA4 naming rules)`)
     const params: JsonObject = {}
@@ -71,11 +71,11 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
       params[paramName] = typeof value === 'string' && value.length > GA4_LIMITS.valueLength ? value.slice(0, GA4_LIMITS.valueLength) : value
       count++
     }
-    if (settings.measurementId) params.send_to = settings.measurementId
     return { ...call, name, params }
   },
 
-  vendorCalls: (call) => [{ fn: 'gtag', args: ['event', call.name, call.params] }],
+  // With a measurement id, to that property only: the page may configure others.
+  vendorCalls: (call, settings) => [{ fn: 'gtag', args: ['event', call.name, settings.measurementId ? { ...call.params, send_to: settings.measurementId } : call.params] }],
 
   invoke: (client, { args }) => (args[0] === 'event' ? client.event(args[1] as string, args[2] as JsonObject) : client.gtag(...args)),
 })

@@ -20,8 +20,7 @@ export const measurementProtocol: ServerSender = {
     !settings.measurementId ? 'set destinations.ga4.measurementId' : !secrets.apiSecret ? 'set POPIN_BRIDGE_GA4_API_SECRET' : undefined,
 
   request(original, { settings, relay, eventTime, hash }) {
-    // No send_to: the measurement id is in the URL.
-    const call = ga4.prepare!(original, { ...settings, measurementId: undefined }, () => undefined) ?? original
+    const call = ga4.prepare!(original, settings, () => undefined) ?? original
     const endpoint = relay.endpoints.ga4 ?? measurementProtocol.endpoint
     return {
       url: `${endpoint}/mp/collect?measurement_id=${encodeURIComponent(settings.measurementId)}`,

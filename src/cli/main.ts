@@ -8,6 +8,12 @@ import { run } from './index'
 // Bundled as dist/cli.js, so the bundles sit beside this file.
 const distDir = dirname(fileURLToPath(import.meta.url))
 
+// `popin-bridge schema | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
 run(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),

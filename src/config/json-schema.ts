@@ -1,5 +1,6 @@
 import { toJsonSchema as fromValibot } from '@valibot/to-json-schema'
 import type * as v from 'valibot'
+import { PROTOTYPE_KEYS } from '../lib/prototype-keys'
 
 type Node = Record<string, unknown>
 
@@ -16,7 +17,7 @@ function forbidPrototypeKeys(node: unknown): void {
   if (node === null || typeof node !== 'object') return
   const schema = node as Node
   if (schema.type === 'object') {
-    const forbidden = { not: { enum: ['__proto__', 'constructor', 'prototype'] } }
+    const forbidden = { not: { enum: [...PROTOTYPE_KEYS] } }
     schema.propertyNames = schema.propertyNames ? { allOf: [schema.propertyNames, forbidden] } : forbidden
   }
   for (const value of Object.values(schema)) forbidPrototypeKeys(value)

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { PROTOTYPE_KEYS } from '../lib/prototype-keys'
 import { typeOf } from './schema'
 
 export interface Problem {
@@ -36,8 +37,6 @@ export function problemsOf(issues: readonly v.BaseIssue<unknown>[], base = ''): 
 const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', Object: 'an object', Array: 'a list', null: 'null' }
 const typeWord = (expected: string | null) => (expected ?? '').split(' | ').map((t) => TYPE_WORDS[t] ?? t).join(' or ')
 
-/** Keys that reach an object's prototype; the config's own keys must never be one of them. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
 /**
  * `__proto__`, `constructor` and `prototype` are no key of the config: schema validators skip
@@ -48,7 +47,7 @@ export function prototypeKeyProblems(value: unknown, path: string[] = []): Probl
   const problems: Problem[] = []
   for (const key of Object.keys(value)) {
     const at = [...path, key]
-    if (PROTOTYPE_KEYS.has(key)) problems.push({ path: at.join('.'), message: `"${key}" cannot be a key here` })
+    if (PROTOTYPE_KEYS.includes(key)) problems.push({ path: at.join('.'), message: `"${key}" cannot be a key here` })
     else problems.push(...prototypeKeyProblems((value as Record<string, unknown>)[key], at))
   }
   return problems

@@ -59,13 +59,13 @@ const SOURCE_MESSAGE = 'must be a constant, a directive such as {"@path": "uid"}
  * value's shape picks the schema it is checked against (`v.lazy`), so a mistake is reported as
  * what it is, not as one mismatch per alternative; the JSON Schema gets the union of them all.
  */
-function paramSource(never: Adapter['personalData'], label: string, depth = 1): v.GenericSchema<ParamSource> {
-  const noPersonal = never === 'never' ? ` (${label} must not receive personal data)` : ''
+function paramSource(personalData: Adapter['personalData'], label: string, depth = 1): v.GenericSchema<ParamSource> {
+  const noPersonal = personalData === 'never' ? ` (${label} must not receive personal data)` : ''
   const path =
-    never === 'never'
+    personalData === 'never'
       ? textAll([/^\S+$/, 'must be a payload field such as "rating"'], [NO_PERSONAL_PATH, `is a personal field${noPersonal}`])
       : text(/^\S+$/, 'must be a payload field such as "rating"')
-  const template = never === 'never' ? textAll([/\S/, 'must be a non-empty string'], [NO_PERSONAL_VARIABLE, `uses a personal field${noPersonal}`]) : nonEmpty()
+  const template = personalData === 'never' ? textAll([/\S/, 'must be a non-empty string'], [NO_PERSONAL_VARIABLE, `uses a personal field${noPersonal}`]) : nonEmpty()
   const alone = (issue: v.StrictObjectIssue) => `a directive object holds only its directive; "${String(issue.input)}" does not belong here`
   const directives: Record<(typeof DIRECTIVES)[number], v.GenericSchema> = {
     '@path': v.strictObject({ '@path': path }, alone),
@@ -76,7 +76,7 @@ function paramSource(never: Adapter['personalData'], label: string, depth = 1): 
   const unknownDirective = v.custom(() => false, (issue) => `unknown directive ${quoteList(Object.keys(issue.input as object).filter((k) => k.startsWith('@')))}; expected "@path", "@template" or "@page"`)
   const nested =
     depth < MAX_PARAM_DEPTH
-      ? noArray(v.record(text(/^[^@]/, 'a directive must be alone in its object'), paramSource(never, label, depth + 1)))
+      ? noArray(v.record(text(/^[^@]/, 'a directive must be alone in its object'), paramSource(personalData, label, depth + 1)))
       : v.custom(() => false, `objects may nest at most ${MAX_PARAM_DEPTH} levels`)
   const all = v.union([constant, ...Object.values(directives), ...(depth < MAX_PARAM_DEPTH ? [nested] : [])])
   return v.lazy((input) => {
@@ -149,7 +149,7 @@ export type DestinationSection<A extends Adapter> = v.InferInput<v.ObjectSchema<
 const EVENT_ID = textAll(
   [new RegExp(`^${CHAR}{1,100}$`), 'must be at most 100 characters'],
   [/\{\{\s*occurrence\s*\}\}/, 'must contain {{occurrence}}, so that each event occurrence has its own id'],
-  [/^(?:[^{}]|\{\{\s*(?:event|screen|occurrence)\s*\}\})*$/, 'may use only {{event}}, {{screen}} and {{occurrence}}: ids carry no payload field'],
+  [/^(?:[^{}]|\{\{\s*(?:event|occurrence)\s*\}\})*$/, 'may use only {{event}} and {{occurrence}}: ids carry no payload field'],
 )
 
 export interface SchemaOptions {

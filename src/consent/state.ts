@@ -6,16 +6,6 @@ export interface ConsentState {
 
 export type ConsentCategory = 'analytics' | 'ads' | 'none'
 
-/** The `consent` section of the config. */
-export interface ConsentConfig {
-  /** Hold every event until its destination's category is granted. Default false. */
-  required?: boolean
-  /** The category each destination needs; defaults: facebookPixel ads, ga4 and segment analytics, dataLayer none. */
-  categories?: Record<string, ConsentCategory>
-  /** Take decisions from the page's consent platform: IAB TCF v2.2 (`__tcfapi`) or Google consent mode. */
-  follow?: 'tcf' | 'google'
-}
-
 export const CONSENT_CATEGORIES: readonly ConsentCategory[] = ['analytics', 'ads', 'none']
 export const CONSENT_SOURCES = ['tcf', 'google'] as const
 

@@ -120,10 +120,11 @@ export const WEBHOOK_EVENTS = [
  * - `personal`: identifies or describes a person (the visitor, or an agent), or is free text
  *   they typed. `captured` is the auto-capture customer object, `extra` free-form customer data.
  * - `id`: a pseudonymous id (Popin's widget session or visitor); safe in params, never in event ids.
- * - `safe`: a documented, non-personal field (numbers, flags, codes, times, the page URL).
+ * - a shape (`flag`, `number`, `code`, `dialing`, `time`, `zone`, `duration`, `url`, `screen`,
+ *   `event`, `label`): a documented, non-personal field, whose value must still look like it.
  * Fields not listed are unknown (new Popin fields): the policy judges them by their value.
  */
-export type FieldClass = 'personal' | 'id' | 'safe'
+export type FieldClass = 'personal' | 'id' | 'flag' | 'number' | 'code' | 'dialing' | 'time' | 'zone' | 'duration' | 'url' | 'screen' | 'event' | 'label'
 
 const fields = (cls: FieldClass, names: string) => names.split(' ').map((name) => [name, cls] as const)
 
@@ -132,11 +133,19 @@ export const FIELD_CLASSES: ReadonlyMap<string, FieldClass> = new Map([
     'personal',
     'name email mobile phone city pin_code comment captured customer_name customer_email customer_phone_number phone_number full_phone_number agent_name agent_email guest_agent_name guest_agent_email remark comments extra',
   ),
-  ...fields('id', 'uid user_id guest_id'),
-  ...fields(
-    'safe',
-    'event audio video rating timezone time callId invited group country screen country_code customer_country_code timestamp call_duration url product guest_type scheduled_time scheduled_date scheduled_time_local scheduled_date_local scheduled_at',
-  ),
+  ...fields('id', 'uid user_id guest_id callId'),
+  ...fields('flag', 'audio video invited'),
+  ...fields('number', 'rating'),
+  ...fields('code', 'country guest_type'),
+  ...fields('dialing', 'country_code customer_country_code'),
+  ...fields('time', 'time timestamp scheduled_time scheduled_date scheduled_time_local scheduled_date_local scheduled_at'),
+  ...fields('zone', 'timezone'),
+  ...fields('duration', 'call_duration'),
+  ...fields('url', 'url'),
+  ...fields('screen', 'screen'),
+  ...fields('event', 'event'),
+  // Labels the shop sets up in Popin (a widget group, a product name), not the visitor.
+  ...fields('label', 'group product'),
 ])
 
 export function isKnownEvent(name: string): name is PopinEventName {

@@ -1,8 +1,9 @@
 import type { JsonObject, JsonValue } from './json'
 import { isPlainObject } from './is-plain-object'
+import { PROTOTYPE_KEYS } from './prototype-keys'
 
 /** Keys that could reach a prototype if a vendor merges our objects into its own. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+const FORBIDDEN_KEYS = new Set(PROTOTYPE_KEYS)
 
 export const COPY_LIMITS = { depth: 4, keys: 64, items: 64, stringLength: 1000 } as const
 

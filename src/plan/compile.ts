@@ -3,8 +3,10 @@ import type { Adapter, ConsentContext, Rule, RuleSet } from '../adapter'
 import type { ConsentCategory } from '../consent/state'
 import { problemsOf, prototypeKeyProblems, type Problem } from '../config/problems'
 import { configSchema, DEFAULTS } from '../config/schema'
-import { EVENT_ALIASES } from '../events/catalog'
+import { canonicalEventName } from '../events/catalog'
+import { hasOwn } from '../lib/has-own'
 import { isPlainObject } from '../lib/is-plain-object'
+import { nestedDeeperThan } from '../lib/nested-deeper-than'
 import { mergePatch } from '../lib/merge-patch'
 import type { Hash } from '../privacy/policy'
 import { sourceReader, templateReader, type Occurrence, type Policy, type Reader } from './readers'
@@ -18,10 +20,15 @@ export interface CallPlan {
   payload: boolean
 }
 
+/** Why a destination gets nothing for an event, compiled once, for debug mode. */
+export interface NoCall {
+  reason: string
+}
+
 /** A section's rules by key (own keys only: a Map), and its `"*"` rule. */
 export interface RuleTable {
-  rules: Map<string, CallPlan[] | string>
-  fallback: CallPlan[] | string
+  rules: Map<string, CallPlan[] | NoCall>
+  fallback: CallPlan[] | NoCall
 }
 
 export type Section = 'events' | 'screens' | 'webhooks'
@@ -66,6 +73,9 @@ export interface CompileOptions {
   relay?: v.GenericSchema | null
 }
 
+/** A real config nests about ten levels (`destinations.segment.cdnSettings` a few more). */
+export const MAX_CONFIG_DEPTH = 32
+
 const schemas = new WeakMap<readonly Adapter[], Map<unknown, v.GenericSchema>>()
 
 /** The schema for a set of adapters, built once per set. */
@@ -81,6 +91,8 @@ export function schemaFor(adapters: readonly Adapter[], relay: v.GenericSchema |
 export function checkConfig(input: unknown, adapters: readonly Adapter[], relay: v.GenericSchema | null = null): Problem[] {
   if (input === undefined) return []
   if (!isPlainObject(input)) return [{ path: 'config', message: 'must be a JSON object' }]
+  // Before anything recursive reads it: a config is a few levels deep, a hostile one may not be.
+  if (nestedDeeperThan(input, MAX_CONFIG_DEPTH)) return [{ path: 'config', message: `nests deeper than ${MAX_CONFIG_DEPTH} levels` }]
   const problems = prototypeKeyProblems(input)
   const result = v.safeParse(schemaFor(adapters, relay), input)
   if (result.success) return problems
@@ -94,7 +106,8 @@ export function checkConfig(input: unknown, adapters: readonly Adapter[], relay:
  */
 export function compile(input: unknown, { adapters, side, hash, relay = null }: CompileOptions): Compiled {
   const problems = checkConfig(input, adapters, relay)
-  const user = isPlainObject(input) ? withoutProblems(input, problems) : {}
+  // A problem with the config as a whole: nothing of it is used.
+  const user = isPlainObject(input) && !problems.some((p) => p.path === 'config') ? withoutProblems(input, problems) : {}
   const written = isPlainObject(user.destinations) ? user.destinations : {}
   const consent = (isPlainObject(user.consent) ? user.consent : {}) as { required?: boolean; follow?: 'tcf' | 'google'; categories?: Record<string, ConsentCategory> }
   const disabled = adapters.map((a) => a.name).filter((name) => problems.some((p) => p.path === `destinations.${name}` || p.path.startsWith(`destinations.${name}.`)))
@@ -102,14 +115,14 @@ export function compile(input: unknown, { adapters, side, hash, relay = null }: 
   const destinations: DestinationPlan[] = []
   for (const adapter of adapters) {
     if (disabled.includes(adapter.name)) continue
-    const own = Object.prototype.hasOwnProperty.call(written, adapter.name)
+    const own = hasOwn(written, adapter.name)
     const preset = user.extends === 'none' ? undefined : presetSection(adapter)
     const section = mergePatch(preset, own ? foldAliases(written[adapter.name]) : undefined)
     if (!isPlainObject(section) || section.enabled === false) continue
     const settings = section as Record<string, unknown>
     const personal = adapter.personalData === 'never' ? 'omit' : ((settings.personalData as Policy['personal'] | undefined) ?? 'send')
     const policy: Policy = { personal, hash }
-    const table = (key: Section) => compileTable(settings[key], adapter.preset[key] ?? {}, policy)
+    const table = (key: Section) => compileTable(key, settings[key], adapter.preset[key] ?? {}, policy)
     destinations.push({
       adapter,
       settings,
@@ -121,12 +134,13 @@ export function compile(input: unknown, { adapters, side, hash, relay = null }: 
     })
   }
 
-  // Ids reach every destination: their variables are judged as strictly as GA4's params.
-  const eventId = templateReader(typeof user.eventId === 'string' ? user.eventId : DEFAULTS.eventId, { personal: 'omit', hash })
+  // Ids reach every destination: the event's name goes in only when the catalog lists it.
+  const eventId = templateReader(typeof user.eventId === 'string' ? user.eventId : DEFAULTS.eventId, { personal: 'omit', hash }, { event: 'known-event' })
   return {
     plan: {
       debug: user.debug === true,
-      eventId: (o) => eventId(o) ?? o.id,
+      // A name left out leaves no stray dot behind.
+      eventId: (o) => (eventId(o) ?? o.id).replace(/^\.+|\.+$/g, '').replace(/\.{2,}/g, '.'),
       readyTimeoutMs: typeof user.readyTimeoutMs === 'number' ? user.readyTimeoutMs : DEFAULTS.readyTimeoutMs,
       queueLimit: typeof user.queueLimit === 'number' ? user.queueLimit : DEFAULTS.queueLimit,
       consent: { required: consent.required === true, ...(consent.follow ? { follow: consent.follow } : {}) },
@@ -166,7 +180,7 @@ function foldAliases(section: unknown): unknown {
   if (!isPlainObject(section) || !isPlainObject(section.events)) return section
   const events: Record<string, unknown> = Object.create(null)
   for (const key of Object.keys(section.events)) {
-    const canonical = EVENT_ALIASES.get(key) ?? key
+    const canonical = canonicalEventName(key)
     if (!(canonical in events) || canonical === key) events[canonical] = section.events[key]
   }
   return { ...section, events }
@@ -174,17 +188,18 @@ function foldAliases(section: unknown): unknown {
 
 const FORWARD: Rule[] = [{ payload: true }]
 
-function compileTable(rules: unknown, preset: Record<string, RuleSet>, policy: Policy): RuleTable {
+function compileTable(section: Section, rules: unknown, preset: Record<string, RuleSet>, policy: Policy): RuleTable {
   const table = (isPlainObject(rules) ? rules : {}) as Record<string, RuleSet>
-  const compileKey = (key: string, own: boolean): CallPlan[] | string => {
+  const compileKey = (key: string, own: boolean): CallPlan[] | NoCall => {
     const ruleSet = table[key]
-    if (ruleSet === false || ruleSet === null || ruleSet === undefined) return ruleSet === false ? `${key} is false` : `no rule for ${key}`
-    const presetRule = own && Object.prototype.hasOwnProperty.call(preset, key) ? preset[key] : preset['*']
+    if (ruleSet === false) return { reason: `${section}.${key} is false` }
+    if (ruleSet === null || ruleSet === undefined) return { reason: `no rule at ${section}.${key}` }
+    const presetRule = own && hasOwn(preset, key) ? preset[key] : preset['*']
     return expand(ruleSet, presetRule).map((rule) => compileRule(rule, policy))
   }
-  const compiled = new Map<string, CallPlan[] | string>()
+  const compiled = new Map<string, CallPlan[] | NoCall>()
   for (const key of Object.keys(table)) if (key !== '*') compiled.set(key, compileKey(key, true))
-  return { rules: compiled, fallback: Object.prototype.hasOwnProperty.call(table, '*') ? compileKey('*', false) : 'no rule for *' }
+  return { rules: compiled, fallback: compileKey('*', false) }
 }
 
 /** `true` means the preset's rule for that key (else its `"*"` rule), or a plain forward. */

@@ -1,9 +1,11 @@
 import type { PageField, ParamSource } from '../adapter'
 import type { PopinEvent } from '../events/intake'
 import { getPath } from '../lib/get-path'
+import { hasOwn } from '../lib/has-own'
 import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject, JsonValue } from '../lib/json'
 import { splitTemplate } from '../lib/template'
+import { withoutQuery } from '../lib/without-query'
 import { applyPolicy, fieldClass, type Hash, type PersonalPolicy, type SourceClass } from '../privacy/policy'
 import type { PageContext } from './page'
 
@@ -24,15 +26,24 @@ export interface Policy {
   hash: Hash
 }
 
+/** A page field: the address ones as URLs, the others as text the shop wrote. */
+function pageField(field: PageField): { read: (o: Occurrence) => JsonValue | undefined; cls: SourceClass } {
+  if (field === 'url' || field === 'referrer') return { read: (o) => withoutQuery(o.page[field]) || undefined, cls: 'url' }
+  return { read: (o) => o.page[field], cls: 'label' }
+}
+
+const PAGE_FIELDS: readonly string[] = ['url', 'path', 'title', 'referrer', 'host']
+const nothing = () => undefined
+
 /** A template variable: its value for an occurrence and its class for the policy. */
 function variable(name: string): { read: (o: Occurrence) => JsonValue | undefined; cls: SourceClass } {
   if (name === 'event') return { read: (o) => o.event.name, cls: 'event' }
   if (name === 'screen') return { read: (o) => o.event.screen, cls: 'screen' }
-  if (name === 'seq') return { read: (o) => o.event.seq, cls: 'safe' }
-  if (name === 'occurrence') return { read: (o) => o.id, cls: 'id' }
+  // Made by the bridge (or the relay), never by the page.
+  if (name === 'occurrence') return { read: (o) => o.id, cls: 'generated' }
   if (name.startsWith('page.')) {
-    const field = name.slice(5) as PageField
-    return { read: (o) => o.page[field], cls: 'safe' }
+    const field = name.slice(5)
+    return PAGE_FIELDS.includes(field) ? pageField(field as PageField) : { read: nothing, cls: 'personal' }
   }
   return { read: (o) => getPath(o.event.data, name), cls: fieldClass(name) }
 }
@@ -42,10 +53,14 @@ function variable(name: string): { read: (o: Occurrence) => JsonValue | undefine
  * one that may not go out renders empty (in text, a personal value is never hashed: it is left
  * out unless the policy sends it). Undefined when every variable was empty.
  */
-export function templateReader(template: string, policy: Policy): (o: Occurrence) => string | undefined {
+export function templateReader(template: string, policy: Policy, classes: Partial<Record<string, SourceClass>> = {}): (o: Occurrence) => string | undefined {
   const parts = splitTemplate(template)
   if (parts.length === 1) return () => template
-  const variables = parts.map((part, i) => (i % 2 === 1 ? variable(part) : undefined))
+  const variables = parts.map((part, i) => {
+    if (i % 2 === 0) return undefined
+    const found = variable(part)
+    return part in classes ? { ...found, cls: classes[part] } : found
+  })
   const letOut = policy.personal === 'send' ? policy : { ...policy, personal: 'omit' as const }
   return (o) => {
     let text = parts[0] as string
@@ -80,10 +95,10 @@ export function sourceReader(source: ParamSource, policy: Policy): Reader {
     return (o) => read(o)
   }
   if ('@page' in source) {
-    const field = source['@page'] as PageField
+    const { read, cls } = pageField(source['@page'] as PageField)
     return (o) => {
-      const value = o.page[field]
-      return value === undefined ? undefined : applyPolicy(value, 'safe', policy.personal, policy.hash)
+      const value = read(o)
+      return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
     }
   }
   const children = Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)] as const)
@@ -101,12 +116,12 @@ export function sourceReader(source: ParamSource, policy: Policy): Reader {
 }
 
 /** Payload keys forwarded under their own name must read as names, not as data. */
-const FORWARDABLE_KEY = /^[A-Za-z][A-Za-z0-9_]{0,39}$/
+const FORWARDABLE_KEY = /^(?![^]*\d{6})[A-Za-z][A-Za-z0-9_]{0,39}$/
 
 /** `payload: true`: every payload field not named in params, each judged by the policy. */
 export function forwardPayload(into: JsonObject, data: JsonObject, policy: Policy): void {
   for (const key of Object.keys(data)) {
-    if (Object.prototype.hasOwnProperty.call(into, key)) continue
+    if (hasOwn(into, key)) continue
     if (policy.personal !== 'send' && !FORWARDABLE_KEY.test(key)) continue
     const value = applyPolicy(data[key] as JsonValue, fieldClass(key), policy.personal, policy.hash)
     if (value !== undefined) into[key] = value

@@ -1,32 +1,34 @@
 import type { Call } from '../adapter'
 import { CONTACT_EVENTS } from '../events/catalog'
-import { getPath } from '../lib/get-path'
+import type { PopinEvent } from '../events/intake'
+import { withoutQuery } from '../lib/without-query'
 import type { JsonObject } from '../lib/json'
 import { contactOf } from '../privacy/contact'
 import { matchKeys } from '../privacy/match-keys'
-import { applyPolicy, isClean } from '../privacy/policy'
-import type { DestinationPlan, Section } from './compile'
+import { isClean } from '../privacy/policy'
+import type { DestinationPlan, NoCall, Plan, Section } from './compile'
 import { forwardPayload, type Occurrence } from './readers'
 
-/** Why a destination got nothing for an event, for debug mode. */
-export type NoCall = { reason: string }
+type OccurrenceFields = Omit<Call, 'call' | 'name' | 'params' | 'matchKeys'>
 
-const NO_RULE = 'no rule for '
+/** An occurrence with what all its calls carry (its id, visitor, page), worked out once. */
+export interface IdentifiedOccurrence extends Occurrence {
+  fields: OccurrenceFields
+}
 
 /**
  * Runs one destination's plan for one occurrence: zero, one or several policy-clean calls.
  * Screen-navigation events use `screens`, webhooks `webhooks`, everything else `events`.
  */
-export function runDestination(plan: DestinationPlan, o: Occurrence, eventId: string): Call[] | NoCall {
+export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): Call[] | NoCall {
   const { event } = o
   const [section, key]: [Section, string] =
     event.kind === 'screen' ? ['screens', event.screen as string] : event.kind === 'webhook' ? ['webhooks', event.name] : ['events', event.name]
   const table = plan.sections[section]
   const calls = table.rules.get(key) ?? table.fallback
-  // The compiled reason names the key: "nudge_show is false", "no rule for *"; put it in its section.
-  if (typeof calls === 'string') return { reason: calls.startsWith(NO_RULE) ? `no rule at ${section}.${calls.slice(NO_RULE.length)}` : `${section}.${calls}` }
+  if (!Array.isArray(calls)) return calls
   const { adapter, policy } = plan
-  const shared = sharedFields(plan, o, eventId)
+  const shared = sharedFields(plan, o)
   const out: Call[] = []
   for (const callPlan of calls) {
     const name = callPlan.name(o)
@@ -42,13 +44,24 @@ export function runDestination(plan: DestinationPlan, o: Occurrence, eventId: st
   return out.length ? out : { reason: `${section}.${key}: no name the privacy policy lets out` }
 }
 
-/** What every call of one occurrence carries besides its own name and params. */
-function sharedFields(plan: DestinationPlan, { event }: Occurrence, eventId: string): Omit<Call, 'call' | 'name' | 'params'> {
-  const shared: Omit<Call, 'call' | 'name' | 'params'> = { eventId, event: { name: event.name, kind: event.kind } }
-  const visitor = getPath(event.data, event.kind === 'webhook' ? 'user_id' : 'uid')
-  if (typeof visitor === 'string' && isClean(visitor, 'id')) shared.visitor = visitor
-  const url = event.data.url
-  if (typeof url === 'string' && /^https?:\/\//.test(url) && applyPolicy(url, 'safe', 'omit', plan.policy.hash) !== undefined) shared.url = url
+/** An occurrence with its id and what all its calls carry, before any destination runs. */
+export function identify(plan: Plan, occurrence: Occurrence): IdentifiedOccurrence {
+  return { ...occurrence, fields: occurrenceFields(occurrence.event, plan.eventId(occurrence)) }
+}
+
+/** What an occurrence's calls carry besides their names and params, the same for every destination. */
+function occurrenceFields(event: PopinEvent, eventId: string): OccurrenceFields {
+  const fields: OccurrenceFields = { eventId, event: { name: event.name, kind: event.kind } }
+  const visitor = event.data[event.kind === 'webhook' ? 'user_id' : 'uid']
+  if (typeof visitor === 'string' && isClean(visitor, 'id')) fields.visitor = visitor
+  const url = typeof event.data.url === 'string' ? withoutQuery(event.data.url) : undefined
+  if (url && isClean(url, 'url')) fields.url = url
+  return fields
+}
+
+/** The occurrence's fields, and Meta's match keys for a destination whose plan asks for them. */
+function sharedFields(plan: DestinationPlan, { event, fields }: IdentifiedOccurrence): Omit<Call, 'call' | 'name' | 'params'> {
+  const shared: Omit<Call, 'call' | 'name' | 'params'> = { ...fields }
   if (plan.matchKeys && (event.kind === 'webhook' || CONTACT_EVENTS.has(event.name))) {
     const keys = matchKeys(contactOf(event.data), plan.policy.hash)
     if (Object.keys(keys).length) shared.matchKeys = keys

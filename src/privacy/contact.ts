@@ -48,5 +48,6 @@ function withCountryCode(phone: string | undefined, dialingCode: string | undefi
   const code = dialingCode?.replace(/\D/g, '')
   if (!code) return phone
   const national = phone.replace(/\(0\)/g, '').replace(/\D/g, '').replace(/^0+/, '')
-  return national.startsWith(code) && national.length > 10 ? `+${national}` : `+${code}${national}`
+  // Already prefixed, without its "+": national numbers are at most about ten digits long.
+  return national.startsWith(code) && national.length >= code.length + 10 ? `+${national}` : `+${code}${national}`
 }

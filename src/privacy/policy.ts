@@ -1,17 +1,17 @@
-import { FIELD_CLASSES, type FieldClass, SCREEN_IDS } from '../events/catalog'
+import { FIELD_CLASSES, type FieldClass, POPIN_EVENTS, SCREEN_IDS, WEBHOOK_EVENTS } from '../events/catalog'
+import { isTimeZone } from '../lib/is-time-zone'
 import type { JsonValue } from '../lib/json'
 
 /**
  * The privacy policy, in one place. Every value that leaves the bridge or the relay is judged
- * here, by where it came from and what it looks like:
+ * here, by where it came from and what it looks like (README, "Personal data: the rule"):
  *
  * - a field the catalog calls `personal` is personal;
- * - a catalog `safe` field must look safe (a number, a boolean, or a short text with no `@`, no
- *   phone number, no long digit run), an `id` field must look like an id, else it counts as personal;
- * - a field the catalog does not know (a new Popin event) may pass only as a boolean, a number
- *   that cannot be a phone number, or a short id-like string (letters, digits, `_ - . :`, at least
- *   one digit, not digits alone); anything else, free text above all, counts as personal;
- * - Popin event names and screen ids from the page pass only when they look like Popin's own.
+ * - a documented field must have its documented shape (a flag, a rating, a country code, a time,
+ *   a time zone, a duration, a URL, a screen id, a Popin event name, an id, a shop's label);
+ * - a field the catalog does not know (a new Popin event) passes only as a boolean, a number
+ *   that cannot be a phone number or a pin code, or a machine-like id;
+ * - whatever fails counts as personal: free text never passes.
  *
  * A destination's policy then says what happens to what counts as personal: `send` it as it is,
  * `hash` it (SHA-256 of the trimmed, lowercased text), or `omit` it. GA4 and Facebook custom data
@@ -20,8 +20,12 @@ import type { JsonValue } from '../lib/json'
 export type PersonalPolicy = 'send' | 'hash' | 'omit'
 export const PERSONAL_POLICIES = ['send', 'hash', 'omit'] as const
 
-/** A source's class: a catalog class, `event` / `screen` names, or undefined for unknown fields. */
-export type SourceClass = FieldClass | 'event' | 'screen' | undefined
+/**
+ * A source's class: a catalog class; `known-event` for an event name the catalog lists (ids use
+ * nothing else); `generated` for what the bridge made itself (the occurrence); undefined for a
+ * field the catalog does not know.
+ */
+export type SourceClass = FieldClass | 'known-event' | 'generated' | undefined
 
 export type Hash = (text: string) => string
 
@@ -31,56 +35,70 @@ export function fieldClass(path: string): FieldClass | undefined {
   return FIELD_CLASSES.get(dot === -1 ? path : path.slice(0, dot))
 }
 
-export const isPersonalPath = (path: string) => fieldClass(path) === 'personal'
+/** A field nobody documented: short, no spaces, a digit, no word (5 letters in a row), no pin code or phone (6 digits). */
+const UNKNOWN_ID = /^(?=[^]*\d)(?![^]*[A-Za-z]{5})(?![^]*\d{6})[A-Za-z0-9_.:-]{1,64}$/
+/** Popin's own ids (`uid`, `user_id`): short, no spaces, a digit, no phone number (7 digits). */
+const POPIN_ID = /^(?=[^]*\d)(?![^]*\d{7})[A-Za-z0-9_.:-]{1,64}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** Integers of 6 digits or more could be a pin code or a phone number. */
+const PHONE_OR_PIN_SIZED = 1e5
 
-const ID_LIKE = /^[A-Za-z0-9_.:-]{1,64}$/
-const DIGIT = /\d/
-const DIGITS_ONLY = /^\d+$/
-const PHONE_LIKE = /^\+?[\d\s().-]{7,}$/
-const LONG_DIGIT_RUN = /\d{9}/
-const AT_SIGN = /@|%40/i
-const SAFE_TEXT_MAX = 200
-/** Integers of 7 digits or more could be phone numbers. */
-const PHONE_SIZED = 1e6
+const isSmallNumber = (value: number) => Number.isFinite(value) && (!Number.isInteger(value) || Math.abs(value) < PHONE_OR_PIN_SIZED)
 
-const isNumberSafe = (value: number) => Number.isFinite(value) && (!Number.isInteger(value) || Math.abs(value) < PHONE_SIZED)
-
-/** A value from a field nobody documented: booleans, small numbers and id-like strings only. */
-export function isIdLike(value: JsonValue): boolean {
+/** A value from a field nobody documented (or, `popin`, one of Popin's ids): booleans, small numbers, machine ids. */
+export function isIdLike(value: JsonValue, popin = false): boolean {
   if (typeof value === 'boolean') return true
-  if (typeof value === 'number') return isNumberSafe(value)
-  return typeof value === 'string' && ID_LIKE.test(value) && DIGIT.test(value) && !DIGITS_ONLY.test(value)
+  if (typeof value === 'number') return isSmallNumber(value)
+  return typeof value === 'string' && ((popin ? POPIN_ID : UNKNOWN_ID).test(value) || UUID.test(value))
 }
 
-/** A documented non-personal field still gets checked: a page can put anything anywhere. */
-export function isSafeValue(value: JsonValue): boolean {
+// Month names and the few words a Popin date or time holds ("21-Nov-2026", "03:30 PM", "…T…Z").
+const TIME_WORDS = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|am|pm|utc|gmt)\b/gi
+const ISO_LETTERS = /(\d)[tz]/gi
+const withoutTimeWords = (text: string) => text.replace(TIME_WORDS, '').replace(ISO_LETTERS, '$1')
+
+/** The shape each documented field must have (src/events/catalog.ts). */
+const SHAPES: Record<Exclude<FieldClass, 'personal' | 'id'>, (value: JsonValue) => boolean> = {
+  flag: (value) => typeof value === 'boolean',
+  number: (value) => typeof value === 'number' && isSmallNumber(value),
+  code: (value) => typeof value === 'string' && /^[A-Za-z][A-Za-z_]{0,19}$/.test(value),
+  dialing: (value) => typeof value === 'string' && /^\+?\d{1,4}$/.test(value),
+  time: (value) =>
+    typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' && value.length <= 40 && /\d/.test(value) && /^[\d\s:./+-]*$/.test(withoutTimeWords(value)),
+  zone: (value) => typeof value === 'string' && value.length <= 40 && isTimeZone(value),
+  duration: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,3}(?::\d{2}){1,2}$/.test(value)),
+  url: (value) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value),
+  screen: (value) => typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value)),
+  event: (value) => typeof value === 'string' && POPIN_EVENT_NAME.test(value),
+  label: (value) => isSafeText(value),
+}
+
+/** A short text with no `@`, no long digit run and no phone number in it. */
+export function isSafeText(value: JsonValue): boolean {
   if (typeof value === 'boolean') return true
-  if (typeof value === 'number') return Number.isFinite(value)
+  if (typeof value === 'number') return isSmallNumber(value)
   if (typeof value !== 'string') return false
-  if (value.length > SAFE_TEXT_MAX || AT_SIGN.test(value) || LONG_DIGIT_RUN.test(value)) return false
+  if (value.length > SAFE_TEXT_MAX || AT_SIGN.test(value) || /\d{6}/.test(value)) return false
   const digits = value.replace(/\D/g, '').length
   return !(digits >= 7 && PHONE_LIKE.test(value))
 }
 
-const POPIN_EVENT_NAME = /^(?:popin|nudge)_[a-z0-9_]{1,60}$/
-const POPIN_SCREEN_ID = /^(?:SCREEN|PRODUCT)_[A-Z0-9_]{1,60}$/
+const PHONE_LIKE = /^\+?[\d\s().-]{7,}$/
+const AT_SIGN = /@|%40/i
+const SAFE_TEXT_MAX = 200
+// Popin's own names, with no phone or pin code (6 digits) in them.
+const POPIN_EVENT_NAME = /^(?![^]*\d{6})(?:popin|nudge)_[a-z0-9_]{1,60}$/
+const POPIN_SCREEN_ID = /^(?![^]*\d{6})(?:SCREEN|PRODUCT)_[A-Z0-9_]{1,60}$/
+const CATALOG_EVENTS: ReadonlySet<string> = new Set([...POPIN_EVENTS, ...WEBHOOK_EVENTS])
 const KNOWN_SCREENS: ReadonlySet<string> = new Set(SCREEN_IDS)
 
-/** Whether a leaf value may go out as it is from a source of this class. */
+/** Whether a leaf value may go out as it is from a source of this class (undefined: unknown field). */
 export function isClean(value: JsonValue, cls: SourceClass): boolean {
-  if (value === null) return true
-  switch (cls) {
-    case 'personal':
-      return false
-    case 'safe':
-      return isSafeValue(value)
-    case 'event':
-      return typeof value === 'string' && POPIN_EVENT_NAME.test(value)
-    case 'screen':
-      return typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value))
-    default:
-      return isIdLike(value)
-  }
+  if (value === null || cls === 'generated') return true
+  if (cls === 'personal') return false
+  if (cls === undefined || cls === 'id') return isIdLike(value, cls === 'id')
+  if (cls === 'known-event') return typeof value === 'string' && CATALOG_EVENTS.has(value)
+  return SHAPES[cls](value)
 }
 
 /**
@@ -89,14 +107,16 @@ export function isClean(value: JsonValue, cls: SourceClass): boolean {
  */
 export function applyPolicy(value: JsonValue, cls: SourceClass, policy: PersonalPolicy, hash: Hash): JsonValue | undefined {
   if (value !== null && typeof value === 'object') {
+    // A documented field has a flat shape: an object there is not what Popin documents.
+    const leafClass = cls === undefined || cls === 'generated' ? cls : 'personal'
     if (Array.isArray(value)) {
-      const items = value.map((item) => applyPolicy(item, cls, policy, hash)).filter((item) => item !== undefined) as JsonValue[]
+      const items = value.map((item) => applyPolicy(item, leafClass, policy, hash)).filter((item) => item !== undefined) as JsonValue[]
       return items.length ? items : undefined
     }
     const out: Record<string, JsonValue> = {}
     let any = false
     for (const key of Object.keys(value)) {
-      const child = applyPolicy(value[key] as JsonValue, cls, policy, hash)
+      const child = applyPolicy(value[key] as JsonValue, leafClass, policy, hash)
       if (child === undefined) continue
       out[key] = child
       any = true

@@ -65,8 +65,7 @@ function offsetMs(instant: number, timeZone: string): number {
 export function parsePopinTimestamp(value: unknown, timeZone: string): Date | null {
   if (typeof value === 'number' || (typeof value === 'string' && /^\d{9,13}$/.test(value.trim()))) {
     const n = Number(value)
-    const ms = n < 1e11 ? n * 1000 : n
-    return Number.isFinite(ms) ? new Date(ms) : null
+    return validDate(n < 1e11 ? n * 1000 : n)
   }
   if (typeof value !== 'string' || value.trim() === '') return null
   const text = value.trim()
@@ -77,6 +76,11 @@ export function parsePopinTimestamp(value: unknown, timeZone: string): Date | nu
     // The fraction's first three digits are the milliseconds.
     return instant && new Date(instant.getTime() + Number((wall[7] ?? '').padEnd(3, '0')))
   }
-  const ms = Date.parse(text)
-  return Number.isNaN(ms) ? null : new Date(ms)
+  return validDate(Date.parse(text))
+}
+
+/** A Date for these milliseconds, or null where there is none (NaN, or past ±8.64e15 ms). */
+function validDate(ms: number): Date | null {
+  const date = new Date(ms)
+  return Number.isNaN(date.getTime()) ? null : date
 }

@@ -9,9 +9,9 @@ import type { JsonObject } from '../lib/json'
 import type { Logger } from '../lib/logger'
 import { compile } from '../plan/compile'
 import { NO_PAGE } from '../plan/page'
-import { runDestination } from '../plan/run'
+import { identify, runDestination } from '../plan/run'
 import { relayAdapters, relaySchemaFor } from './adapters'
-import { MAX_BODY_DEPTH, nestedDeeperThan } from './json-depth'
+import { nestedDeeperThan } from '../lib/nested-deeper-than'
 import { createMetrics, type RejectionReason } from './metrics'
 import { parsePopinTimestamp } from './popin-time'
 import { sha256Hex } from './sha256'
@@ -22,6 +22,11 @@ import { startWorker, type ActiveServerDestination } from './worker'
 
 export const WEBHOOK_PATH = '/webhooks/popin'
 export const MAX_BODY_BYTES = 256 * 1024
+/**
+ * How deep a webhook body may nest. Popin's bodies are two or three levels deep; much deeper is
+ * not a webhook, and would overflow the stack of the recursive code that reads bodies.
+ */
+export const MAX_BODY_DEPTH = 32
 export const API_KEY_ENV = 'POPIN_BRIDGE_POPIN_API_KEY'
 
 export interface RelayOptions {
@@ -71,13 +76,12 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const event = webhookEvent(body, settings.timeZone)
     const eventTime = new Date(Math.min(parsePopinTimestamp(body.timestamp, settings.timeZone)?.getTime() ?? receivedAt, receivedAt))
     // One id per occurrence, the same on every retry and redelivery: derived from the webhook's key.
-    const occurrence = { event, page: NO_PAGE, id: key.slice(0, 24) }
-    const eventId = plan.eventId(occurrence)
+    const occurrence = identify(plan, { event, page: NO_PAGE, id: key.slice(0, 24) })
     const entries: OutboxEntry[] = []
     for (const destination of routes) {
       const name = destination.adapter.name
       const { server } = active.get(name)!
-      const calls = runDestination(destination, occurrence, eventId)
+      const calls = runDestination(destination, occurrence)
       if ('reason' in calls) continue
       calls.forEach((call, seq) => {
         try {
@@ -152,10 +156,17 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     try {
       const outcomes = store.accept(waiting.map((w) => w.webhook))
       waiting.forEach((w, i) => w.resolve(outcomes[i] as 'stored' | 'duplicate'))
-      worker.poke()
     } catch (error) {
-      for (const w of waiting) w.reject(error)
+      // One webhook the database refuses must not sink those committed with it: each on its own.
+      for (const w of waiting) {
+        try {
+          w.resolve(store.accept([w.webhook])[0] as 'stored' | 'duplicate')
+        } catch (own) {
+          w.reject(waiting.length === 1 ? error : own)
+        }
+      }
     }
+    worker.poke()
   }
 
   function authorized(header: string | string[] | undefined): boolean {
@@ -163,10 +174,17 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     return typeof header === 'string' && timingSafeEqual(digest(header), expectedKey)
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(settings.port, settings.host, resolve)
-  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(settings.port, settings.host, resolve)
+    })
+  } catch (error) {
+    // The port is taken (say): nothing may keep the process alive, so a supervisor sees it fail.
+    await worker.stop()
+    store.close()
+    throw error
+  }
   const { address, port } = server.address() as AddressInfo
   log.warn(`relay: listening on http://${address}:${port}${WEBHOOK_PATH}; forwarding to ${[...active.keys()].join(', ') || 'no destination'}`)
 

@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { describe } from '../lib/describe'
 import { object } from '../config/schema'
 import { integer, nonEmpty, oneOf, text } from '../config/text'
+import { isTimeZone } from '../lib/is-time-zone'
 
 export const ACTION_SOURCES = ['chat', 'phone_call', 'website', 'email', 'app', 'physical_store', 'system_generated', 'business_messaging', 'other'] as const
 
@@ -11,14 +12,6 @@ const MODERN_ZONE_NAMES = ['UTC', 'Etc/UTC', 'GMT', 'Asia/Kolkata', 'Asia/Kathma
 /** Every zone this Node.js knows, as a list the JSON Schema can hold (editors autocomplete it). */
 export const timeZones = () => [...new Set([...MODERN_ZONE_NAMES, ...(Intl as unknown as { supportedValuesOf(key: 'timeZone'): string[] }).supportedValuesOf('timeZone')])].filter(isTimeZone)
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone })
-    return true
-  } catch {
-    return false
-  }
-}
 
 const url = text(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
 

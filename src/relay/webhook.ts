@@ -25,16 +25,14 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * A webhook as the mapping layer sees it: `properties` and the top-level fields side by side
- * (top level wins), `uid` for Popin's `user_id` (so the browser's eventId template matches), and
- * `scheduled_at` / `scheduled_at_local` as ISO instants when Popin's date and time parse.
+ * A webhook as the plan sees it: `properties` and the top-level fields side by side (top level
+ * wins), and `scheduled_at` as an ISO instant when Popin's date and time parse.
  */
 export function webhookEvent(body: JsonObject, timeZone: string): PopinEvent {
   const { properties, ...top } = body
   const data: JsonObject = { ...(isPlainObject(properties) ? safePayload(properties) : {}), ...safePayload(top) }
-  if (data.uid === undefined && typeof data.user_id === 'string') data.uid = data.user_id
   const at = parsePopinDateTime(data.scheduled_date, data.scheduled_time, timeZone)
   if (at) data.scheduled_at = at.toISOString()
   const name = String(body.event).slice(0, 100)
-  return { name, receivedName: name, kind: 'webhook', data, seq: 0 }
+  return { name, kind: 'webhook', data }
 }

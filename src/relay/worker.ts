@@ -55,11 +55,22 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     unrecorded = []
     const due = store.claimDue(Date.now(), BATCH)
     if (due.length) {
-      unrecorded = await Promise.all(due.map(deliver))
+      unrecorded = await Promise.all(due.map(deliverSafely))
       store.settle(unrecorded)
       unrecorded = []
     }
     return due.length
+  }
+
+  /** A delivery that throws (a sender's bug, a secret it cannot encode) is retried later, not left leased. */
+  async function deliverSafely(delivery: Delivery): Promise<Settled> {
+    try {
+      return await deliver(delivery)
+    } catch (error) {
+      const at = Date.now()
+      const status = delivery.attempts + 1 >= settings.maxAttempts ? 'dead' : 'pending'
+      return { id: delivery.id, status, nextAt: at + settings.retryBaseMs, at, error: `could not send: ${(error as Error).message}` }
+    }
   }
 
   async function deliver(delivery: Delivery): Promise<Settled> {

@@ -107,14 +107,14 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
     it('in <head> before <body> exists, loaded twice, beside page handlers set before and after it', async () => {
       const before = script(`window.__seen = []; window.popinEvent = function (e) { __seen.push('before:' + e) }`)
       const after = script(`var previous = window.popinEvent; window.popinEvent = function (e, d) { __seen.push('after:' + e); previous(e, d) }`)
-      const early = script(`window.popinEvent('popin_call_end', { uid: 'u-1', callId: 'early' })`)
+      const early = script(`window.popinEvent('popin_call_end', { uid: 'u-1', callId: 'early-1' })`)
       const { page, pageErrors, close } = await openPage(
         shared.server.page(shopHtml(script(FBQ_SNIPPET) + before + configScript(CONFIG) + src(bundle) + src(bundle) + after + early)),
       )
       await page.evaluate(() => (window as any).simulatePopin([['nudge_open', { uid: 'u-1' }]]))
       const vendors = await readVendors(page)
       expect(vendors.fbq.slice(2)).toEqual([
-        ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'early' }, { eventID: 'popin_call_end.00.0' }],
+        ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'early-1' }, { eventID: 'popin_call_end.00.0' }],
       ])
       expect(vendors.events.map((e: any) => e.event)).toEqual(['popin.popin_call_end', 'popin.nudge_open'])
       expect(await page.evaluate(() => (window as any).__seen)).toEqual(['after:popin_call_end', 'before:popin_call_end', 'after:nudge_open', 'before:nudge_open'])

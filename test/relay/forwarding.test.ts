@@ -188,7 +188,7 @@ describe('every Popin webhook: the exact request each destination receives', () 
     expect(response.status).toBe(200)
     await expect.poll(() => fakes.received.length).toBe(2)
     expect(fakes.received.find((r) => r.url.startsWith('/ga4/'))!.body.events).toEqual([{ name: 'popin_call_transferred', params: {} }])
-    expect(fakes.received.find((r) => r.url.startsWith('/segment/'))!.body).toMatchObject({ type: 'track', event: 'popin_call_transferred', properties: { to: 'sofas team', user_id: 'pu-42', uid: 'pu-42' } })
+    expect(fakes.received.find((r) => r.url.startsWith('/segment/'))!.body).toMatchObject({ type: 'track', event: 'popin_call_transferred', properties: { to: 'sofas team', user_id: 'pu-42' } })
   })
 
   it('GA4 and Meta never receive personal data in clear from any webhook', async () => {

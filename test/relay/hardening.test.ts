@@ -2,9 +2,9 @@
 import Database from 'libsql'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { MAX_BODY_DEPTH, nestedDeeperThan } from '../../src/relay/json-depth'
+import { nestedDeeperThan } from '../../src/lib/nested-deeper-than'
 import { createMetrics } from '../../src/relay/metrics'
-import { startRelay, type Relay } from '../../src/relay/relay'
+import { MAX_BODY_DEPTH, startRelay, type Relay } from '../../src/relay/relay'
 import { startFakeDestinations } from '../support/fake-destinations'
 import { quietLog, recentTimestamp, relayConfig, SECRETS, startTestRelay, tempDatabase } from './support'
 

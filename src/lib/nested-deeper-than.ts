@@ -1,10 +1,4 @@
 /**
- * How deep a webhook body may nest. Popin's bodies are two or three levels deep; much deeper is
- * not a webhook, and would overflow the stack of the recursive code that reads bodies.
- */
-export const MAX_BODY_DEPTH = 32
-
-/**
  * Whether a parsed JSON value nests arrays and objects more than `limit` levels deep (`{}` is one
  * level). Iterative, so checking a 100,000-level value cannot overflow the stack.
  */
