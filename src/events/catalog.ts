@@ -120,11 +120,11 @@ export const WEBHOOK_EVENTS = [
  * - `personal`: identifies or describes a person (the visitor, or an agent), or is free text
  *   they typed. `captured` is the auto-capture customer object, `extra` free-form customer data.
  * - `id`: a pseudonymous id (Popin's widget session or visitor); safe in params, never in event ids.
- * - a shape (`flag`, `number`, `code`, `dialing`, `time`, `zone`, `duration`, `url`, `screen`,
- *   `event`, `label`): a documented, non-personal field, whose value must still look like it.
+ * - a shape (`flag`, `number`, `country`, `guest`, `dialing`, `time`, `zone`, `duration`, `url`,
+ *   `screen`, `event`, `label`): a documented, non-personal field, whose value must still look like it.
  * Fields not listed are unknown (new Popin fields): the policy judges them by their value.
  */
-export type FieldClass = 'personal' | 'id' | 'flag' | 'number' | 'code' | 'dialing' | 'time' | 'zone' | 'duration' | 'url' | 'screen' | 'event' | 'label'
+export type FieldClass = 'personal' | 'id' | 'flag' | 'number' | 'country' | 'guest' | 'dialing' | 'time' | 'zone' | 'duration' | 'url' | 'screen' | 'event' | 'label'
 
 const fields = (cls: FieldClass, names: string) => names.split(' ').map((name) => [name, cls] as const)
 
@@ -136,7 +136,8 @@ export const FIELD_CLASSES: ReadonlyMap<string, FieldClass> = new Map([
   ...fields('id', 'uid user_id guest_id callId'),
   ...fields('flag', 'audio video invited'),
   ...fields('number', 'rating'),
-  ...fields('code', 'country guest_type'),
+  ...fields('country', 'country'),
+  ...fields('guest', 'guest_type'),
   ...fields('dialing', 'country_code customer_country_code'),
   ...fields('time', 'time timestamp scheduled_time scheduled_date scheduled_time_local scheduled_date_local scheduled_at'),
   ...fields('zone', 'timezone'),

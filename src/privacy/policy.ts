@@ -35,10 +35,10 @@ export function fieldClass(path: string): FieldClass | undefined {
   return FIELD_CLASSES.get(dot === -1 ? path : path.slice(0, dot))
 }
 
-/** A field nobody documented: short, no spaces, a digit, no word (5 letters in a row), no pin code or phone (6 digits). */
-const UNKNOWN_ID = /^(?=[^]*\d)(?![^]*[A-Za-z]{5})(?![^]*\d{6})[A-Za-z0-9_.:-]{1,64}$/
-/** Popin's own ids (`uid`, `user_id`): short, no spaces, a digit, no phone number (7 digits). */
-const POPIN_ID = /^(?=[^]*\d)(?![^]*\d{7})[A-Za-z0-9_.:-]{1,64}$/
+/** A field nobody documented: short, no spaces, a letter and a digit, no word (5 letters in a row), no pin code or phone (6 digits). */
+const UNKNOWN_ID = /^(?=[^]*\d)(?=[^]*[A-Za-z])(?![^]*[A-Za-z]{5})(?![^]*\d{6})[A-Za-z0-9_.:-]{1,64}$/
+/** Popin's own ids (`uid`, `user_id`, `callId`): short, no spaces, a letter and a digit, no pin code or phone (6 digits). */
+const POPIN_ID = /^(?=[^]*\d)(?=[^]*[A-Za-z])(?![^]*\d{6})[A-Za-z0-9_.:-]{1,64}$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** Integers of 6 digits or more could be a pin code or a phone number. */
 const PHONE_OR_PIN_SIZED = 1e5
@@ -61,10 +61,17 @@ const withoutTimeWords = (text: string) => text.replace(TIME_WORDS, '').replace(
 const SHAPES: Record<Exclude<FieldClass, 'personal' | 'id'>, (value: JsonValue) => boolean> = {
   flag: (value) => typeof value === 'boolean',
   number: (value) => typeof value === 'number' && isSmallNumber(value),
-  code: (value) => typeof value === 'string' && /^[A-Za-z][A-Za-z_]{0,19}$/.test(value),
+  // ISO 3166 alpha-2, as Popin's lead form sends it ("GB"); a country's name is not a code.
+  country: (value) => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value),
+  guest: (value) => value === 'user' || value === 'agent',
   dialing: (value) => typeof value === 'string' && /^\+?\d{1,4}$/.test(value),
-  time: (value) =>
-    typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' && value.length <= 40 && /\d/.test(value) && /^[\d\s:./+-]*$/.test(withoutTimeWords(value)),
+  // Digits with the separators of a date or a time, and no run of 5 digits (a year has 4).
+  time: (value) => {
+    if (typeof value === 'number') return Number.isFinite(value)
+    if (typeof value !== 'string' || value.length > 40) return false
+    const digits = withoutTimeWords(value)
+    return /^[\d\s:./+-]*$/.test(digits) && /\d[:./-]+\d/.test(digits) && !/\d{5}/.test(digits)
+  },
   zone: (value) => typeof value === 'string' && value.length <= 40 && isTimeZone(value),
   duration: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,3}(?::\d{2}){1,2}$/.test(value)),
   url: (value) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value),

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest'
+import { applyPolicy, isClean, type SourceClass } from '../src/privacy/policy'
+
+const clean = (cases: [unknown, SourceClass][]) => cases.filter(([value, cls]) => !isClean(value as never, cls))
+const leaks = (cases: [unknown, SourceClass][]) => cases.filter(([value, cls]) => isClean(value as never, cls))
+
+// The README's "Personal data: the rule", value by value.
+describe('the privacy policy: what may go out as it is', () => {
+  it('documented fields pass only in their documented shape', () => {
+    expect(
+      clean([
+        [true, 'flag'],
+        [5, 'number'],
+        ['GB', 'country'],
+        ['agent', 'guest'],
+        ['+44', 'dialing'],
+        ['03:30 PM', 'time'],
+        ['21-Nov-2026', 'time'],
+        ['2026-11-21T10:00:00Z', 'time'],
+        ['2026-11-23 15:30', 'time'],
+        ['Asia/Kolkata', 'zone'],
+        ['America/Argentina/Buenos_Aires', 'zone'],
+        ['00:12:30', 'duration'],
+        ['https://shop.example/product/42', 'url'],
+        ['SCREEN_CHAT', 'screen'],
+        ['SCREEN_FROM_THE_FUTURE', 'screen'],
+        ['popin_call_end', 'event'],
+        ['popin_call_end', 'known-event'],
+        ['Blue Sofa', 'label'],
+        [null, 'number'],
+      ]),
+    ).toEqual([])
+    expect(
+      leaks([
+        ['yes', 'flag'],
+        [9876543210, 'number'],
+        ['Pune', 'country'],
+        ['Priya', 'guest'],
+        ['Priya Sharma at 3pm', 'time'],
+        ['Priya/Sharma', 'zone'],
+        ['Priya Sharma', 'duration'],
+        ['https://shop.example/?email=a%40b.co', 'url'],
+        ['https://shop.example/p?name=Priya', 'url'],
+        ['Priya Sharma', 'screen'],
+        ['SCREEN_411001', 'screen'],
+        ['Priya Sharma', 'event'],
+        ['popin_lead_9876543210', 'event'],
+        ['popin_widget_open', 'known-event'],
+        ['priya.sharma@example.in', 'label'],
+        ['+91 98765 43210', 'label'],
+        ['Pune 411001', 'label'],
+        ['x'.repeat(201), 'label'],
+        [{ name: 'Blue Sofa' }, 'label'],
+        ['Priya Sharma', 'personal'],
+        [true, 'personal'],
+      ]),
+    ).toEqual([])
+  })
+
+  it("Popin's ids: a digit, no phone number; fields nobody documented: machine ids, no words, no pin codes", () => {
+    expect(
+      clean([
+        ['u-1', 'id'],
+        ['visitor-123', 'id'],
+        ['550e8400-e29b-41d4-a716-446655440000', 'id'],
+        ['call-77', 'id'],
+        ['plan-2', undefined],
+        ['a1b2c3', undefined],
+        [3, undefined],
+        [12.5, undefined],
+        [false, undefined],
+      ]),
+    ).toEqual([])
+    expect(
+      leaks([
+        ['early', 'id'],
+        ['9876543210', 'id'],
+        ['tel-9876543210', 'id'],
+        [9876543210, 'id'],
+        ['PriyaSharma1', undefined],
+        ['priya.sharma.1', undefined],
+        ['tel-9876543210', undefined],
+        ['u_919876543210', undefined],
+        ['411001', undefined],
+        [411001, undefined],
+        ['Call me, Priya Sharma, +91 98765 43210', undefined],
+        ['x'.repeat(65) + '1', undefined],
+      ]),
+    ).toEqual([])
+  })
+
+  it('send, hash or omit what counts as personal; objects of unknown fields leaf by leaf', () => {
+    const hash = (text: string) => `sha(${text})`
+    const value = { plan: 'plan-2', note: 'Call me', count: 3 }
+    expect(applyPolicy(value, undefined, 'omit', hash)).toEqual({ plan: 'plan-2', count: 3 })
+    expect(applyPolicy(value, undefined, 'hash', hash)).toEqual({ plan: 'plan-2', note: 'sha(call me)', count: 3 })
+    expect(applyPolicy(value, undefined, 'send', hash)).toEqual(value)
+    expect(applyPolicy(' Priya@Example.in ', 'personal', 'hash', hash)).toBe('sha(priya@example.in)')
+    // A documented field holds no object: all of it counts as personal.
+    expect(applyPolicy({ id: 'SCREEN_CHAT' }, 'screen', 'omit', hash)).toBeUndefined()
+    expect(applyPolicy(['u-1', 'Priya Sharma'], undefined, 'omit', hash)).toEqual(['u-1'])
+  })
+})
