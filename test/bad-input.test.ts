@@ -159,3 +159,32 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     expect(calls.fbq).toEqual([['trackCustom', 'PopinOther', { uid: 'u1', plan: 'pro-2' }, { eventID: '00.0' }]])
   })
 })
+
+describe('a config the page got wrong never throws into it', () => {
+  it('a cyclic, a 20,000-level deep or a throwing config: one problem, the preset runs', () => {
+    const cyclic: Record<string, unknown> = { debug: false }
+    cyclic.destinations = { ga4: { events: { loop: cyclic } } }
+    let deep: Record<string, unknown> = {}
+    for (let i = 0; i < 20_000; i++) deep = { a: deep }
+    const throwing = Object.defineProperty({}, 'destinations', { enumerable: true, get: () => { throw new Error('boom') } })
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('trap') } })
+    for (const config of [cyclic, { destinations: { ga4: { events: { x: { params: deep } } } } }, throwing, proxy]) {
+      const win = makeWindow()
+      const calls = installFakeVendors(win)
+      let started: ReturnType<typeof bridgeFor> | undefined
+      expect(() => (started = bridgeFor(win, config as never))).not.toThrow()
+      expect(started!.bridge.problems).toHaveLength(1)
+      expect(started!.bridge.problems[0]!.path).toBe('config')
+      expect(started!.console.error).toHaveBeenCalledTimes(1)
+      win.popinEvent('nudge_show', { uid: 'u1' })
+      expect(calls.gtag.at(-1)).toEqual(['event', 'popin_nudge_show', { popin_uid: 'u1' }])
+    }
+  })
+
+  it('validateConfig reports such a config instead of throwing', async () => {
+    const { validateConfig } = await import('../src/index')
+    let deep: Record<string, unknown> = {}
+    for (let i = 0; i < 20_000; i++) deep = { a: deep }
+    expect(validateConfig({ destinations: { segment: { cdnSettings: deep } } })).toEqual([{ path: 'config', message: 'nests deeper than 32 levels' }])
+  })
+})

@@ -127,6 +127,38 @@ describe('consent required: every state × category, the exact calls each vendor
     expect(calls.analytics).toEqual([])
     expect(calls.gtag.at(-1)).toEqual(gaEnd('u1'))
   })
+
+  it("the Pixel moved to analytics: its consent signal follows its category, never contradicting a track", () => {
+    const { calls, end, bridge } = setup({ consent: { required: true, categories: { facebookPixel: 'analytics' } } })
+    end('u1')
+    bridge.consent({ analytics: true, ads: false })
+    expect(calls.fbq).toEqual([['consent', 'revoke'], ['init', PIXEL], ['consent', 'grant'], contact(0)])
+    bridge.consent({ analytics: false })
+    end('u2')
+    expect(calls.fbq.slice(4)).toEqual([['consent', 'revoke']])
+  })
+
+  it('a vendor with no consent signal of its own (Segment) is not even loaded before a grant', () => {
+    const load = vi.fn(() => ({ track: vi.fn(), identify: vi.fn(), page: vi.fn() }))
+    const segmentLoading = { ...pageAdapters[2], load }
+    const win = makeWindow()
+    const { bridge } = bridgeFor(win, { consent: { required: true }, destinations: { segment: { writeKey: 'abcdefgh12' } } }, [segmentLoading])
+    win.popinEvent('popin_call_end', { uid: 'u1' })
+    expect(load).not.toHaveBeenCalled()
+    bridge.consent({ analytics: true })
+    expect(load).toHaveBeenCalledTimes(1)
+    const client = load.mock.results[0]!.value
+    expect(client.track).toHaveBeenCalledWith('Call Ended', { popin_uid: 'u1' }, { context: { consent: { categoryPreferences: { analytics: true } } } })
+  })
+
+  it('a vendor with no consent signal is never loaded when the visitor declines', () => {
+    const load = vi.fn()
+    const win = makeWindow()
+    const { bridge } = bridgeFor(win, { consent: { required: true }, destinations: { segment: { writeKey: 'abcdefgh12' } } }, [{ ...pageAdapters[2], load }])
+    bridge.consent({ analytics: false })
+    win.popinEvent('popin_call_end', { uid: 'u1' })
+    expect(load).not.toHaveBeenCalled()
+  })
 })
 
 describe('consent not required', () => {

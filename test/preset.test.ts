@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SESSION } from './fixtures/session'
 import { bridgeFor, installFakeVendors, makeWindow, fixIds } from './helpers'
 
@@ -216,5 +216,19 @@ describe('the popin-default preset, event by event', () => {
     expect(pushes(dataLayer)).toEqual([
       { event: 'popin.popin_widget_open', popin: { uid: 'u-1', user_id: 'v-22', client_id: 'c-33', note }, popin_event_id: '00.0' },
     ])
+  })
+})
+
+describe('one id per occurrence, whatever the random token', () => {
+  it('a token of letters only still gives every occurrence its own, non-empty id', () => {
+    const win = makeWindow()
+    // Base-36 digits of 10 are letters: the token is "aa", and counters past 9 are letters too.
+    vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(((array: Uint32Array) => array.fill(10)) as never)
+    const calls = installFakeVendors(win)
+    bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
+    for (let i = 0; i < 13; i++) win.popinEvent('popin_call_end', { uid: 'u-1' })
+    const ids = calls.fbq.filter((call) => call[0] === 'trackSingle').map((call) => (call[4] as { eventID: string }).eventID)
+    expect(ids.slice(9)).toEqual(['popin_call_end.aa.9', 'popin_call_end.aa.a', 'popin_call_end.aa.b', 'popin_call_end.aa.c'])
+    expect(new Set(ids).size).toBe(13)
   })
 })

@@ -68,8 +68,11 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       return await deliver(delivery)
     } catch (error) {
       const at = Date.now()
-      const status = delivery.attempts + 1 >= settings.maxAttempts ? 'dead' : 'pending'
-      return { id: delivery.id, status, nextAt: at + settings.retryBaseMs, at, error: `could not send: ${(error as Error).message}` }
+      const dead = delivery.attempts + 1 >= settings.maxAttempts
+      const reason = `could not send: ${(error as Error).message}`
+      metrics.inc(dead ? 'popin_relay_dead_lettered_total' : 'popin_relay_retried_total', { destination: delivery.destination })
+      if (dead) log.warn(`relay: ${delivery.destination} dead letter ${delivery.key.slice(0, 12)}: ${reason}`)
+      return { id: delivery.id, status: dead ? 'dead' : 'pending', nextAt: at + settings.retryBaseMs, at, error: reason }
     }
   }
 

@@ -94,6 +94,17 @@ describe('the relay process', () => {
     const duplicates = Object.fromEntries((['meta', 'ga4', 'segment'] as const).map((p) => [p, ids(p).length - new Set(ids(p)).size]))
     console.log(`crash test: ${acknowledged.size} acknowledged (${beforeRestart} before SIGKILL), re-sent after restart: ${JSON.stringify(duplicates)}`)
     for (const count of Object.values(duplicates)) expect(count).toBeLessThanOrEqual(32)
+    // Every request for one occurrence, sent before or after the SIGKILL, carries the same id.
+    const distinctIds = (prefix: 'meta' | 'segment', group: (body: any) => string, id: (body: any) => string) => {
+      const groups = new Map<string, Set<string>>()
+      for (const r of fakes.received.filter((r) => r.url.startsWith(`/${prefix}/`))) {
+        const key = group(r.body)
+        groups.set(key, (groups.get(key) ?? new Set()).add(id(r.body)))
+      }
+      return [...groups].filter(([, ids]) => ids.size !== 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`)
+    }
+    expect(distinctIds('meta', (body) => body.data[0].custom_data.product, (body) => body.data[0].event_id)).toEqual([])
+    expect(distinctIds('segment', (body) => `${body.properties?.popin_user_id} ${body.event}`, (body) => body.messageId)).toEqual([])
 
     second.child.kill('SIGTERM')
     expect(await second.exited).toBe(0)
