@@ -119,7 +119,8 @@ export const WEBHOOK_EVENTS = [
  * What each payload field Popin documents is, for the privacy policy (src/privacy/policy.ts):
  * - `personal`: identifies or describes a person (the visitor, or an agent), or is free text
  *   they typed. `captured` is the auto-capture customer object, `extra` free-form customer data.
- * - `id`: a pseudonymous id (Popin's widget session or visitor); safe in params, never in event ids.
+ * - `id`: a pseudonymous id Popin made (the widget session, the visitor, a call); safe in params,
+ *   never in event ids (they use only the bridge's own occurrence and catalog event names).
  * - a shape (`flag`, `number`, `country`, `guest`, `dialing`, `time`, `zone`, `duration`, `url`,
  *   `screen`, `event`, `label`): a documented, non-personal field, whose value must still look like it.
  * Fields not listed are unknown (new Popin fields): the policy judges them by their value.
