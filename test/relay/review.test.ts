@@ -8,9 +8,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
 import type { IncomingWebhook } from '../../src/relay/store'
-import { startRelay } from '../../src/relay/relay'
-import { startFakeDestinations } from '../support/fake-destinations'
-import { quietLog, recentTimestamp, relayConfig, SECRETS, startTestRelay, tempDatabase } from './support'
+import { recentTimestamp, relayConfig, SECRETS, startTestRelay, tempDatabase } from './support'
 
 let running: Awaited<ReturnType<typeof startTestRelay>> | undefined
 afterEach(async () => {
@@ -24,29 +22,7 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 const STORED = { status: 'stored', id: expect.stringMatching(/^[0-9a-f]{64}$/) }
 
 /** startTestRelay, with some secrets replaced. */
-async function startTestRelayWithEnv(env: Record<string, string>, relayOptions: Record<string, unknown> = {}): Promise<Awaited<ReturnType<typeof startTestRelay>>> {
-  const fakes = await startFakeDestinations()
-  const database = tempDatabase()
-  const log = quietLog()
-  const relay = await startRelay(relayConfig(database, fakes.endpoints, relayOptions), { env: { ...SECRETS, ...env }, log })
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${relay.url}/webhooks/popin`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': SECRETS.POPIN_BRIDGE_POPIN_API_KEY, ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    })
-  return {
-    relay,
-    fakes,
-    post,
-    log,
-    database,
-    async close() {
-      await relay.close()
-      await fakes.close()
-    },
-  }
-}
+const startTestRelayWithEnv = (env: Record<string, string>, relayOptions: Record<string, unknown> = {}) => startTestRelay(relayOptions, undefined, env)
 
 /** Every outbox row, straight from the database (the store exposes no last_error for pending rows). */
 function outboxRows(database: string) {

@@ -49,11 +49,11 @@ export function tempDatabase(): string {
 export const quietLog = () => ({ debugEnabled: false, debug: vi.fn(), warn: vi.fn(), error: vi.fn(), once: vi.fn(() => true) })
 
 /** A relay on 127.0.0.1 forwarding to fake destinations, and a Popin-like client. */
-export async function startTestRelay(relayOptions: Record<string, unknown> = {}, configPatch: (config: any) => any = (c) => c) {
+export async function startTestRelay(relayOptions: Record<string, unknown> = {}, configPatch: (config: any) => any = (c) => c, secrets: Record<string, string> = {}) {
   const fakes = await startFakeDestinations()
   const database = tempDatabase()
   const log = quietLog()
-  const relay: Relay = await startRelay(configPatch(relayConfig(database, fakes.endpoints, relayOptions)), { env: SECRETS, log })
+  const relay: Relay = await startRelay(configPatch(relayConfig(database, fakes.endpoints, relayOptions)), { env: { ...SECRETS, ...secrets }, log })
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${relay.url}/webhooks/popin`, {
       method: 'POST',
