@@ -140,8 +140,9 @@ function safeCompile(config: unknown, options: CompileOptions): Compiled {
   try {
     return compile(config, options)
   } catch (error) {
-    const { plan } = compile(undefined, options)
-    return { plan, problems: [{ path: 'config', message: `could not be read (${(error as Error)?.message ?? error}); using the built-in preset` }] }
+    // Nothing runs: the config may have asked for consent.
+    const { plan } = compile({ extends: 'none' }, options)
+    return { plan, problems: [{ path: 'config', message: `could not be read (${(error as Error)?.message ?? error})` }] }
   }
 }
 

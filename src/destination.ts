@@ -1,4 +1,4 @@
-import type { AdapterEnv, Call, VendorCall } from './adapter'
+import { isGranted, type AdapterEnv, type Call, type VendorCall } from './adapter'
 import { consentFor } from './consent/state'
 import type { DestinationPlan } from './plan/compile'
 
@@ -121,7 +121,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   }
 
   const send = (original: Call) => {
-    const call = signalling() ? { ...original, consent: { ...env.consent.state } } : original
+    const call = signalling() ? { ...original, consent: { analytics: isGranted(env.consent, 'analytics'), ads: isGranted(env.consent, 'ads') } } : original
     const notes: string[] = []
     let vendorCalls: VendorCall[] = []
     try {
@@ -190,8 +190,8 @@ export function createDestination({ adapter, settings, explicit, category }: Des
       }
       if (loadOnGrant && allowed() === true) {
         loadOnGrant = false
-        deadline = Date.now() + options.readyTimeoutMs
-        load()
+        // The page may have added its own while the visitor decided (a consent tool often does).
+        if (!find()) load()
       }
       if (state !== 'ready') return
       signalConsent('update')

@@ -148,7 +148,7 @@ describe('consent required: every state × category, the exact calls each vendor
     bridge.consent({ analytics: true })
     expect(load).toHaveBeenCalledTimes(1)
     const client = load.mock.results[0]!.value
-    expect(client.track).toHaveBeenCalledWith('Call Ended', { popin_uid: 'u1' }, { context: { consent: { categoryPreferences: { analytics: true } } } })
+    expect(client.track).toHaveBeenCalledWith('Call Ended', { popin_uid: 'u1' }, { context: { consent: { categoryPreferences: { analytics: true, ads: false } } } })
   })
 
   it('a vendor with no consent signal is never loaded when the visitor declines', () => {
@@ -196,7 +196,7 @@ describe('consent not required', () => {
       ['event', 'generate_lead', { lead_source: 'popin', popin_group: 'sofas', popin_uid: 'u2', send_to: GA }],
     ])
     // Segment has no consent signal of its own: once the page decided, every call carries it.
-    const decided = { context: { consent: { categoryPreferences: { ads: false } } } }
+    const decided = { context: { consent: { categoryPreferences: { analytics: true, ads: false } } } }
     expect(calls.analytics).toEqual([
       ['track', 'Call Ended', { popin_uid: 'u1' }],
       ['track', 'Call Ended', { popin_uid: 'u2' }, decided],

@@ -57,11 +57,21 @@ describe('the privacy policy: what may go out as it is', () => {
     ).toEqual([])
   })
 
+  it('dates and times in the forms Popin and its platforms write them; phone numbers never pass as one', () => {
+    const times = ['2026-11-21 15:30:00', '15:30', '3:30 PM', '3:30PM', '21-Nov-2026 03:30 PM', '21-Nov-2026', '2026-11-21T10:00:00.000000Z', '2026-11-21 15:30:00.123456', '11/23/2026, 3:30:00 PM', '1763719800', '1763719800000', 'Mon Nov 23 2026 15:30:00 GMT+0530', '2026-11-21T10:00:00+05:30', 'Nov 21, 2026 3:30 PM', 1763719800]
+    expect(clean(times.map((value) => [value, 'time']))).toEqual([])
+    const phones = ['987-654-3210', '+1 987-654-3210', '020-7946-0958', '06.12.34.56.78', '0151/2345-678', '+44 7700 900123', '7700 900123', '98765 43210', '9876543210', 9876543210, '411001', 'Priya Sharma at 3pm', '5']
+    expect(leaks(phones.map((value) => [value, 'time']))).toEqual([])
+  })
+
   it("Popin's ids: a digit, no phone number; fields nobody documented: machine ids, no words, no pin codes", () => {
     expect(
       clean([
         ['u-1', 'id'],
         ['visitor-123', 'id'],
+        [28844, 'id'],
+        ['58559', 'id'],
+        ['5f1a2b3c4d5e6f7a8b9c0d1e', 'id'],
         ['550e8400-e29b-41d4-a716-446655440000', 'id'],
         ['call-77', 'id'],
         ['plan-2', undefined],
@@ -74,6 +84,8 @@ describe('the privacy policy: what may go out as it is', () => {
     expect(
       leaks([
         ['early', 'id'],
+        ['411001', 'id'],
+        [123456, 'id'],
         ['9876543210', 'id'],
         ['tel-9876543210', 'id'],
         [9876543210, 'id'],

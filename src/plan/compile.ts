@@ -106,14 +106,15 @@ export function checkConfig(input: unknown, adapters: readonly Adapter[], relay:
  */
 export function compile(input: unknown, { adapters, side, hash, relay = null }: CompileOptions): Compiled {
   const problems = checkConfig(input, adapters, relay)
-  // A problem with the config as a whole: nothing of it is used.
-  const user = isPlainObject(input) && !problems.some((p) => p.path === 'config') ? withoutProblems(input, problems) : {}
+  // A config that cannot be read as a whole may have asked for consent, or for nothing: nothing runs.
+  const unreadable = problems.some((p) => p.path === 'config')
+  const user = isPlainObject(input) && !unreadable ? withoutProblems(input, problems) : {}
   const written = isPlainObject(user.destinations) ? user.destinations : {}
   const consent = (isPlainObject(user.consent) ? user.consent : {}) as { required?: boolean; follow?: 'tcf' | 'google'; categories?: Record<string, ConsentCategory> }
   const disabled = adapters.map((a) => a.name).filter((name) => problems.some((p) => p.path === `destinations.${name}` || p.path.startsWith(`destinations.${name}.`)))
 
   const destinations: DestinationPlan[] = []
-  for (const adapter of adapters) {
+  for (const adapter of unreadable ? [] : adapters) {
     if (disabled.includes(adapter.name)) continue
     const own = hasOwn(written, adapter.name)
     const preset = user.extends === 'none' ? undefined : presetSection(adapter)
@@ -135,12 +136,12 @@ export function compile(input: unknown, { adapters, side, hash, relay = null }: 
   }
 
   // Ids reach every destination: the event's name goes in only when the catalog lists it.
-  const eventId = templateReader(typeof user.eventId === 'string' ? user.eventId : DEFAULTS.eventId, { personal: 'omit', hash }, { event: 'known-event' })
+  const eventId = templateReader(typeof user.eventId === 'string' ? user.eventId : DEFAULTS.eventId, { personal: 'omit', hash }, 'known-event')
   return {
     plan: {
       debug: user.debug === true,
-      // A name left out leaves no stray dot behind.
-      eventId: (o) => (eventId(o) ?? o.id).replace(/^\.+|\.+$/g, '').replace(/\.{2,}/g, '.'),
+      // A name left out leaves no stray separator behind.
+      eventId: (o) => (eventId(o) ?? o.id).replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1'),
       readyTimeoutMs: typeof user.readyTimeoutMs === 'number' ? user.readyTimeoutMs : DEFAULTS.readyTimeoutMs,
       queueLimit: typeof user.queueLimit === 'number' ? user.queueLimit : DEFAULTS.queueLimit,
       consent: { required: consent.required === true, ...(consent.follow ? { follow: consent.follow } : {}) },

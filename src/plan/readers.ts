@@ -53,13 +53,13 @@ function variable(name: string): { read: (o: Occurrence) => JsonValue | undefine
  * one that may not go out renders empty (in text, a personal value is never hashed: it is left
  * out unless the policy sends it). Undefined when every variable was empty.
  */
-export function templateReader(template: string, policy: Policy, classes: Partial<Record<string, SourceClass>> = {}): (o: Occurrence) => string | undefined {
+export function templateReader(template: string, policy: Policy, eventClass: SourceClass = 'event'): (o: Occurrence) => string | undefined {
   const parts = splitTemplate(template)
   if (parts.length === 1) return () => template
   const variables = parts.map((part, i) => {
     if (i % 2 === 0) return undefined
     const found = variable(part)
-    return part in classes ? { ...found, cls: classes[part] } : found
+    return part === 'event' ? { ...found, cls: eventClass } : found
   })
   const letOut = policy.personal === 'send' ? policy : { ...policy, personal: 'omit' as const }
   return (o) => {
@@ -86,7 +86,8 @@ export function sourceReader(source: ParamSource, policy: Policy): Reader {
     const path = String(source['@path'])
     const cls = fieldClass(path)
     return (o) => {
-      const value = getPath(o.event.data, path)
+      const raw = getPath(o.event.data, path)
+      const value = cls === 'url' && typeof raw === 'string' ? withoutQuery(raw) : raw
       return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
     }
   }

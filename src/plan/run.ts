@@ -53,7 +53,7 @@ export function identify(plan: Plan, occurrence: Occurrence): IdentifiedOccurren
 function occurrenceFields(event: PopinEvent, eventId: string): OccurrenceFields {
   const fields: OccurrenceFields = { eventId, event: { name: event.name, kind: event.kind } }
   const visitor = event.data[event.kind === 'webhook' ? 'user_id' : 'uid']
-  if (typeof visitor === 'string' && isClean(visitor, 'id')) fields.visitor = visitor
+  if ((typeof visitor === 'string' || typeof visitor === 'number') && isClean(visitor, 'id')) fields.visitor = String(visitor)
   const url = typeof event.data.url === 'string' ? withoutQuery(event.data.url) : undefined
   if (url && isClean(url, 'url')) fields.url = url
   return fields

@@ -37,7 +37,8 @@ export function contactOf(data: JsonObject): Contact {
   set('city', first(data, 'city'))
   set('zip', first(data, 'pin_code'))
   set('country', first(data, 'country'))
-  set('externalId', first(data, 'user_id'))
+  const userId = data.user_id
+  set('externalId', typeof userId === 'number' && Number.isFinite(userId) ? String(userId) : first(data, 'user_id'))
   return contact
 }
 

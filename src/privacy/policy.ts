@@ -35,45 +35,60 @@ export function fieldClass(path: string): FieldClass | undefined {
   return FIELD_CLASSES.get(dot === -1 ? path : path.slice(0, dot))
 }
 
-/** A field nobody documented: short, no spaces, a letter and a digit, no word (5 letters in a row), no pin code or phone (6 digits). */
-const UNKNOWN_ID = /^(?=[^]*\d)(?=[^]*[A-Za-z])(?![^]*[A-Za-z]{5})(?![^]*\d{6})[A-Za-z0-9_.:-]{1,64}$/
-/** Popin's own ids (`uid`, `user_id`, `callId`): short, no spaces, a letter and a digit, no pin code or phone (6 digits). */
-const POPIN_ID = /^(?=[^]*\d)(?=[^]*[A-Za-z])(?![^]*\d{6})[A-Za-z0-9_.:-]{1,64}$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** Short, no spaces, a letter and a digit, no pin code or phone number (6 digits in a row). */
+const TOKEN = '(?=[^]*\\d)(?=[^]*[A-Za-z])(?![^]*\\d{6})[A-Za-z0-9_.:-]{1,64}'
+/** Ids Popin makes: such a token, at most 5 digits (its examples: `"call_id": 28844`), a UUID or an ObjectId. */
+const POPIN_ID = new RegExp(`^(?:${TOKEN}|\\d{1,5}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{24}|[0-9a-f]{32})$`, 'i')
+/** A field nobody documented: such a token with no word in it (5 letters in a row). */
+const UNKNOWN_ID = new RegExp(`^(?![^]*[A-Za-z]{5})${TOKEN}$`)
 /** Integers of 6 digits or more could be a pin code or a phone number. */
 const PHONE_OR_PIN_SIZED = 1e5
 
 const isSmallNumber = (value: number) => Number.isFinite(value) && (!Number.isInteger(value) || Math.abs(value) < PHONE_OR_PIN_SIZED)
 
-/** A value from a field nobody documented (or, `popin`, one of Popin's ids): booleans, small numbers, machine ids. */
-export function isIdLike(value: JsonValue, popin = false): boolean {
-  if (typeof value === 'boolean') return true
-  if (typeof value === 'number') return isSmallNumber(value)
-  return typeof value === 'string' && ((popin ? POPIN_ID : UNKNOWN_ID).test(value) || UUID.test(value))
-}
+/** Booleans, small numbers, and strings of the given shape. */
+const idOf = (pattern: RegExp) => (value: JsonValue) =>
+  typeof value === 'boolean' || (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && pattern.test(value))
+const isPopinId = idOf(POPIN_ID)
+const isUnknownValue = idOf(UNKNOWN_ID)
 
-// Month names and the few words a Popin date or time holds ("21-Nov-2026", "03:30 PM", "…T…Z").
-const TIME_WORDS = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|am|pm|utc|gmt)\b/gi
-const ISO_LETTERS = /(\d)[tz]/gi
-const withoutTimeWords = (text: string) => text.replace(TIME_WORDS, '').replace(ISO_LETTERS, '$1')
+// What a Popin date or time holds besides digits: "21-Nov-2026", "03:30 PM", "2026-11-21T10:00:00.000000Z".
+const TIME_WORDS = /(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|[ap]\.?m\.?|utc|gmt|,/g
+const DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})|\d{1,2}-+\d{4}|\d{4}|\d{1,2})$/
+const CLOCK = /^\d{1,2}(?::\d{2}){1,2}(?:\.\d{1,9})?$/
+const OFFSET = /^[+-]\d{2}:?\d{2}$/
+/** Seconds or milliseconds since 1970 from 2014 to 2033: a 10-digit phone number is above that. */
+const isEpoch = (n: number) => (n >= 1.4e9 && n < 2e9) || (n >= 1.4e12 && n < 2e12)
+
+/** A date, a time, both, with an offset; or an epoch. Every token must be one of these: a phone number is none. */
+function isTime(value: JsonValue): boolean {
+  if (typeof value === 'number') return isEpoch(value)
+  if (typeof value !== 'string' || value.length > 60) return false
+  if (/^\d{10}(?:\d{3})?$/.test(value)) return isEpoch(Number(value))
+  const tokens = value
+    .toLowerCase()
+    .replace(/(\d)t(\d)/g, '$1 $2')
+    .replace(/(\d)z$/, '$1')
+    .replace(/(\d)([+-]\d{2}:?\d{2})$/, '$1 $2')
+    .replace(TIME_WORDS, '')
+    .trim()
+    .split(/\s+/)
+  return tokens.some((token) => /\d/.test(token) && token.length > 2) && tokens.every((token) => DATE.test(token) || CLOCK.test(token) || OFFSET.test(token))
+}
 
 /** The shape each documented field must have (src/events/catalog.ts). */
 const SHAPES: Record<Exclude<FieldClass, 'personal' | 'id'>, (value: JsonValue) => boolean> = {
   flag: (value) => typeof value === 'boolean',
-  number: (value) => typeof value === 'number' && isSmallNumber(value),
+  // A rating, as a number or its text ("5", "4.5").
+  number: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,2}(?:\.\d)?$/.test(value)),
   // ISO 3166 alpha-2, as Popin's lead form sends it ("GB"); a country's name is not a code.
   country: (value) => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value),
-  guest: (value) => value === 'user' || value === 'agent',
-  dialing: (value) => typeof value === 'string' && /^\+?\d{1,4}$/.test(value),
-  // Digits with the separators of a date or a time, and no run of 5 digits (a year has 4).
-  time: (value) => {
-    if (typeof value === 'number') return Number.isFinite(value)
-    if (typeof value !== 'string' || value.length > 40) return false
-    const digits = withoutTimeWords(value)
-    return /^[\d\s:./+-]*$/.test(digits) && /\d[:./-]+\d/.test(digits) && !/\d{5}/.test(digits)
-  },
+  guest: (value) => typeof value === 'string' && /^(?:user|agent)$/i.test(value),
+  dialing: (value) => (typeof value === 'number' ? Number.isInteger(value) && value > 0 && value < 1e4 : typeof value === 'string' && /^\+?\d{1,4}$/.test(value)),
+  time: isTime,
   zone: (value) => typeof value === 'string' && value.length <= 40 && isTimeZone(value),
-  duration: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,3}(?::\d{2}){1,2}$/.test(value)),
+  // "00:12:30", or seconds.
+  duration: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value)),
   url: (value) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value),
   screen: (value) => typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value)),
   event: (value) => typeof value === 'string' && POPIN_EVENT_NAME.test(value),
@@ -81,7 +96,7 @@ const SHAPES: Record<Exclude<FieldClass, 'personal' | 'id'>, (value: JsonValue) 
 }
 
 /** A short text with no `@`, no long digit run and no phone number in it. */
-export function isSafeText(value: JsonValue): boolean {
+function isSafeText(value: JsonValue): boolean {
   if (typeof value === 'boolean') return true
   if (typeof value === 'number') return isSmallNumber(value)
   if (typeof value !== 'string') return false
@@ -103,7 +118,8 @@ const KNOWN_SCREENS: ReadonlySet<string> = new Set(SCREEN_IDS)
 export function isClean(value: JsonValue, cls: SourceClass): boolean {
   if (value === null || cls === 'generated') return true
   if (cls === 'personal') return false
-  if (cls === undefined || cls === 'id') return isIdLike(value, cls === 'id')
+  if (cls === undefined) return isUnknownValue(value)
+  if (cls === 'id') return isPopinId(value)
   if (cls === 'known-event') return typeof value === 'string' && CATALOG_EVENTS.has(value)
   return SHAPES[cls](value)
 }

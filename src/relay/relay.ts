@@ -158,13 +158,15 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       waiting.forEach((w, i) => w.resolve(outcomes[i] as 'stored' | 'duplicate'))
     } catch (error) {
       // One webhook the database refuses must not sink those committed with it: each on its own.
-      for (const w of waiting) {
-        try {
-          w.resolve(store.accept([w.webhook])[0] as 'stored' | 'duplicate')
-        } catch (own) {
-          w.reject(waiting.length === 1 ? error : own)
+      if (waiting.length === 1) waiting[0]!.reject(error)
+      else
+        for (const w of waiting) {
+          try {
+            w.resolve(store.accept([w.webhook])[0] as 'stored' | 'duplicate')
+          } catch (own) {
+            w.reject(own)
+          }
         }
-      }
     }
     worker.poke()
   }

@@ -55,25 +55,11 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     unrecorded = []
     const due = store.claimDue(Date.now(), BATCH)
     if (due.length) {
-      unrecorded = await Promise.all(due.map(deliverSafely))
+      unrecorded = await Promise.all(due.map(deliver))
       store.settle(unrecorded)
       unrecorded = []
     }
     return due.length
-  }
-
-  /** A delivery that throws (a sender's bug, a secret it cannot encode) is retried later, not left leased. */
-  async function deliverSafely(delivery: Delivery): Promise<Settled> {
-    try {
-      return await deliver(delivery)
-    } catch (error) {
-      const at = Date.now()
-      const dead = delivery.attempts + 1 >= settings.maxAttempts
-      const reason = `could not send: ${(error as Error).message}`
-      metrics.inc(dead ? 'popin_relay_dead_lettered_total' : 'popin_relay_retried_total', { destination: delivery.destination })
-      if (dead) log.warn(`relay: ${delivery.destination} dead letter ${delivery.key.slice(0, 12)}: ${reason}`)
-      return { id: delivery.id, status: dead ? 'dead' : 'pending', nextAt: at + settings.retryBaseMs, at, error: reason }
-    }
   }
 
   async function deliver(delivery: Delivery): Promise<Settled> {
@@ -91,7 +77,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       metrics.inc('popin_relay_dead_lettered_total', label)
       return { id, status: 'dead', nextAt: now, at: now, error: `older than ${server.maxAgeMs / 3600000} hours: ${delivery.destination} refuses events that old` }
     }
-    const outcome = await send(server, server.authorize(delivery.request, secrets), settings.requestTimeoutMs)
+    const outcome = await send(() => server.authorize(delivery.request, secrets), server, settings.requestTimeoutMs)
     const at = Date.now()
     if (outcome.ok) {
       metrics.inc('popin_relay_forwarded_total', label)
@@ -123,8 +109,15 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
 
 type Outcome = { ok: true } | { ok: false; retry: boolean; error: string; retryAfterMs?: number }
 
-async function send(server: ServerSender, request: ReturnType<ServerSender['authorize']>, timeoutMs: number): Promise<Outcome> {
+/** Authorises and sends one request. A sender that throws (a secret it cannot encode) is a failure to retry, like the network's. */
+async function send(authorized: () => ReturnType<ServerSender['authorize']>, server: ServerSender, timeoutMs: number): Promise<Outcome> {
   let response: { status: number; text: string; retryAfter: string | undefined }
+  let request: ReturnType<ServerSender['authorize']>
+  try {
+    request = authorized()
+  } catch (error) {
+    return { ok: false, retry: true, error: `could not send: ${(error as Error)?.message ?? String(error)}` }
+  }
   try {
     response = await post(request.url, request.headers, JSON.stringify(request.body), timeoutMs)
   } catch (error) {
