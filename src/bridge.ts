@@ -163,7 +163,8 @@ function whenBodyExists(win: BridgeWindow, start: () => void): () => void {
 
 /**
  * Each event occurrence's unique part: a random token for this page view, then a counter, so two
- * occurrences never share an id (Meta drops a second event with the same name and id).
+ * occurrences never share an id (Meta drops a second event with the same name and id). Digits
+ * only: letters drawn at random could spell a word, or a name.
  */
 function occurrences(win: BridgeWindow): () => string {
   const random = new Uint32Array(2)
@@ -173,9 +174,9 @@ function occurrences(win: BridgeWindow): () => string {
     random[0] = Math.random() * 2 ** 32
     random[1] = Date.now()
   }
-  const token = `${(random[0] as number).toString(36)}${(random[1] as number).toString(36)}`.slice(0, 10)
+  const token = `${random[0]}${random[1]}`.slice(0, 14)
   let count = 0
-  return () => `${token}.${(count++).toString(36)}`
+  return () => `${token}.${count++}`
 }
 
 function urlAsksForDebug(win: BridgeWindow | undefined): boolean {

@@ -21,7 +21,7 @@ const google = (analytics: boolean, ads: boolean) => {
   return { ad_storage: a, ad_user_data: a, ad_personalization: a, analytics_storage: analytics ? 'granted' : 'denied' }
 }
 /** The Pixel's Contact for the bridge's occurrence number `n` (its eventID). */
-const contact = (n: number) => ['trackSingle', PIXEL, 'Contact', { content_name: 'Popin video call' }, { eventID: `popin_call_end.00.${n.toString(36)}` }]
+const contact = (n: number) => ['trackSingle', PIXEL, 'Contact', { content_name: 'Popin video call' }, { eventID: `popin_call_end.00.${n}` }]
 const gaEnd = (uid: string) => ['event', 'popin_call_end', { popin_uid: uid, send_to: GA }]
 const sgEnd = (uid: string, consent: object) => ['track', 'Call Ended', { popin_uid: uid }, { context: { consent: { categoryPreferences: consent } } }]
 

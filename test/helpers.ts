@@ -62,8 +62,8 @@ export function bridgeFor(
 }
 
 /**
- * Makes the page's random token "00" (two zero words in base36), so occurrence ids read
- * `<event>.00.<n>`, n counting every occurrence the bridge handles, in base36 from 0.
+ * Makes the page's random token "00" (two zero words), so occurrence ids read `<event>.00.<n>`,
+ * n counting every occurrence the bridge handles, from 0.
  */
 export function fixIds(win: TestWindow) {
   vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {

@@ -220,15 +220,25 @@ describe('the popin-default preset, event by event', () => {
 })
 
 describe('one id per occurrence, whatever the random token', () => {
-  it('a token of letters only still gives every occurrence its own, non-empty id', () => {
+  it('digits only, and every occurrence its own, non-empty id', () => {
     const win = makeWindow()
-    // Base-36 digits of 10 are letters: the token is "aa", and counters past 9 are letters too.
-    vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(((array: Uint32Array) => array.fill(10)) as never)
+    vi.spyOn(win.crypto, 'getRandomValues').mockImplementation(((array: Uint32Array) => array.set([4294967295, 7])) as never)
     const calls = installFakeVendors(win)
     bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
     for (let i = 0; i < 13; i++) win.popinEvent('popin_call_end', { uid: 'u-1' })
     const ids = calls.fbq.filter((call) => call[0] === 'trackSingle').map((call) => (call[4] as { eventID: string }).eventID)
-    expect(ids.slice(9)).toEqual(['popin_call_end.aa.9', 'popin_call_end.aa.a', 'popin_call_end.aa.b', 'popin_call_end.aa.c'])
+    expect(ids.slice(9)).toEqual(['popin_call_end.42949672957.9', 'popin_call_end.42949672957.10', 'popin_call_end.42949672957.11', 'popin_call_end.42949672957.12'])
     expect(new Set(ids).size).toBe(13)
+  })
+
+  it('a random token in a real page is 14 digits at most, and differs from page to page', () => {
+    const tokens = [makeWindow(), makeWindow()].map((win) => {
+      const calls = installFakeVendors(win)
+      bridgeFor(win, { destinations: { facebookPixel: { pixelId: '1234567890' } } })
+      win.popinEvent('popin_call_end', { uid: 'u-1' })
+      return /^popin_call_end\.(\d{1,14})\.0$/.exec((calls.fbq.at(-1)?.[4] as { eventID: string }).eventID)?.[1]
+    })
+    expect(tokens.every(Boolean)).toBe(true)
+    expect(tokens[0]).not.toBe(tokens[1])
   })
 })
