@@ -11,7 +11,9 @@ export function es5() {
       const { outputText } = ts.transpileModule(code, {
         compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.None, downlevelIteration: true, removeComments: true, ignoreDeprecations: '5.0' },
       })
-      return { code: outputText, map: null }
+      // TypeScript puts its helpers (`var __assign = ...`) at the top: inside a function they stay
+      // out of the page's globals, which a GTM container shares with every other tag.
+      return { code: `(function () {\n${outputText}\n})();\n`, map: null }
     },
   }
 }

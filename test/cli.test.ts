@@ -139,6 +139,8 @@ describe('popin-bridge snippet', () => {
       ['trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c-1' }, { eventID: 'popin.popin_call_end.00.0' }],
     ])
     expect(win.popinBridgeConfig).toEqual(config)
+    // Nothing of the tag's own leaks into the page's globals (GTM shares them between tags).
+    expect(['__assign', '__awaiter', '__generator', '__spreadArray'].filter((name) => name in win)).toEqual([])
   })
 
   it('--script prints the drop-in tag with the config in data-config', async () => {
