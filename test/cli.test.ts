@@ -54,6 +54,16 @@ describe('popin-bridge validate', () => {
     const file = join(tmp(), 'broken.json')
     writeFileSync(file, '{\n  "debug": true,\n  "destinations": {\n    "ga4": { "measurementId": "G-ABC123", }\n  }\n}\n')
     expect(await cli('validate', file)).toEqual({ code: 1, out: '', err: `${file}: not valid JSON: Expected double-quoted property name at line 4, column 43\n` })
+    // V8 names the place for some errors only (not the first here): every one gets it all the same.
+    const cases: [string, string][] = [
+      ['{\n  "debug": true,\n  "queueLimit": }\n', 'expected a value at line 3, column 17'],
+      ['{\n  "destinations": { "ga4": [1, 2 }\n}\n', "Expected ',' or ']' after array element at line 2, column 34"],
+      ['{ "debug" true }', "Expected ':' after property name at line 1, column 11"],
+    ]
+    for (const [text, where] of cases) {
+      writeFileSync(file, text)
+      expect((await cli('validate', file)).err).toBe(`${file}: not valid JSON: ${where}\n`)
+    }
   })
 
   it('checks the relay section and rejects secrets in the config', async () => {

@@ -1,15 +1,42 @@
-/** JSON.parse, with the error's position given as line and column. */
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser'
+
+/** jsonc-parser's error codes, as a person reads them. */
+const WORDS: Partial<Record<string, string>> = {
+  ValueExpected: 'expected a value',
+  CommaExpected: 'expected a comma',
+  ColonExpected: 'expected a colon',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  CloseBraceExpected: 'expected }',
+  CloseBracketExpected: 'expected ]',
+  EndOfFileExpected: 'expected the end of the file',
+  UnexpectedEndOfString: 'a string is not closed',
+  InvalidSymbol: 'unexpected character',
+  InvalidCharacter: 'invalid character in a string',
+  InvalidEscapeCharacter: 'invalid escape in a string',
+}
+
+/**
+ * JSON.parse, with the error's place given as line and column. V8 names the place for some
+ * errors only ("at position 12"); for the others jsonc-parser, which reports every error with its
+ * offset, finds it.
+ */
 export function parseJsonWithPosition(text: string): { value: unknown } | { error: string } {
   try {
     return { value: JSON.parse(text) }
   } catch (error) {
     const message = (error as Error).message
     const position = /position (\d+)/.exec(message)
-    if (!position) return { error: message }
-    const offset = Number(position[1])
-    const before = text.slice(0, offset).split('\n')
-    const line = before.length
-    const column = (before[before.length - 1] as string).length + 1
-    return { error: `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}` }
+    if (position) return { error: `${message.replace(/ in JSON at position \d+.*$/, '')} at ${lineAndColumn(text, Number(position[1]))}` }
+    const errors: ParseError[] = []
+    parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+    const first = errors[0]
+    if (!first) return { error: message }
+    const code = printParseErrorCode(first.error)
+    return { error: `${WORDS[code] ?? code} at ${lineAndColumn(text, first.offset)}` }
   }
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n')
+  return `line ${before.length}, column ${(before[before.length - 1] as string).length + 1}`
 }
