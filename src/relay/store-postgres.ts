@@ -69,7 +69,8 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
   return {
     async accept(webhooks) {
       // Keys in one order, so two instances storing overlapping batches wait rather than deadlock.
-      const order = webhooks.map((_, i) => i).sort((a, b) => (webhooks[a]!.key < webhooks[b]!.key ? -1 : 1))
+      const key = (i: number) => webhooks[i]!.key
+      const order = webhooks.map((_, i) => i).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b))
       const sorted = order.map((i) => webhooks[i]!)
       const client = await pool.connect()
       try {
