@@ -2,7 +2,7 @@
 // Everything the run writes goes to one temp folder, removed at the end: the JSON report, and
 // the tests' own temp files (TMPDIR points into it), which are listed first if any were left.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -13,7 +13,10 @@ let passed = 0
 let failed = 0
 let status = 1
 try {
-  mkdirSync(testTmp)
+  // The PostgreSQL tests' servers run as the postgres user, in folders under testTmp: it must
+  // pass through (not list) this one.
+  chmodSync(dir, 0o711)
+  mkdirSync(testTmp, { mode: 0o711 })
   const vitest = spawnSync(
     process.execPath,
     ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],

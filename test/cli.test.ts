@@ -279,7 +279,7 @@ describe('popin-bridge demo, relay and schema arguments', () => {
       out() {},
       err() {},
       distDir,
-      replayDeadLetters(_config: unknown, overrides: unknown) {
+      async replayDeadLetters(_config: unknown, overrides: unknown) {
         replayed.push(overrides)
         return 3
       },

@@ -18,7 +18,7 @@ export interface CliIo {
   /** Starts the webhook relay; resolves to its URL. */
   startRelay?(config: unknown, overrides: RelayOverrides): Promise<string>
   /** Queues the dead letters again; resolves to how many. */
-  replayDeadLetters?(config: unknown, overrides: RelayOverrides): number
+  replayDeadLetters?(config: unknown, overrides: RelayOverrides): Promise<number>
 }
 
 export interface RelayOverrides {
@@ -66,8 +66,8 @@ Prints to standard output unless --out is given.
 Serves a page with a simulated Popin widget, the drop-in bundle, and live panels of what
 Facebook Pixel, GA4 and Segment received.
 `,
-  relay: `popin-bridge relay --config <config.json> [--host 127.0.0.1] [--port 8787] [--database file.db]
-popin-bridge relay replay --config <config.json> [--database file.db]
+  relay: `popin-bridge relay --config <config.json> [--host 127.0.0.1] [--port 8787] [--database file.db|postgres://…]
+popin-bridge relay replay --config <config.json> [--database file.db|postgres://…]
 
 Receives Popin's webhooks at POST /webhooks/popin, stores each one before answering 200, and
 forwards it to the Meta Conversions API, GA4 Measurement Protocol and Segment as the config says.
@@ -79,6 +79,7 @@ Secrets come from the environment only:
   POPIN_BRIDGE_META_ACCESS_TOKEN   Conversions API access token
   POPIN_BRIDGE_GA4_API_SECRET      Measurement Protocol API secret
   POPIN_BRIDGE_SEGMENT_WRITE_KEY   Segment source write key
+  POPIN_BRIDGE_DATABASE_URL        a postgres:// URL, in place of relay.database (--database still wins)
 `,
   schema: `popin-bridge schema
 
@@ -219,7 +220,7 @@ async function relay({ values, positionals }: Arguments, io: CliIo): Promise<num
     ...(database ? { database } : {}),
   }
   if (mode === 'replay') {
-    const count = io.replayDeadLetters?.(config.value, overrides) ?? 0
+    const count = (await io.replayDeadLetters?.(config.value, overrides)) ?? 0
     io.out(`queued ${count} dead letter(s) again\n`)
     return 0
   }

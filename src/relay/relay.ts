@@ -48,7 +48,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   const { plan, problems } = compile(config, { adapters: relayAdapters(), side: 'server', hash: sha256Hex, relay: relaySchemaFor() })
   if (problems.length) throw new RelayConfigError(`the config has ${problems.length} problem(s):\n${formatProblems(problems)}`)
   for (const { path, message } of configWarnings(config)) log.warn(`relay: ${path}: ${message}`)
-  const settings = relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides)
+  const settings = relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides, env)
   const apiKey = env[API_KEY_ENV]
   if (!apiKey && !settings.allowMissingApiKey) {
     throw new RelayConfigError(`set ${API_KEY_ENV} to the API key entered in Popin's webhook settings (or set relay.allowMissingApiKey for Popin's "." setting)`)
@@ -65,8 +65,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   }
   const routes = plan.destinations.filter((d) => active.has(d.adapter.name))
 
-
-  const store = openStore(settings.database)
+  const store = await openStore(settings.database, settings)
   const metrics = createMetrics([...active.keys()])
   const worker = startWorker(store, active, settings, metrics, log)
   const expectedKey = apiKey ? digest(apiKey) : undefined
@@ -103,9 +102,10 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').split('?')[0]
-    if (req.method === 'GET' && path === '/healthz') return reply(res, 200, { status: 'ok', outbox: store.counts() })
+    if (req.method === 'GET' && path === '/healthz') return reply(res, 200, { status: 'ok', outbox: await store.counts() })
     if (req.method === 'GET' && path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render(store.counts()))
+      const outbox = await store.counts()
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render(outbox))
       return
     }
     if (path !== WEBHOOK_PATH) return reply(res, 404, { error: 'not found' })
@@ -147,14 +147,14 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   let batch: { webhook: IncomingWebhook; resolve: (outcome: 'stored' | 'duplicate') => void; reject: (error: unknown) => void }[] = []
   const commit = (webhook: IncomingWebhook) =>
     new Promise<'stored' | 'duplicate'>((resolve, reject) => {
-      if (batch.length === 0) setImmediate(flush)
+      if (batch.length === 0) setImmediate(() => void flush())
       batch.push({ webhook, resolve, reject })
     })
-  function flush() {
+  async function flush() {
     const waiting = batch
     batch = []
     try {
-      const outcomes = store.accept(waiting.map((w) => w.webhook))
+      const outcomes = await store.accept(waiting.map((w) => w.webhook))
       waiting.forEach((w, i) => w.resolve(outcomes[i] as 'stored' | 'duplicate'))
     } catch (error) {
       // One webhook the database refuses must not sink those committed with it: each on its own.
@@ -162,7 +162,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       else
         for (const w of waiting) {
           try {
-            w.resolve(store.accept([w.webhook])[0] as 'stored' | 'duplicate')
+            w.resolve((await store.accept([w.webhook]))[0] as 'stored' | 'duplicate')
           } catch (own) {
             w.reject(own)
           }
@@ -184,7 +184,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   } catch (error) {
     // The port is taken (say): nothing may keep the process alive, so a supervisor sees it fail.
     await worker.stop()
-    store.close()
+    await store.close()
     throw error
   }
   const { address, port } = server.address() as AddressInfo
@@ -201,7 +201,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
         server.closeIdleConnections()
       })
       await worker.stop()
-      store.close()
+      await store.close()
     },
   }
 }
@@ -209,12 +209,13 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 export type Relay = Awaited<ReturnType<typeof startRelay>>
 
 /** Makes every dead letter due again (the running relay picks them up); returns how many. */
-export function replayDeadLetters(config: unknown, overrides: Partial<RelaySettings> = {}): number {
-  const store = openStore(relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides).database)
+export async function replayDeadLetters(config: unknown, overrides: Partial<RelaySettings> = {}, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const settings = relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides, env)
+  const store = await openStore(settings.database, settings)
   try {
-    return store.replayDead(Date.now())
+    return await store.replayDead(Date.now())
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

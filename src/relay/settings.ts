@@ -13,6 +13,9 @@ const MODERN_ZONE_NAMES = ['UTC', 'Etc/UTC', 'GMT', 'Asia/Kolkata', 'Asia/Kathma
 export const timeZones = () => [...new Set([...MODERN_ZONE_NAMES, ...(Intl as unknown as { supportedValuesOf(key: 'timeZone'): string[] }).supportedValuesOf('timeZone')])].filter(isTimeZone)
 
 
+/** Holds a PostgreSQL URL, so that its password stays out of the config file. */
+export const DATABASE_URL_ENV = 'POPIN_BRIDGE_DATABASE_URL'
+
 const url = text(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
 
 /** The `relay` section: how the webhook relay listens, stores and forwards. Browsers ignore it. */
@@ -21,7 +24,7 @@ export function relaySchema(serverDestinations: readonly string[]) {
   return object({
     host: optional(describe(nonEmpty(), 'Default 127.0.0.1')),
     port: optional(describe(integer(0, 65535), 'Default 8787')),
-    database: optional(describe(nonEmpty(), 'SQLite file. Default popin-bridge-relay.db in the working directory')),
+    database: optional(describe(nonEmpty(), `SQLite file, or a postgres:// URL for several instances on one PostgreSQL database (${DATABASE_URL_ENV} replaces it). Default popin-bridge-relay.db in the working directory`)),
     timeZone: optional(describe(v.picklist(timeZones(), 'must be an IANA time zone such as "Asia/Kolkata"'), "IANA zone of Popin's dates and times without an offset. Default UTC")),
     allowMissingApiKey: optional(describe(v.boolean('must be true or false'), 'Accept webhooks without an API key (Popin\'s "." setting). Default false')),
     actionSource: optional(describe(oneOf(ACTION_SOURCES), 'Meta action_source. Default chat')),
@@ -30,6 +33,7 @@ export function relaySchema(serverDestinations: readonly string[]) {
     maxAttempts: optional(describe(integer(1, 50), 'Attempts before a delivery is dead-lettered. Default 12')),
     requestTimeoutMs: optional(describe(integer(100, 60_000), 'Timeout of one request to a vendor. Default 5000')),
     retryBaseMs: optional(describe(integer(10, 600_000), 'First retry delay; each further one doubles, with full jitter, up to an hour. Default 1000')),
+    leaseMs: optional(describe(integer(1000, 3_600_000), 'PostgreSQL: how long a claimed delivery is held before another instance may send it (an instance that dies holding it). Longer than requestTimeoutMs. Default 30000')),
   })
 }
 
@@ -48,14 +52,15 @@ export interface RelaySettings {
   maxAttempts: number
   requestTimeoutMs: number
   retryBaseMs: number
+  leaseMs: number
 }
 
-/** The relay's settings with defaults, from a config already checked. */
-export function relaySettings(relay: RelayConfig | undefined, overrides: Partial<RelaySettings> = {}): RelaySettings {
+/** The relay's settings with defaults, from a config already checked; the environment's database URL replaces the config's. */
+export function relaySettings(relay: RelayConfig | undefined, overrides: Partial<RelaySettings> = {}, env: Record<string, string | undefined> = {}): RelaySettings {
   return {
     host: relay?.host ?? '127.0.0.1',
     port: relay?.port ?? 8787,
-    database: relay?.database ?? 'popin-bridge-relay.db',
+    database: env[DATABASE_URL_ENV] || (relay?.database ?? 'popin-bridge-relay.db'),
     timeZone: relay?.timeZone ?? 'UTC',
     allowMissingApiKey: relay?.allowMissingApiKey ?? false,
     actionSource: relay?.actionSource ?? 'chat',
@@ -64,6 +69,7 @@ export function relaySettings(relay: RelayConfig | undefined, overrides: Partial
     maxAttempts: relay?.maxAttempts ?? 12,
     requestTimeoutMs: relay?.requestTimeoutMs ?? 5000,
     retryBaseMs: relay?.retryBaseMs ?? 1000,
+    leaseMs: relay?.leaseMs ?? 30_000,
     ...overrides,
   }
 }

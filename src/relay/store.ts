@@ -1,5 +1,6 @@
-import Database from 'libsql'
 import type { StoredRequest } from '../adapter'
+import { openPostgresStore } from './store-postgres'
+import { openSqliteStore } from './store-sqlite'
 
 export interface OutboxEntry {
   destination: string
@@ -36,85 +37,42 @@ export interface Delivery {
   attempts: number
 }
 
-/**
- * The relay's embedded database (SQLite, WAL, fsync on every commit): an inbox of webhooks keyed
- * by idempotency key, and an outbox row per destination call. A webhook and its rows are written
- * in one transaction before Popin gets its 200, so an acknowledged webhook survives a crash.
- */
-export function openStore(path: string) {
-  const db = new Database(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = FULL')
-  db.exec('PRAGMA busy_timeout = 5000')
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS inbox (
-      key TEXT PRIMARY KEY, event TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL);
-    CREATE TABLE IF NOT EXISTS outbox (
-      id INTEGER PRIMARY KEY, key TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL,
-      request TEXT NOT NULL, event_time INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-      next_at INTEGER NOT NULL, leased INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at INTEGER NOT NULL,
-      UNIQUE (key, destination, seq));
-    CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
-  `)
-  // One relay process per database: whatever it had in flight when it died is due again.
-  db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
-
-  const insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (key, event, body, received_at) VALUES (?, ?, ?, ?)')
-  const insertOutbox = db.prepare(
-    'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-  // Many webhooks, one transaction: one fsync for all the requests that arrived together.
-  const accept = db.transaction((webhooks: IncomingWebhook[]) =>
-    webhooks.map(({ key, event, body, receivedAt, entries }) => {
-      if (insertInbox.run(key, event, body, receivedAt).changes === 0) return 'duplicate' as const
-      for (const entry of entries) {
-        const status = entry.deadReason ? 'dead' : 'pending'
-        insertOutbox.run(key, entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, status, receivedAt, entry.deadReason ?? null, receivedAt)
-      }
-      return 'stored' as const
-    }),
-  )
-  const selectDue = db.prepare("SELECT id, key, destination, request, event_time, attempts FROM outbox WHERE status = 'pending' AND leased = 0 AND next_at <= ? ORDER BY next_at, id LIMIT ?")
-  const lease = db.prepare('UPDATE outbox SET leased = 1 WHERE id = ?')
-  const claim = db.transaction((now: number, limit: number) => {
-    const rows = selectDue.all(now, limit) as { id: number; key: string; destination: string; request: string; event_time: number; attempts: number }[]
-    for (const row of rows) lease.run(row.id)
-    return rows
-  })
-  const finish = db.prepare("UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
-  const settle = db.transaction((outcomes: Settled[]) => {
-    for (const o of outcomes) finish.run(o.status, o.nextAt, o.error ?? null, o.at, o.id)
-  })
-  const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
-  const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
-  const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
-
-  return {
-    /** Stores webhooks with their deliveries, atomically; `duplicate` for one stored before. */
-    accept: (webhooks: IncomingWebhook[]): ('stored' | 'duplicate')[] => accept(webhooks),
-    /** Leases up to `limit` due deliveries. */
-    claimDue(now: number, limit: number): Delivery[] {
-      return claim(now, limit).map((row) => ({
-        id: row.id,
-        key: row.key,
-        destination: row.destination,
-        request: JSON.parse(row.request) as StoredRequest,
-        eventTime: row.event_time,
-        attempts: row.attempts,
-      }))
-    },
-    /** Records how deliveries went, in one transaction. */
-    settle: (outcomes: Settled[]) => settle(outcomes),
-    /** Makes every dead delivery due again; returns how many. */
-    replayDead: (now: number): number => replay.run(now, now).changes,
-    deadLetters: () => deadRows.all() as { id: number; key: string; destination: string; attempts: number; last_error: string }[],
-    counts(): Record<string, Record<string, number>> {
-      const out: Record<string, Record<string, number>> = {}
-      for (const row of counts.all() as { destination: string; status: string; n: number }[]) (out[row.destination] ??= {})[row.status] = row.n
-      return out
-    },
-    close: () => db.close(),
-  }
+export interface DeadLetter {
+  id: number
+  key: string
+  destination: string
+  attempts: number
+  last_error: string
 }
 
-export type Store = ReturnType<typeof openStore>
+/**
+ * The relay's database: an inbox of webhooks keyed by idempotency key, and an outbox row per
+ * destination call. A webhook and its rows are written in one transaction before Popin gets its
+ * 200, so an acknowledged webhook survives a crash.
+ */
+export interface Store {
+  /** Stores webhooks with their deliveries, atomically; `duplicate` for one stored before. */
+  accept(webhooks: IncomingWebhook[]): Promise<('stored' | 'duplicate')[]>
+  /** Leases up to `limit` due deliveries. */
+  claimDue(now: number, limit: number): Promise<Delivery[]>
+  /** Records how deliveries went, in one transaction. */
+  settle(outcomes: Settled[]): Promise<void>
+  /** Makes every dead delivery due again; returns how many. */
+  replayDead(now: number): Promise<number>
+  deadLetters(): Promise<DeadLetter[]>
+  /** Outbox rows by destination and status. */
+  counts(): Promise<Record<string, Record<string, number>>>
+  close(): Promise<void>
+}
+
+export interface StoreOptions {
+  /** How long a claimed delivery stays another instance's (PostgreSQL). */
+  leaseMs: number
+}
+
+/** `relay.database` names the engine: a postgres:// URL is PostgreSQL, anything else a SQLite file. */
+export const isPostgresUrl = (database: string) => /^postgres(?:ql)?:\/\//i.test(database)
+
+export function openStore(database: string, options: StoreOptions): Promise<Store> {
+  return isPostgresUrl(database) ? openPostgresStore(database, options) : Promise.resolve(openSqliteStore(database))
+}

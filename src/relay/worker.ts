@@ -51,12 +51,12 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
 
   /** Claims, delivers and records one batch; returns how many were due. */
   async function turn(): Promise<number> {
-    if (unrecorded.length) store.settle(unrecorded)
+    if (unrecorded.length) await store.settle(unrecorded)
     unrecorded = []
-    const due = store.claimDue(Date.now(), BATCH)
+    const due = await store.claimDue(Date.now(), BATCH)
     if (due.length) {
       unrecorded = await Promise.all(due.map(deliver))
-      store.settle(unrecorded)
+      await store.settle(unrecorded)
       unrecorded = []
     }
     return due.length

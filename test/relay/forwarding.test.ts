@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
 import { version } from '../../package.json'
 import { WEBHOOKS } from '../fixtures/webhooks'
-import { recentTimestamp, SECRETS, startTestRelay } from './support'
+import { onEachEngine, recentTimestamp, SECRETS, startTestRelay } from './support'
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 let running: Awaited<ReturnType<typeof startTestRelay>> | undefined
@@ -67,137 +67,139 @@ const SEGMENT: Record<string, [string, string | undefined, Record<string, unknow
   popin_call_guest_connected: [['track', 'Call Guest Connected', { ...who, guest_type: 'agent', url }]],
 }
 
-describe('every Popin webhook: the exact request each destination receives', () => {
-  it.each(Object.keys(WEBHOOKS))('%s', async (name) => {
-    running = await startTestRelay()
-    const { post, fakes } = running
-    const at = recentTimestamp()
-    const body = { ...WEBHOOKS[name], timestamp: at.text }
-    const response = await post(body)
-    expect(response.status).toBe(200)
-    const { status, id } = await response.json()
-    expect(status).toBe('stored')
-    const expectedRequests = (META[name] ? 1 : 0) + 1 + SEGMENT[name]!.length
-    await expect.poll(() => fakes.received.length).toBe(expectedRequests)
-    const seconds = at.date.getTime() / 1000
+onEachEngine(() => {
+  describe('every Popin webhook: the exact request each destination receives', () => {
+    it.each(Object.keys(WEBHOOKS))('%s', async (name) => {
+      running = await startTestRelay()
+      const { post, fakes } = running
+      const at = recentTimestamp()
+      const body = { ...WEBHOOKS[name], timestamp: at.text }
+      const response = await post(body)
+      expect(response.status).toBe(200)
+      const { status, id } = await response.json()
+      expect(status).toBe('stored')
+      const expectedRequests = (META[name] ? 1 : 0) + 1 + SEGMENT[name]!.length
+      await expect.poll(() => fakes.received.length).toBe(expectedRequests)
+      const seconds = at.date.getTime() / 1000
 
-    const meta = fakes.received.filter((r) => r.url.startsWith('/meta/'))
-    if (META[name]) {
-      const [eventName, customData] = META[name]!
-      expect(meta.map((r) => r.url)).toEqual([`/meta/v21.0/1234567890/events?access_token=${SECRETS.POPIN_BRIDGE_META_ACCESS_TOKEN}`])
-      const event: Record<string, unknown> = {
-        event_name: eventName,
-        event_time: seconds,
-        // One id per occurrence, from the webhook's key: the same on every retry.
-        event_id: `${name}.${id.slice(0, 24)}`,
-        action_source: 'chat',
-        user_data: ADA,
-        custom_data: customData,
-      }
-      if ((WEBHOOKS[name]!.properties as any).url) event.event_source_url = url
-      expect(meta[0]!.body).toEqual({ data: [event] })
-    } else expect(meta).toEqual([])
+      const meta = fakes.received.filter((r) => r.url.startsWith('/meta/'))
+      if (META[name]) {
+        const [eventName, customData] = META[name]!
+        expect(meta.map((r) => r.url)).toEqual([`/meta/v21.0/1234567890/events?access_token=${SECRETS.POPIN_BRIDGE_META_ACCESS_TOKEN}`])
+        const event: Record<string, unknown> = {
+          event_name: eventName,
+          event_time: seconds,
+          // One id per occurrence, from the webhook's key: the same on every retry.
+          event_id: `${name}.${id.slice(0, 24)}`,
+          action_source: 'chat',
+          user_data: ADA,
+          custom_data: customData,
+        }
+        if ((WEBHOOKS[name]!.properties as any).url) event.event_source_url = url
+        expect(meta[0]!.body).toEqual({ data: [event] })
+      } else expect(meta).toEqual([])
 
-    const ga = fakes.received.filter((r) => r.url.startsWith('/ga4/'))
-    expect(ga.map((r) => r.url)).toEqual([`/ga4/mp/collect?measurement_id=G-TEST1234&api_secret=${SECRETS.POPIN_BRIDGE_GA4_API_SECRET}`])
-    const [gaName, gaParams] = GA4[name]!
-    expect(ga[0]!.body).toEqual({ client_id: clientId('pu-42', sha), timestamp_micros: seconds * 1_000_000, events: [{ name: gaName, params: gaParams }] })
+      const ga = fakes.received.filter((r) => r.url.startsWith('/ga4/'))
+      expect(ga.map((r) => r.url)).toEqual([`/ga4/mp/collect?measurement_id=G-TEST1234&api_secret=${SECRETS.POPIN_BRIDGE_GA4_API_SECRET}`])
+      const [gaName, gaParams] = GA4[name]!
+      expect(ga[0]!.body).toEqual({ client_id: clientId('pu-42', sha), timestamp_micros: seconds * 1_000_000, events: [{ name: gaName, params: gaParams }] })
 
-    const segment = fakes.received.filter((r) => r.url.startsWith('/segment/')).sort((a, b) => a.body.messageId.localeCompare(b.body.messageId))
-    expect(segment.map((r) => r.headers.authorization)).toEqual(segment.map(() => `Basic ${Buffer.from(`${SECRETS.POPIN_BRIDGE_SEGMENT_WRITE_KEY}:`).toString('base64')}`))
-    expect(segment.map((r) => [r.url, r.body])).toEqual(
-      SEGMENT[name]!.map(([type, event, fields], index) => [
-        `/segment/v1/${type}`,
-        {
-          type,
-          anonymousId: 'popin-pu-42',
-          messageId: `${name}.${id.slice(0, 24)}.${index}`,
-          timestamp: at.date.toISOString(),
-          context: { library: { name: 'popin-bridge-relay', version } },
-          ...(type === 'identify' ? { traits: fields } : { event, properties: fields }),
-        },
-      ]),
-    )
-  })
-
-  // A shop that sends leads to Meta from the relay turns the Pixel's Lead off and this one on.
-  const leadsFromRelay = (config: any) => ({
-    ...config,
-    destinations: { ...config.destinations, facebookPixel: { ...config.destinations.facebookPixel, events: { popin_captured: false }, webhooks: { popin_user_captured: { name: 'Lead' } } } },
-  })
-
-  it("hashes user_data exactly as Meta's published examples", async () => {
-    running = await startTestRelay({}, leadsFromRelay)
-    const { post, fakes } = running
-    await post({
-      event: 'popin_user_captured',
-      user_id: 'pu-7',
-      timestamp: recentTimestamp().text,
-      // Popin sends "" for what it does not have: the properties.customer_* fields count then.
-      email: '',
-      phone_number: '',
-      properties: { customer_name: 'Mary', customer_email: ' John_Smith@gmail.com ', customer_phone_number: '+1 (650) 555-1212' },
+      const segment = fakes.received.filter((r) => r.url.startsWith('/segment/')).sort((a, b) => a.body.messageId.localeCompare(b.body.messageId))
+      expect(segment.map((r) => r.headers.authorization)).toEqual(segment.map(() => `Basic ${Buffer.from(`${SECRETS.POPIN_BRIDGE_SEGMENT_WRITE_KEY}:`).toString('base64')}`))
+      expect(segment.map((r) => [r.url, r.body])).toEqual(
+        SEGMENT[name]!.map(([type, event, fields], index) => [
+          `/segment/v1/${type}`,
+          {
+            type,
+            anonymousId: 'popin-pu-42',
+            messageId: `${name}.${id.slice(0, 24)}.${index}`,
+            timestamp: at.date.toISOString(),
+            context: { library: { name: 'popin-bridge-relay', version } },
+            ...(type === 'identify' ? { traits: fields } : { event, properties: fields }),
+          },
+        ]),
+      )
     })
-    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(1)
-    const meta = fakes.received.find((r) => r.url.startsWith('/meta/'))!
-    expect(meta.body.data[0].user_data).toEqual({
-      em: '62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f',
-      ph: 'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176',
-      fn: '6915771be1c5aa0c886870b6951b03d7eafc121fea0e80a5ea83beb7c449f4ec',
-      external_id: sha('pu-7'),
+
+    // A shop that sends leads to Meta from the relay turns the Pixel's Lead off and this one on.
+    const leadsFromRelay = (config: any) => ({
+      ...config,
+      destinations: { ...config.destinations, facebookPixel: { ...config.destinations.facebookPixel, events: { popin_captured: false }, webhooks: { popin_user_captured: { name: 'Lead' } } } },
     })
-  })
 
-  it('adds the webhook\'s country code to a phone sent without one, as Meta requires', async () => {
-    running = await startTestRelay({}, leadsFromRelay)
-    const { post, fakes } = running
-    await post({ event: 'popin_user_captured', user_id: 'pu-91', timestamp: recentTimestamp().text, properties: { customer_country_code: '+91', customer_phone_number: '98765 43210' } })
-    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(1)
-    expect(fakes.received.find((r) => r.url.startsWith('/meta/'))!.body.data[0].user_data).toEqual({ ph: sha('919876543210'), external_id: sha('pu-91') })
-  })
+    it("hashes user_data exactly as Meta's published examples", async () => {
+      running = await startTestRelay({}, leadsFromRelay)
+      const { post, fakes } = running
+      await post({
+        event: 'popin_user_captured',
+        user_id: 'pu-7',
+        timestamp: recentTimestamp().text,
+        // Popin sends "" for what it does not have: the properties.customer_* fields count then.
+        email: '',
+        phone_number: '',
+        properties: { customer_name: 'Mary', customer_email: ' John_Smith@gmail.com ', customer_phone_number: '+1 (650) 555-1212' },
+      })
+      await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(1)
+      const meta = fakes.received.find((r) => r.url.startsWith('/meta/'))!
+      expect(meta.body.data[0].user_data).toEqual({
+        em: '62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f',
+        ph: 'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176',
+        fn: '6915771be1c5aa0c886870b6951b03d7eafc121fea0e80a5ea83beb7c449f4ec',
+        external_id: sha('pu-7'),
+      })
+    })
 
-  it('two webhooks are two occurrences: two ids; the same webhook again is one', async () => {
-    running = await startTestRelay()
-    const { post, fakes } = running
-    const missed: Record<string, unknown> = { ...WEBHOOKS.popin_call_missed, timestamp: recentTimestamp().text }
-    await post(missed)
-    await post({ ...missed, properties: { ...(missed.properties as object), product: 'Green Sofa' } })
-    expect((await (await post(missed)).json()).status).toBe('duplicate')
-    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(2)
-    const ids = fakes.received.filter((r) => r.url.startsWith('/meta/')).map((r) => r.body.data[0].event_id)
-    expect(new Set(ids).size).toBe(2)
-    for (const id of ids) expect(id).toMatch(/^popin_call_missed\.[0-9a-f]{24}$/)
-  })
+    it('adds the webhook\'s country code to a phone sent without one, as Meta requires', async () => {
+      running = await startTestRelay({}, leadsFromRelay)
+      const { post, fakes } = running
+      await post({ event: 'popin_user_captured', user_id: 'pu-91', timestamp: recentTimestamp().text, properties: { customer_country_code: '+91', customer_phone_number: '98765 43210' } })
+      await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(1)
+      expect(fakes.received.find((r) => r.url.startsWith('/meta/'))!.body.data[0].user_data).toEqual({ ph: sha('919876543210'), external_id: sha('pu-91') })
+    })
 
-  it('Segment with personalData "omit" gets no email anywhere, anonymousId included', async () => {
-    running = await startTestRelay({}, (config) => ({ ...config, destinations: { ...config.destinations, segment: { personalData: 'omit' } } }))
-    const { post, fakes } = running
-    const { user_id: _visitor, ...anonymous } = WEBHOOKS.popin_user_captured as Record<string, unknown>
-    await post({ ...anonymous, timestamp: recentTimestamp().text })
-    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/segment/')).length).toBe(2)
-    const segment = fakes.received.filter((r) => r.url.startsWith('/segment/')).map((r) => r.body)
-    expect(JSON.stringify(segment).toLowerCase()).not.toContain('example.com')
-    expect(segment.map((body) => body.anonymousId)).toEqual(segment.map(() => expect.stringMatching(/^popin-popin_user_captured\.[0-9a-f]{24}$/)))
-    expect(segment.find((body) => body.type === 'identify').traits).toEqual({ country_code: '+44' })
-  })
+    it('two webhooks are two occurrences: two ids; the same webhook again is one', async () => {
+      running = await startTestRelay()
+      const { post, fakes } = running
+      const missed: Record<string, unknown> = { ...WEBHOOKS.popin_call_missed, timestamp: recentTimestamp().text }
+      await post(missed)
+      await post({ ...missed, properties: { ...(missed.properties as object), product: 'Green Sofa' } })
+      expect((await (await post(missed)).json()).status).toBe('duplicate')
+      await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(2)
+      const ids = fakes.received.filter((r) => r.url.startsWith('/meta/')).map((r) => r.body.data[0].event_id)
+      expect(new Set(ids).size).toBe(2)
+      for (const id of ids) expect(id).toMatch(/^popin_call_missed\.[0-9a-f]{24}$/)
+    })
 
-  it('an unknown event is stored, acknowledged and handled by the "*" rules: never lost', async () => {
-    running = await startTestRelay()
-    const { post, fakes } = running
-    const response = await post({ event: 'popin_call_transferred', user_id: 'pu-42', timestamp: recentTimestamp().text, properties: { to: 'sofas team' } })
-    expect(response.status).toBe(200)
-    await expect.poll(() => fakes.received.length).toBe(2)
-    expect(fakes.received.find((r) => r.url.startsWith('/ga4/'))!.body.events).toEqual([{ name: 'popin_call_transferred', params: {} }])
-    expect(fakes.received.find((r) => r.url.startsWith('/segment/'))!.body).toMatchObject({ type: 'track', event: 'popin_call_transferred', properties: { to: 'sofas team', user_id: 'pu-42' } })
-  })
+    it('Segment with personalData "omit" gets no email anywhere, anonymousId included', async () => {
+      running = await startTestRelay({}, (config) => ({ ...config, destinations: { ...config.destinations, segment: { personalData: 'omit' } } }))
+      const { post, fakes } = running
+      const { user_id: _visitor, ...anonymous } = WEBHOOKS.popin_user_captured as Record<string, unknown>
+      await post({ ...anonymous, timestamp: recentTimestamp().text })
+      await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/segment/')).length).toBe(2)
+      const segment = fakes.received.filter((r) => r.url.startsWith('/segment/')).map((r) => r.body)
+      expect(JSON.stringify(segment).toLowerCase()).not.toContain('example.com')
+      expect(segment.map((body) => body.anonymousId)).toEqual(segment.map(() => expect.stringMatching(/^popin-popin_user_captured\.[0-9a-f]{24}$/)))
+      expect(segment.find((body) => body.type === 'identify').traits).toEqual({ country_code: '+44' })
+    })
 
-  it('GA4 and Meta never receive personal data in clear from any webhook', async () => {
-    running = await startTestRelay()
-    const { post, fakes } = running
-    for (const body of Object.values(WEBHOOKS)) await post({ ...body, timestamp: recentTimestamp().text })
-    await expect.poll(() => fakes.received.filter((r) => !r.url.startsWith('/segment/')).length).toBe(Object.keys(WEBHOOKS).length + 2)
-    const text = JSON.stringify(fakes.received.filter((r) => !r.url.startsWith('/segment/')).map((r) => r.body)).toLowerCase()
-    for (const value of ['ada', 'lovelace', 'example.com', '7700', 'grace', 'hopper', 'alan', 'sofa in green', 'call me']) expect(text).not.toContain(value)
+    it('an unknown event is stored, acknowledged and handled by the "*" rules: never lost', async () => {
+      running = await startTestRelay()
+      const { post, fakes } = running
+      const response = await post({ event: 'popin_call_transferred', user_id: 'pu-42', timestamp: recentTimestamp().text, properties: { to: 'sofas team' } })
+      expect(response.status).toBe(200)
+      await expect.poll(() => fakes.received.length).toBe(2)
+      expect(fakes.received.find((r) => r.url.startsWith('/ga4/'))!.body.events).toEqual([{ name: 'popin_call_transferred', params: {} }])
+      expect(fakes.received.find((r) => r.url.startsWith('/segment/'))!.body).toMatchObject({ type: 'track', event: 'popin_call_transferred', properties: { to: 'sofas team', user_id: 'pu-42' } })
+    })
+
+    it('GA4 and Meta never receive personal data in clear from any webhook', async () => {
+      running = await startTestRelay()
+      const { post, fakes } = running
+      for (const body of Object.values(WEBHOOKS)) await post({ ...body, timestamp: recentTimestamp().text })
+      await expect.poll(() => fakes.received.filter((r) => !r.url.startsWith('/segment/')).length).toBe(Object.keys(WEBHOOKS).length + 2)
+      const text = JSON.stringify(fakes.received.filter((r) => !r.url.startsWith('/segment/')).map((r) => r.body)).toLowerCase()
+      for (const value of ['ada', 'lovelace', 'example.com', '7700', 'grace', 'hopper', 'alan', 'sofa in green', 'call me']) expect(text).not.toContain(value)
+    })
   })
 })
 

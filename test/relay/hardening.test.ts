@@ -1,12 +1,11 @@
 // @vitest-environment node
-import Database from 'libsql'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nestedDeeperThan } from '../../src/lib/nested-deeper-than'
 import { createMetrics } from '../../src/relay/metrics'
 import { MAX_BODY_DEPTH, startRelay, type Relay } from '../../src/relay/relay'
 import { startFakeDestinations } from '../support/fake-destinations'
-import { quietLog, recentTimestamp, relayConfig, SECRETS, startTestRelay, tempDatabase } from './support'
+import { inboxCount, onEachEngine, quietLog, recentTimestamp, relayConfig, SECRETS, startTestRelay, testDatabase } from './support'
 
 let running: Awaited<ReturnType<typeof startTestRelay>> | undefined
 const others: { close(): Promise<void> }[] = []
@@ -18,15 +17,6 @@ afterEach(async () => {
 
 // A missed call reaches all three destinations under the preset.
 const rated = (user = 'pu-42') => ({ event: 'popin_call_missed', user_id: user, timestamp: recentTimestamp().text, properties: { product: 'Blue Sofa' } })
-
-function inboxCount(database: string): number {
-  const db = new Database(database)
-  try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM inbox').get() as { n: number }).n
-  } finally {
-    db.close()
-  }
-}
 
 /** A POST with exactly these headers (fetch would add a Content-Type of its own). */
 function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
@@ -64,7 +54,7 @@ describe('the body decides, not the Content-Type', () => {
       [200, 'stored'],
       [200, 'stored'],
     ])
-    expect(inboxCount(database)).toBe(3)
+    expect(await inboxCount(database)).toBe(3)
     await expect.poll(() => fakes.delivered('segment').map((r) => r.body.properties.popin_user_id).sort()).toEqual(['form', 'none', 'text'])
   })
 
@@ -77,7 +67,7 @@ describe('the body decides, not the Content-Type', () => {
     expect(JSON.parse(form.text).error).toMatch(/^body is not valid JSON: /)
     const array = await rawPost(relay.url, { ...key, 'content-type': 'text/plain' }, '["popin_call_rated"]')
     expect([array.status, array.text]).toEqual([400, '{"error":"body must be a JSON object with an \\"event\\" string"}'])
-    expect(inboxCount(database)).toBe(0)
+    expect(await inboxCount(database)).toBe(0)
   })
 })
 
@@ -105,11 +95,11 @@ describe('deeply nested bodies', () => {
     expect(await answer(`{"event":"popin_call_rated","deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toEqual([400, tooDeep])
     const unclosed = await post('['.repeat(100_000))
     expect([unclosed.status, (await unclosed.json()).error]).toEqual([400, 'body is not valid JSON: Unexpected end of JSON input'])
-    expect(inboxCount(database)).toBe(0)
+    expect(await inboxCount(database)).toBe(0)
 
     const [status, text] = await answer(nestedWebhook(MAX_BODY_DEPTH))
     expect([status, JSON.parse(text as string).status]).toEqual([200, 'stored'])
-    expect(inboxCount(database)).toBe(1)
+    expect(await inboxCount(database)).toBe(1)
     const metrics = await (await fetch(`${relay.url}/metrics`)).text()
     expect(metrics).toContain('popin_relay_rejected_total{reason="too_deep"} 4\n')
     expect(metrics).toContain('popin_relay_rejected_total{reason="json"} 1\n')
@@ -135,64 +125,66 @@ describe('event time', () => {
   })
 })
 
-describe('the worker', () => {
-  it('a failing claim does not stop it: logged once per message, later deliveries still go out', async () => {
-    running = await startTestRelay()
-    const { post, fakes, relay, log } = running
-    const claims = vi.spyOn(relay.store, 'claimDue')
-    const locked = () => {
-      throw new Error('database is locked')
-    }
-    claims.mockImplementationOnce(locked).mockImplementationOnce(locked)
-    await post(rated())
-    await expect.poll(() => fakes.received.length, { timeout: 3000 }).toBe(3)
-    expect(claims.mock.results.slice(0, 2).map((r) => r.type)).toEqual(['throw', 'throw'])
-    expect(log.error.mock.calls).toEqual([['relay: delivery loop failed, retrying: database is locked', new Error('database is locked')]])
-    await post(rated('pu-43'))
-    await expect.poll(() => fakes.received.length).toBe(6)
-  })
-
-  it('a failing settle is recorded on the next turn: the rows are done, and not sent again', async () => {
-    running = await startTestRelay()
-    const { post, fakes, relay, log } = running
-    vi.spyOn(relay.store, 'settle').mockImplementationOnce(() => {
-      throw new Error('disk I/O error')
+onEachEngine(() => {
+  describe('the worker', () => {
+    it('a failing claim does not stop it: logged once per message, later deliveries still go out', async () => {
+      running = await startTestRelay()
+      const { post, fakes, relay, log } = running
+      const claims = vi.spyOn(relay.store, 'claimDue')
+      const locked = () => {
+        throw new Error('database is locked')
+      }
+      claims.mockImplementationOnce(locked).mockImplementationOnce(locked)
+      await post(rated())
+      await expect.poll(() => fakes.received.length, { timeout: 3000 }).toBe(3)
+      expect(claims.mock.results.slice(0, 2).map((r) => r.type)).toEqual(['throw', 'throw'])
+      expect(log.error.mock.calls).toEqual([['relay: delivery loop failed, retrying: database is locked', new Error('database is locked')]])
+      await post(rated('pu-43'))
+      await expect.poll(() => fakes.received.length).toBe(6)
     })
-    await post(rated())
-    await expect.poll(() => relay.store.counts(), { timeout: 3000 }).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { done: 1 } })
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(fakes.received.map((r) => r.status)).toEqual([200, 200, 200])
-    expect(log.error.mock.calls.map((c) => c[0])).toEqual(['relay: delivery loop failed, retrying: disk I/O error'])
-  })
 
-  it('rows for a destination switched off since they were stored become dead letters with the reason', async () => {
-    const fakes = await startFakeDestinations()
-    others.push(fakes)
-    const database = tempDatabase()
-    // Segment fails and asks for a second: the relay is restarted without Segment meanwhile.
-    fakes.answers.segment.push(...Array.from({ length: 5 }, () => ({ status: 500, headers: { 'retry-after': '1' } })))
-    const first: Relay = await startRelay(relayConfig(database, fakes.endpoints), { env: SECRETS, log: quietLog() })
-    others.push(first)
-    const response = await fetch(`${first.url}/webhooks/popin`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': SECRETS.POPIN_BRIDGE_POPIN_API_KEY },
-      body: JSON.stringify(rated()),
+    it('a failing settle is recorded on the next turn: the rows are done, and not sent again', async () => {
+      running = await startTestRelay()
+      const { post, fakes, relay, log } = running
+      vi.spyOn(relay.store, 'settle').mockImplementationOnce(() => {
+        throw new Error('disk I/O error')
+      })
+      await post(rated())
+      await expect.poll(() => relay.store.counts(), { timeout: 3000 }).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { done: 1 } })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(fakes.received.map((r) => r.status)).toEqual([200, 200, 200])
+      expect(log.error.mock.calls.map((c) => c[0])).toEqual(['relay: delivery loop failed, retrying: disk I/O error'])
     })
-    expect(response.status).toBe(200)
-    // The three rows are claimed together: Meta and GA4 done means Segment's attempt failed.
-    await expect.poll(() => first.store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { pending: 1 } })
-    await first.close()
-    others.pop()
-    const segmentRequests = fakes.received.filter((r) => r.url.startsWith('/segment/')).length
-    expect(segmentRequests).toBeGreaterThan(0)
 
-    const second: Relay = await startRelay(relayConfig(database, fakes.endpoints), { env: { ...SECRETS, POPIN_BRIDGE_SEGMENT_WRITE_KEY: undefined }, log: quietLog() })
-    others.push(second)
-    await expect.poll(() => second.store.deadLetters().map((d) => [d.destination, d.last_error]), { timeout: 3000 }).toEqual([
-      ['segment', 'segment is not configured in this relay'],
-    ])
-    expect(fakes.received.filter((r) => r.url.startsWith('/segment/')).length).toBe(segmentRequests)
-    expect(await (await fetch(`${second.url}/metrics`)).text()).toContain('popin_relay_dead_lettered_total{destination="segment"} 1\n')
+    it('rows for a destination switched off since they were stored become dead letters with the reason', async () => {
+      const fakes = await startFakeDestinations()
+      others.push(fakes)
+      const database = await testDatabase()
+      // Segment fails and asks for a second: the relay is restarted without Segment meanwhile.
+      fakes.answers.segment.push(...Array.from({ length: 5 }, () => ({ status: 500, headers: { 'retry-after': '1' } })))
+      const first: Relay = await startRelay(relayConfig(database, fakes.endpoints), { env: SECRETS, log: quietLog() })
+      others.push(first)
+      const response = await fetch(`${first.url}/webhooks/popin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': SECRETS.POPIN_BRIDGE_POPIN_API_KEY },
+        body: JSON.stringify(rated()),
+      })
+      expect(response.status).toBe(200)
+      // The three rows are claimed together: Meta and GA4 done means Segment's attempt failed.
+      await expect.poll(() => first.store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { pending: 1 } })
+      await first.close()
+      others.pop()
+      const segmentRequests = fakes.received.filter((r) => r.url.startsWith('/segment/')).length
+      expect(segmentRequests).toBeGreaterThan(0)
+
+      const second: Relay = await startRelay(relayConfig(database, fakes.endpoints), { env: { ...SECRETS, POPIN_BRIDGE_SEGMENT_WRITE_KEY: undefined }, log: quietLog() })
+      others.push(second)
+      await expect.poll(async () => (await second.store.deadLetters()).map((d) => [d.destination, d.last_error]), { timeout: 3000 }).toEqual([
+        ['segment', 'segment is not configured in this relay'],
+      ])
+      expect(fakes.received.filter((r) => r.url.startsWith('/segment/')).length).toBe(segmentRequests)
+      expect(await (await fetch(`${second.url}/metrics`)).text()).toContain('popin_relay_dead_lettered_total{destination="segment"} 1\n')
+    })
   })
 })
 

@@ -201,7 +201,7 @@ describe('a sender that throws while authorising', () => {
     const { post, fakes, relay } = running
     expect((await post(missed())).status).toBe(200)
     await expect.poll(() => relay.store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { dead: 1 } })
-    expect(relay.store.deadLetters()).toEqual([expect.objectContaining({ destination: 'segment', attempts: 1, last_error: expect.stringMatching(/^gave up after 1 attempts: could not send: /) })])
+    expect(await relay.store.deadLetters()).toEqual([expect.objectContaining({ destination: 'segment', attempts: 1, last_error: expect.stringMatching(/^gave up after 1 attempts: could not send: /) })])
     expect([fakes.delivered('meta').length, fakes.delivered('ga4').length, fakes.received.filter((r) => r.url.startsWith('/segment/')).length]).toEqual([1, 1, 0])
   })
 
@@ -209,7 +209,7 @@ describe('a sender that throws while authorising', () => {
     running = await startTestRelayWithEnv(env, { maxAttempts: 1 })
     const { post, relay } = running
     expect((await post(missed())).status).toBe(200)
-    await expect.poll(() => relay.store.counts().segment).toEqual({ dead: 1 })
+    await expect.poll(async () => (await relay.store.counts()).segment).toEqual({ dead: 1 })
     const metrics = await (await fetch(`${relay.url}/metrics`)).text()
     expect(metrics).toContain('popin_relay_outbox{destination="segment",status="dead"} 1\n')
     expect(metrics).toContain('popin_relay_dead_lettered_total{destination="segment"} 1\n')

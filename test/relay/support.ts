@@ -1,9 +1,13 @@
+import Database from 'libsql'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, vi } from 'vitest'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, vi } from 'vitest'
 import { startRelay, type Relay } from '../../src/relay/relay'
+import { isPostgresUrl } from '../../src/relay/store'
 import { startFakeDestinations } from '../support/fake-destinations'
+import { freshPostgresDatabase, postgresAvailable, startPostgres } from '../support/postgres'
 
 export const SECRETS = {
   POPIN_BRIDGE_POPIN_API_KEY: 'popin-shared-key',
@@ -46,12 +50,55 @@ export function tempDatabase(): string {
   return join(folder, 'relay.db')
 }
 
+export type Engine = 'sqlite' | 'postgres'
+let engine: Engine = 'sqlite'
+
+/**
+ * Runs a suite once on each storage engine: its tests' databases (testDatabase, startTestRelay)
+ * are SQLite files, then PostgreSQL databases on a server this test file starts.
+ */
+export function onEachEngine(suite: (engine: Engine) => void) {
+  for (const each of ['sqlite', 'postgres'] as const) {
+    describe.skipIf(each === 'postgres' && !postgresAvailable())(`on ${each}`, () => {
+      // Started before the first test, so its time does not count against that test's timeout.
+      if (each === 'postgres') beforeAll(async () => void (await startPostgres()), 20_000)
+      beforeEach(() => void (engine = each))
+      afterEach(() => void (engine = 'sqlite'))
+      suite(each)
+    })
+  }
+}
+
+/** A new empty database of the current engine: a SQLite path, or a postgres:// URL. */
+export const testDatabase = (): Promise<string> => (engine === 'postgres' ? freshPostgresDatabase() : Promise.resolve(tempDatabase()))
+
+/** Rows of a query run straight on a test database, whichever the engine. */
+export async function queryDatabase<Row>(database: string, sql: string): Promise<Row[]> {
+  if (isPostgresUrl(database)) {
+    const client = new pg.Client({ connectionString: database })
+    await client.connect()
+    try {
+      return (await client.query(sql)).rows as Row[]
+    } finally {
+      await client.end()
+    }
+  }
+  const db = new Database(database)
+  try {
+    return db.prepare(sql).all() as Row[]
+  } finally {
+    db.close()
+  }
+}
+
+export const inboxCount = async (database: string): Promise<number> => Number((await queryDatabase<{ n: number | string }>(database, 'SELECT COUNT(*) AS n FROM inbox'))[0]!.n)
+
 export const quietLog = () => ({ debugEnabled: false, debug: vi.fn(), warn: vi.fn(), error: vi.fn(), once: vi.fn(() => true) })
 
 /** A relay on 127.0.0.1 forwarding to fake destinations, and a Popin-like client. */
 export async function startTestRelay(relayOptions: Record<string, unknown> = {}, configPatch: (config: any) => any = (c) => c, secrets: Record<string, string> = {}) {
   const fakes = await startFakeDestinations()
-  const database = tempDatabase()
+  const database = (relayOptions.database as string | undefined) ?? (await testDatabase())
   const log = quietLog()
   const relay: Relay = await startRelay(configPatch(relayConfig(database, fakes.endpoints, relayOptions)), { env: { ...SECRETS, ...secrets }, log })
   const post = (body: unknown, headers: Record<string, string> = {}) =>

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import type { StoredRequest } from '../adapter'
+import type { DeadLetter, Settled, Store, StoreOptions } from './store'
+
+/**
+ * The schema, one step per version; a step is never edited once released, only followed by
+ * another. Times are epoch milliseconds, as in the SQLite file.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE inbox (
+     key TEXT PRIMARY KEY, event TEXT NOT NULL, body TEXT NOT NULL, received_at BIGINT NOT NULL);
+   CREATE TABLE outbox (
+     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, key TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL,
+     request TEXT NOT NULL, event_time BIGINT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+     next_at BIGINT NOT NULL, leased_until BIGINT, lease_token TEXT, last_error TEXT, updated_at BIGINT NOT NULL,
+     UNIQUE (key, destination, seq));
+   CREATE INDEX outbox_due ON outbox (next_at, id) WHERE status = 'pending';`,
+]
+
+/**
+ * Applies the missing migrations in one transaction under a transaction-level advisory lock:
+ * instances starting together wait for each other, and the lock needs no session of its own
+ * (it holds behind PgBouncer in transaction mode).
+ */
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('popin_bridge_migrations'))")
+    await client.query('CREATE TABLE IF NOT EXISTS popin_bridge_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())')
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM popin_bridge_migrations')
+    const applied = new Set(rows.map((row) => row.version))
+    for (const [index, sql] of MIGRATIONS.entries()) {
+      if (applied.has(index + 1)) continue
+      await client.query(sql)
+      await client.query('INSERT INTO popin_bridge_migrations (version) VALUES ($1)', [index + 1])
+    }
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
+/**
+ * PostgreSQL, for several relay instances on one database. Claims take rows with FOR UPDATE SKIP
+ * LOCKED and lease them until `now + leaseMs`: an instance that dies holding rows loses them when
+ * the lease expires, so the others send them. Leases are never reset at start (another instance
+ * may hold them). Polling finds due rows; nothing depends on LISTEN/NOTIFY or on a session.
+ */
+export async function openPostgresStore(url: string, { leaseMs }: StoreOptions): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: 8 })
+  // An idle connection dropped (the server restarted): the pool opens another, and the query that
+  // needed it reports the failure. Without a listener the event would end the process.
+  pool.on('error', () => undefined)
+  try {
+    await migrate(pool)
+  } catch (error) {
+    await pool.end()
+    throw error
+  }
+  // The token of each lease this instance holds: a settle counts only while the lease is still its
+  // own, so a slow instance whose lease expired cannot overwrite what the one that took over recorded.
+  const tokens = new Map<number, string>()
+
+  return {
+    async accept(webhooks) {
+      // Keys in one order, so two instances storing overlapping batches wait rather than deadlock.
+      const key = (i: number) => webhooks[i]!.key
+      const order = webhooks.map((_, i) => i).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b))
+      const sorted = order.map((i) => webhooks[i]!)
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        // ON CONFLICT DO NOTHING: the same webhook reaching two instances at once is stored once.
+        const { rows } = await client.query<{ key: string }>(
+          'INSERT INTO inbox (key, event, body, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ON CONFLICT (key) DO NOTHING RETURNING key',
+          [sorted.map((w) => w.key), sorted.map((w) => noNul(w.event)), sorted.map((w) => w.body), sorted.map((w) => w.receivedAt)],
+        )
+        const inserted = new Set(rows.map((row) => row.key))
+        // The first of a key in the batch is the stored one; any later copy is a duplicate.
+        const outcomes = sorted.map((w) => (inserted.delete(w.key) ? ('stored' as const) : ('duplicate' as const)))
+        const entries = sorted.flatMap((w, i) => (outcomes[i] === 'stored' ? w.entries.map((entry) => ({ w, entry })) : []))
+        if (entries.length) {
+          await client.query(
+            `INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at)
+             SELECT k, d, s, r, t, st, n, e, n FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[]) AS v(k, d, s, r, t, st, n, e)`,
+            [
+              entries.map(({ w }) => w.key),
+              entries.map(({ entry }) => entry.destination),
+              entries.map(({ entry }) => entry.seq),
+              entries.map(({ entry }) => JSON.stringify(entry.request)),
+              entries.map(({ entry }) => entry.eventTime),
+              entries.map(({ entry }) => (entry.deadReason ? 'dead' : 'pending')),
+              entries.map(({ w }) => w.receivedAt),
+              entries.map(({ entry }) => entry.deadReason ?? null),
+            ],
+          )
+        }
+        await client.query('COMMIT')
+        const result = new Array<'stored' | 'duplicate'>(webhooks.length)
+        order.forEach((original, i) => (result[original] = outcomes[i]!))
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined)
+        throw error
+      } finally {
+        client.release()
+      }
+    },
+
+    async claimDue(now, limit) {
+      const token = randomUUID()
+      // One statement, one transaction: rows another instance is claiming are skipped, not waited for.
+      const { rows } = await pool.query<{ id: string; key: string; destination: string; request: string; event_time: string; attempts: number }>(
+        `WITH due AS (
+           SELECT id FROM outbox
+           WHERE status = 'pending' AND next_at <= $1 AND (leased_until IS NULL OR leased_until < $1)
+           ORDER BY next_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+         UPDATE outbox o SET leased_until = $3, lease_token = $4 FROM due WHERE o.id = due.id
+         RETURNING o.id, o.key, o.destination, o.request, o.event_time, o.attempts`,
+        [now, limit, now + leaseMs, token],
+      )
+      return rows
+        .map((row) => {
+          tokens.set(Number(row.id), token)
+          return {
+            id: Number(row.id),
+            key: row.key,
+            destination: row.destination,
+            request: JSON.parse(row.request) as StoredRequest,
+            eventTime: Number(row.event_time),
+            attempts: row.attempts,
+          }
+        })
+        .sort((a, b) => a.id - b.id)
+    },
+
+    async settle(outcomes: Settled[]) {
+      if (!outcomes.length) return
+      // A row whose lease passed to another instance is left as that instance records it. Backoff
+      // times carry fractions of a millisecond: rounded up, never earlier than chosen.
+      await pool.query(
+        `UPDATE outbox o SET status = v.status, leased_until = NULL, lease_token = NULL, attempts = o.attempts + 1, next_at = v.next_at, last_error = v.error, updated_at = v.at
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) AS v(id, status, next_at, error, at, token)
+         WHERE o.id = v.id AND o.lease_token = v.token`,
+        [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => Math.ceil(o.nextAt)), outcomes.map((o) => o.error ?? null), outcomes.map((o) => o.at), outcomes.map((o) => tokens.get(o.id) ?? null)],
+      )
+      for (const o of outcomes) tokens.delete(o.id)
+    },
+
+    async replayDead(now) {
+      const { rowCount } = await pool.query("UPDATE outbox SET status = 'pending', attempts = 0, next_at = $1, last_error = NULL, updated_at = $1 WHERE status = 'dead'", [now])
+      return rowCount ?? 0
+    },
+
+    async deadLetters() {
+      const { rows } = await pool.query<DeadLetter & { id: string }>("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
+      return rows.map((row) => ({ ...row, id: Number(row.id) }))
+    },
+
+    async counts() {
+      const { rows } = await pool.query<{ destination: string; status: string; n: number }>('SELECT destination, status, COUNT(*)::int AS n FROM outbox GROUP BY destination, status')
+      const out: Record<string, Record<string, number>> = {}
+      for (const row of rows) (out[row.destination] ??= {})[row.status] = row.n
+      return out
+    },
+
+    close: () => pool.end(),
+  }
+}
+
+/** PostgreSQL text holds no NUL character (JSON's "\u0000" can put one in the event name); the body keeps it escaped. */
+const noNul = (text: string) => text.replace(/\0/g, '\uFFFD')

@@ -1,0 +1,77 @@
+import Database from 'libsql'
+import type { StoredRequest } from '../adapter'
+import type { DeadLetter, IncomingWebhook, Settled, Store } from './store'
+
+/** The embedded default: one SQLite file (WAL, fsync on every commit), one relay process. */
+export function openSqliteStore(path: string): Store {
+  const db = new Database(path)
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec('PRAGMA synchronous = FULL')
+  db.exec('PRAGMA busy_timeout = 5000')
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS inbox (
+      key TEXT PRIMARY KEY, event TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS outbox (
+      id INTEGER PRIMARY KEY, key TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL,
+      request TEXT NOT NULL, event_time INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      next_at INTEGER NOT NULL, leased INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at INTEGER NOT NULL,
+      UNIQUE (key, destination, seq));
+    CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+  `)
+  // One relay process per database: whatever it had in flight when it died is due again.
+  db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
+
+  const insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (key, event, body, received_at) VALUES (?, ?, ?, ?)')
+  const insertOutbox = db.prepare(
+    'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  )
+  // Many webhooks, one transaction: one fsync for all the requests that arrived together.
+  const accept = db.transaction((webhooks: IncomingWebhook[]) =>
+    webhooks.map(({ key, event, body, receivedAt, entries }) => {
+      if (insertInbox.run(key, event, body, receivedAt).changes === 0) return 'duplicate' as const
+      for (const entry of entries) {
+        const status = entry.deadReason ? 'dead' : 'pending'
+        insertOutbox.run(key, entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, status, receivedAt, entry.deadReason ?? null, receivedAt)
+      }
+      return 'stored' as const
+    }),
+  )
+  const selectDue = db.prepare("SELECT id, key, destination, request, event_time, attempts FROM outbox WHERE status = 'pending' AND leased = 0 AND next_at <= ? ORDER BY next_at, id LIMIT ?")
+  const lease = db.prepare('UPDATE outbox SET leased = 1 WHERE id = ?')
+  const claim = db.transaction((now: number, limit: number) => {
+    const rows = selectDue.all(now, limit) as { id: number; key: string; destination: string; request: string; event_time: number; attempts: number }[]
+    for (const row of rows) lease.run(row.id)
+    return rows
+  })
+  const finish = db.prepare("UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
+  const settle = db.transaction((outcomes: Settled[]) => {
+    for (const o of outcomes) finish.run(o.status, o.nextAt, o.error ?? null, o.at, o.id)
+  })
+  const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
+  const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
+  const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
+
+  // Async like the PostgreSQL store; the work itself is synchronous (libsql).
+  return {
+    accept: async (webhooks) => accept(webhooks),
+    async claimDue(now, limit) {
+      return claim(now, limit).map((row) => ({
+        id: row.id,
+        key: row.key,
+        destination: row.destination,
+        request: JSON.parse(row.request) as StoredRequest,
+        eventTime: row.event_time,
+        attempts: row.attempts,
+      }))
+    },
+    settle: async (outcomes) => settle(outcomes),
+    replayDead: async (now) => replay.run(now, now).changes,
+    deadLetters: async () => deadRows.all() as DeadLetter[],
+    async counts() {
+      const out: Record<string, Record<string, number>> = {}
+      for (const row of counts.all() as { destination: string; status: string; n: number }[]) (out[row.destination] ??= {})[row.status] = row.n
+      return out
+    },
+    close: async () => void db.close(),
+  }
+}

@@ -1,0 +1,141 @@
+// @vitest-environment node
+// Several relays on one PostgreSQL database: what one instance alone cannot show.
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startRelay, type Relay } from '../../src/relay/relay'
+import { openStore, type Store } from '../../src/relay/store'
+import { MIGRATIONS } from '../../src/relay/store-postgres'
+import { startFakeDestinations, type FakeDestinations } from '../support/fake-destinations'
+import { freshPostgresDatabase, postgresAvailable, startPostgres } from '../support/postgres'
+import { queryDatabase, quietLog, recentTimestamp, relayConfig, SECRETS, tempDatabase } from './support'
+
+const open: { close(): Promise<void> }[] = []
+afterEach(async () => {
+  for (const each of open.splice(0).reverse()) await each.close()
+})
+
+// A missed call reaches all three destinations under the preset.
+const missed = (user: string) => ({ event: 'popin_call_missed', user_id: user, timestamp: recentTimestamp().text, properties: { product: `Sofa ${user}` } })
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function relayOn(database: string, fakes: FakeDestinations, env: Record<string, string> = {}): Promise<Relay> {
+  const relay = await startRelay(relayConfig(database, fakes.endpoints), { env: { ...SECRETS, ...env }, log: quietLog() })
+  open.push(relay)
+  return relay
+}
+
+async function fakeDestinations() {
+  const fakes = await startFakeDestinations()
+  open.push(fakes)
+  return fakes
+}
+
+const post = (relay: Relay, body: unknown) =>
+  fetch(`${relay.url}/webhooks/popin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': SECRETS.POPIN_BRIDGE_POPIN_API_KEY },
+    body: JSON.stringify(body),
+  })
+
+/** Each destination's deliveries, by the webhook's user. */
+const deliveredUsers = (fakes: FakeDestinations) => ({
+  meta: fakes.delivered('meta').map((r) => r.body.data[0].custom_data.product.slice(5)).sort(),
+  ga4: fakes.delivered('ga4').length,
+  segment: fakes.delivered('segment').map((r) => r.body.properties.popin_user_id).sort(),
+})
+
+describe.skipIf(!postgresAvailable())('relays on one PostgreSQL database', () => {
+  beforeAll(async () => void (await startPostgres()), 20_000)
+
+  it('run the migrations once when they start together', async () => {
+    const database = await freshPostgresDatabase()
+    const fakes = await fakeDestinations()
+    const relays = await Promise.all([relayOn(database, fakes), relayOn(database, fakes), relayOn(database, fakes)])
+    expect(relays.map((relay) => relay.url)).toEqual([expect.any(String), expect.any(String), expect.any(String)])
+    const versions = await queryDatabase<{ version: number; n: number }>(database, 'SELECT version, COUNT(*)::int AS n FROM popin_bridge_migrations GROUP BY version ORDER BY version')
+    expect(versions).toEqual(MIGRATIONS.map((_, i) => ({ version: i + 1, n: 1 })))
+    // A later start finds nothing to do.
+    await relayOn(database, fakes)
+    expect(await queryDatabase(database, 'SELECT version FROM popin_bridge_migrations')).toHaveLength(MIGRATIONS.length)
+  })
+
+  it('store the same webhook posted to two of them at the same moment once, and forward it once', async () => {
+    const database = await freshPostgresDatabase()
+    const fakes = await fakeDestinations()
+    const [a, b] = await Promise.all([relayOn(database, fakes), relayOn(database, fakes)])
+    const users = Array.from({ length: 20 }, (_, i) => `pu-${i}`)
+    const bodies = users.map(missed)
+    const answer = async (response: Promise<Response>) => {
+      const { status } = await response
+      return { status, stored: (await (await response).json()).status as string }
+    }
+    const answers = await Promise.all(bodies.map((body) => Promise.all([answer(post(a!, body)), answer(post(b!, body))])))
+    // For each webhook one relay answers stored, the other duplicate: both 200.
+    for (const pair of answers) expect(pair.map(({ status, stored }) => `${status} ${stored}`).sort()).toEqual(['200 duplicate', '200 stored'])
+    expect(Number((await queryDatabase<{ n: string }>(database, 'SELECT COUNT(*) AS n FROM inbox'))[0]!.n)).toBe(20)
+    await expect.poll(() => deliveredUsers(fakes), { timeout: 5000 }).toEqual({ meta: [...users].sort(), ga4: 20, segment: [...users].sort() })
+    await sleep(500)
+    expect(fakes.received).toHaveLength(60)
+  })
+
+  it("deliver a dead instance's leased rows once its lease expires, not before", async () => {
+    const database = await freshPostgresDatabase()
+    const fakes = await fakeDestinations()
+    const survivor = await relayOn(database, fakes)
+    // While the webhooks are stored, the survivor finds nothing due: the other instance claims them.
+    const claims = vi.spyOn(survivor.store, 'claimDue').mockResolvedValue([])
+    for (const user of ['pu-1', 'pu-2', 'pu-3']) expect((await post(survivor, missed(user))).status).toBe(200)
+    const leaseMs = 1500
+    const dead: Store = await openStore(database, { leaseMs })
+    open.push(dead)
+    const claimedAt = Date.now()
+    expect(await dead.claimDue(claimedAt, 100)).toHaveLength(9)
+    claims.mockRestore()
+    // The dead instance never settles: its rows stay its own until the lease ends.
+    await sleep(leaseMs - 500)
+    expect(fakes.received).toEqual([])
+    await expect.poll(() => fakes.received.length, { timeout: leaseMs + 3000 }).toBe(9)
+    const took = Date.now() - claimedAt
+    expect(took).toBeGreaterThanOrEqual(leaseMs)
+    expect(took).toBeLessThan(leaseMs + 1500)
+    expect(deliveredUsers(fakes)).toEqual({ meta: ['pu-1', 'pu-2', 'pu-3'], ga4: 3, segment: ['pu-1', 'pu-2', 'pu-3'] })
+    await expect.poll(() => survivor.store.counts()).toEqual({ facebookPixel: { done: 3 }, ga4: { done: 3 }, segment: { done: 3 } })
+  }, 10_000)
+
+  it('ignore what a slow instance records after its lease passed to another', async () => {
+    const database = await freshPostgresDatabase()
+    const fakes = await fakeDestinations()
+    const relay = await relayOn(database, fakes)
+    const claims = vi.spyOn(relay.store, 'claimDue').mockResolvedValue([])
+    expect((await post(relay, missed('pu-1'))).status).toBe(200)
+    const slow = await openStore(database, { leaseMs: 1000 })
+    open.push(slow)
+    const leased = await slow.claimDue(Date.now(), 100)
+    expect(leased).toHaveLength(3)
+    claims.mockRestore()
+    await expect.poll(() => relay.store.counts(), { timeout: 4000 }).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { done: 1 } })
+    // Its answer came too late: "retry" must not make the delivered rows pending again.
+    await slow.settle(leased.map(({ id }) => ({ id, status: 'pending', nextAt: Date.now(), at: Date.now(), error: 'HTTP 500' })))
+    expect(await relay.store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { done: 1 } })
+    await sleep(400)
+    expect(fakes.received).toHaveLength(3)
+  })
+
+  it('take POPIN_BRIDGE_DATABASE_URL over relay.database', async () => {
+    const database = await freshPostgresDatabase()
+    const fakes = await fakeDestinations()
+    const sqlite = tempDatabase()
+    const relay = await relayOn(sqlite, fakes, { POPIN_BRIDGE_DATABASE_URL: database })
+    expect((await post(relay, missed('pu-9'))).status).toBe(200)
+    expect(await queryDatabase(database, 'SELECT key FROM inbox')).toHaveLength(1)
+    await expect.poll(() => fakes.received.length).toBe(3)
+  })
+
+  it('store an event name holding a NUL character (PostgreSQL text cannot hold one)', async () => {
+    const database = await freshPostgresDatabase()
+    const fakes = await fakeDestinations()
+    const relay = await relayOn(database, fakes)
+    const response = await post(relay, { ...missed('pu-0'), event: 'popin_call\u0000missed' })
+    expect([response.status, (await response.json()).status]).toEqual([200, 'stored'])
+    expect(await queryDatabase(database, 'SELECT event FROM inbox')).toEqual([{ event: 'popin_call\uFFFDmissed' }])
+  })
+})
