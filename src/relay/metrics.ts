@@ -1,3 +1,5 @@
+import type { Backlog } from './store'
+
 /** Every counter the relay keeps, with its HELP text. */
 const COUNTERS = {
   popin_relay_received_total: 'Webhooks accepted with a valid body: stored, or recognised as duplicates.',
@@ -36,8 +38,8 @@ export function createMetrics(destinations: readonly string[]) {
       series.set(key, (series.get(key) ?? 0) + 1)
     },
     get: (name: Counter, labels?: Record<string, string>) => counters.get(name)!.get(labelText(labels)) ?? 0,
-    /** Counters, then the outbox's current state per destination and status. */
-    render(outbox: Record<string, Record<string, number>>): string {
+    /** Counters, then the outbox's current state per destination and status, then the backlog. */
+    render(outbox: Record<string, Record<string, number>>, backlog: Record<string, Backlog> = {}, now = Date.now()): string {
       const lines: string[] = []
       for (const [name, series] of counters) {
         lines.push(`# HELP ${name} ${COUNTERS[name]}`, `# TYPE ${name} counter`)
@@ -46,6 +48,14 @@ export function createMetrics(destinations: readonly string[]) {
       lines.push('# HELP popin_relay_outbox Outbox rows now, by destination and status.', '# TYPE popin_relay_outbox gauge')
       for (const [destination, statuses] of Object.entries(outbox)) {
         for (const [status, n] of Object.entries(statuses)) lines.push(`popin_relay_outbox${labelText({ destination, status })} ${n}`)
+      }
+      const waiting = [...new Set([...destinations, ...Object.keys(backlog)])].sort()
+      lines.push('# HELP popin_relay_backlog Deliveries waiting to be sent, by destination.', '# TYPE popin_relay_backlog gauge')
+      for (const destination of waiting) lines.push(`popin_relay_backlog${labelText({ destination })} ${backlog[destination]?.pending ?? 0}`)
+      lines.push('# HELP popin_relay_backlog_oldest_seconds How long the oldest waiting delivery has waited, by destination.', '# TYPE popin_relay_backlog_oldest_seconds gauge')
+      for (const destination of waiting) {
+        const oldest = backlog[destination]?.oldestReceivedAt
+        lines.push(`popin_relay_backlog_oldest_seconds${labelText({ destination })} ${oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000)}`)
       }
       return `${lines.join('\n')}\n`
     },

@@ -27,6 +27,7 @@ export const MAX_BODY_BYTES = 256 * 1024
  * not a webhook, and would overflow the stack of the recursive code that reads bodies.
  */
 export const MAX_BODY_DEPTH = 32
+const PURGE_EVERY_MS = 3600 * 1000
 export const API_KEY_ENV = 'POPIN_BRIDGE_POPIN_API_KEY'
 
 export interface RelayOptions {
@@ -103,9 +104,10 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method === 'GET' && path === '/healthz') return reply(res, 200, { status: 'ok', outbox: await store.counts() })
+    if (req.method === 'GET' && path === '/readyz') return ready(res)
     if (req.method === 'GET' && path === '/metrics') {
-      const outbox = await store.counts()
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render(outbox))
+      const [outbox, backlog] = await Promise.all([store.counts(), store.backlog()])
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render(outbox, backlog))
       return
     }
     if (path !== WEBHOOK_PATH) return reply(res, 404, { error: 'not found' })
@@ -171,6 +173,38 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     worker.poke()
   }
 
+  /** Ready: the database answers, and no delivery has waited longer than relay.readyBacklogAgeMs. */
+  async function ready(res: ServerResponse) {
+    let backlog: Awaited<ReturnType<typeof store.backlog>>
+    try {
+      backlog = await store.backlog()
+    } catch (error) {
+      return reply(res, 503, { status: 'database unreachable', error: (error as Error).message })
+    }
+    const now = Date.now()
+    const late = Object.entries(backlog).filter(([, b]) => now - b.oldestReceivedAt > settings.readyBacklogAgeMs).map(([destination]) => destination)
+    const waiting = Object.fromEntries(Object.entries(backlog).map(([destination, b]) => [destination, { pending: b.pending, oldestSeconds: Math.round((now - b.oldestReceivedAt) / 1000) }]))
+    reply(res, late.length ? 503 : 200, { status: late.length ? 'backlogged' : 'ready', ...(late.length ? { late } : {}), backlog: waiting })
+  }
+
+  /** Delivered rows and idempotency keys older than relay.retentionDays go, hourly and at start. */
+  const purge = async () => {
+    try {
+      const { deliveries, webhooks } = await store.purge(Date.now() - settings.retentionDays * 86_400_000)
+      if (deliveries || webhooks) log.warn(`relay: purged ${deliveries} delivered row(s) and ${webhooks} webhook(s) older than ${settings.retentionDays} days`)
+    } catch (error) {
+      log.error('relay: purge failed; retried in an hour', error)
+    }
+  }
+  let purging = purge()
+  const purgeTimer = setInterval(() => (purging = purge()), PURGE_EVERY_MS)
+  purgeTimer.unref()
+  /** Stops purging; resolves once a purge in progress is over, so the database can close. */
+  const stopPurging = () => {
+    clearInterval(purgeTimer)
+    return purging
+  }
+
   function authorized(header: string | string[] | undefined): boolean {
     if (!expectedKey) return true
     return typeof header === 'string' && timingSafeEqual(digest(header), expectedKey)
@@ -184,6 +218,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   } catch (error) {
     // The port is taken (say): nothing may keep the process alive, so a supervisor sees it fail.
     await worker.stop()
+    await stopPurging()
     await store.close()
     throw error
   }
@@ -201,6 +236,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
         server.closeIdleConnections()
       })
       await worker.stop()
+      await stopPurging()
       await store.close()
     },
   }

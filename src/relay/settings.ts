@@ -34,6 +34,8 @@ export function relaySchema(serverDestinations: readonly string[]) {
     requestTimeoutMs: optional(describe(integer(100, 60_000), 'Timeout of one request to a vendor. Default 5000')),
     retryBaseMs: optional(describe(integer(10, 600_000), 'First retry delay; each further one doubles, with full jitter, up to an hour. Default 1000')),
     leaseMs: optional(describe(integer(1000, 3_600_000), 'PostgreSQL: how long a claimed delivery is held before another instance may send it (an instance that dies holding it). Longer than requestTimeoutMs. Default 30000')),
+    retentionDays: optional(describe(integer(1, 365), 'Delivered rows and idempotency keys are deleted after this many days; a webhook delivered again later is stored again. Default 7')),
+    readyBacklogAgeMs: optional(describe(integer(1000, 86_400_000), 'GET /readyz answers 503 when a delivery has waited longer than this. Default 900000 (15 minutes)')),
   })
 }
 
@@ -53,6 +55,8 @@ export interface RelaySettings {
   requestTimeoutMs: number
   retryBaseMs: number
   leaseMs: number
+  retentionDays: number
+  readyBacklogAgeMs: number
 }
 
 /** The relay's settings with defaults, from a config already checked; the environment's database URL replaces the config's. */
@@ -70,6 +74,8 @@ export function relaySettings(relay: RelayConfig | undefined, overrides: Partial
     requestTimeoutMs: relay?.requestTimeoutMs ?? 5000,
     retryBaseMs: relay?.retryBaseMs ?? 1000,
     leaseMs: relay?.leaseMs ?? 30_000,
+    retentionDays: relay?.retentionDays ?? 7,
+    readyBacklogAgeMs: relay?.readyBacklogAgeMs ?? 15 * 60_000,
     ...overrides,
   }
 }

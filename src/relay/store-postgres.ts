@@ -16,6 +16,10 @@ export const MIGRATIONS: readonly string[] = [
      next_at BIGINT NOT NULL, leased_until BIGINT, lease_token TEXT, last_error TEXT, updated_at BIGINT NOT NULL,
      UNIQUE (key, destination, seq));
    CREATE INDEX outbox_due ON outbox (next_at, id) WHERE status = 'pending';`,
+  // Retention: what is purged is found by key and by age.
+  `CREATE INDEX outbox_key ON outbox (key);
+   CREATE INDEX outbox_done ON outbox (updated_at) WHERE status = 'done';
+   CREATE INDEX inbox_received ON inbox (received_at);`,
 ]
 
 /**
@@ -167,6 +171,29 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       const out: Record<string, Record<string, number>> = {}
       for (const row of rows) (out[row.destination] ??= {})[row.status] = row.n
       return out
+    },
+
+    async backlog() {
+      const { rows } = await pool.query<{ destination: string; pending: number; oldest: string }>(
+        "SELECT o.destination, COUNT(*)::int AS pending, MIN(i.received_at) AS oldest FROM outbox o JOIN inbox i ON i.key = o.key WHERE o.status = 'pending' GROUP BY o.destination",
+      )
+      return Object.fromEntries(rows.map((row) => [row.destination, { pending: row.pending, oldestReceivedAt: Number(row.oldest) }]))
+    },
+
+    async purge(before) {
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const done = await client.query("DELETE FROM outbox WHERE status = 'done' AND updated_at < $1", [before])
+        const inbox = await client.query('DELETE FROM inbox WHERE received_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)', [before])
+        await client.query('COMMIT')
+        return { deliveries: done.rowCount ?? 0, webhooks: inbox.rowCount ?? 0 }
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined)
+        throw error
+      } finally {
+        client.release()
+      }
     },
 
     close: () => pool.end(),

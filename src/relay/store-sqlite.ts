@@ -17,6 +17,7 @@ export function openSqliteStore(path: string): Store {
       next_at INTEGER NOT NULL, leased INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at INTEGER NOT NULL,
       UNIQUE (key, destination, seq));
     CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+    CREATE INDEX IF NOT EXISTS outbox_key ON outbox (key);
   `)
   // One relay process per database: whatever it had in flight when it died is due again.
   db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
@@ -50,6 +51,10 @@ export function openSqliteStore(path: string): Store {
   const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
   const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
+  const backlogRows = db.prepare("SELECT o.destination, COUNT(*) AS pending, MIN(i.received_at) AS oldest FROM outbox o JOIN inbox i ON i.key = o.key WHERE o.status = 'pending' GROUP BY o.destination")
+  const purgeDone = db.prepare("DELETE FROM outbox WHERE status = 'done' AND updated_at < ?")
+  const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)')
+  const purge = db.transaction((before: number) => ({ deliveries: purgeDone.run(before).changes, webhooks: purgeInbox.run(before).changes }))
 
   // Async like the PostgreSQL store; the work itself is synchronous (libsql).
   return {
@@ -72,6 +77,11 @@ export function openSqliteStore(path: string): Store {
       for (const row of counts.all() as { destination: string; status: string; n: number }[]) (out[row.destination] ??= {})[row.status] = row.n
       return out
     },
+    async backlog() {
+      const rows = backlogRows.all() as { destination: string; pending: number; oldest: number }[]
+      return Object.fromEntries(rows.map((row) => [row.destination, { pending: row.pending, oldestReceivedAt: row.oldest }]))
+    },
+    purge: async (before) => purge(before),
     close: async () => void db.close(),
   }
 }

@@ -62,7 +62,20 @@ export interface Store {
   deadLetters(): Promise<DeadLetter[]>
   /** Outbox rows by destination and status. */
   counts(): Promise<Record<string, Record<string, number>>>
+  /** Per destination: deliveries waiting, and when the webhook of the oldest of them arrived. */
+  backlog(): Promise<Record<string, Backlog>>
+  /**
+   * Deletes what is older than `before`: delivered rows, then the webhooks (and so their
+   * idempotency keys) with no row left. Dead letters stay until replayed or delivered.
+   */
+  purge(before: number): Promise<{ deliveries: number; webhooks: number }>
   close(): Promise<void>
+}
+
+export interface Backlog {
+  pending: number
+  /** When the oldest pending delivery's webhook was received (epoch ms). */
+  oldestReceivedAt: number
 }
 
 export interface StoreOptions {

@@ -221,6 +221,12 @@ describe('GET /metrics', () => {
         ...['facebookPixel', 'ga4', 'segment'].map((d) => `popin_relay_dead_lettered_total{destination="${d}"} 0`),
         '# HELP popin_relay_outbox Outbox rows now, by destination and status.',
         '# TYPE popin_relay_outbox gauge',
+        '# HELP popin_relay_backlog Deliveries waiting to be sent, by destination.',
+        '# TYPE popin_relay_backlog gauge',
+        ...['facebookPixel', 'ga4', 'segment'].map((d) => `popin_relay_backlog{destination="${d}"} 0`),
+        '# HELP popin_relay_backlog_oldest_seconds How long the oldest waiting delivery has waited, by destination.',
+        '# TYPE popin_relay_backlog_oldest_seconds gauge',
+        ...['facebookPixel', 'ga4', 'segment'].map((d) => `popin_relay_backlog_oldest_seconds{destination="${d}"} 0`),
         '',
       ].join('\n'),
     )

@@ -1,0 +1,82 @@
+// @vitest-environment node
+import { afterEach, describe, expect, it } from 'vitest'
+import { WEBHOOKS } from '../fixtures/webhooks'
+import { inboxCount, onEachEngine, queryDatabase, recentTimestamp, startTestRelay } from './support'
+
+let running: Awaited<ReturnType<typeof startTestRelay>> | undefined
+afterEach(async () => {
+  await running?.close()
+  running = undefined
+})
+
+// A missed call reaches all three destinations under the preset.
+const missed = (product = 'Blue Sofa') => ({ ...WEBHOOKS.popin_call_missed, timestamp: recentTimestamp().text, properties: { product } })
+const DAY = 86_400_000
+
+onEachEngine(() => {
+  describe('retention', () => {
+    it('purges delivered rows and idempotency keys past relay.retentionDays, keeps dead letters and what is younger', async () => {
+      running = await startTestRelay({ maxAttempts: 1 })
+      const { relay, post, fakes, database } = running
+      fakes.answers.segment.push({ status: 400, body: '{"error":"bad"}' })
+      expect((await post(missed('old'))).status).toBe(200)
+      await expect.poll(async () => relay.store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { dead: 1 } })
+      expect((await post(missed('young'))).status).toBe(200)
+      await expect.poll(async () => (await relay.store.counts()).ga4?.done).toBe(2)
+      // Make the first webhook and its rows eight days old.
+      const eightDaysAgo = Date.now() - 8 * DAY
+      await queryDatabase(database, `UPDATE inbox SET received_at = ${eightDaysAgo} WHERE body LIKE '%"old"%'`)
+      await queryDatabase(database, `UPDATE outbox SET updated_at = ${eightDaysAgo} WHERE key IN (SELECT key FROM inbox WHERE body LIKE '%"old"%')`)
+      expect(await relay.store.purge(Date.now() - 7 * DAY)).toEqual({ deliveries: 2, webhooks: 0 })
+      // The dead letter stays, so its webhook's key does too; the young webhook is untouched.
+      expect(await relay.store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { dead: 1, done: 1 } })
+      expect(await inboxCount(database)).toBe(2)
+      await queryDatabase(database, `DELETE FROM outbox WHERE status = 'dead'`)
+      expect(await relay.store.purge(Date.now() - 7 * DAY)).toEqual({ deliveries: 0, webhooks: 1 })
+      expect(await inboxCount(database)).toBe(1)
+      // Within the window a webhook delivered again is still a duplicate.
+      expect(await (await post(missed('young'))).json()).toMatchObject({ status: 'duplicate' })
+    })
+  })
+
+  describe('/readyz and the backlog', () => {
+    it('is ready with nothing waiting, and shows each destination at 0 in /metrics', async () => {
+      running = await startTestRelay()
+      const { relay } = running
+      const response = await fetch(`${relay.url}/readyz`)
+      expect([response.status, await response.json()]).toEqual([200, { status: 'ready', backlog: {} }])
+      const metrics = await (await fetch(`${relay.url}/metrics`)).text()
+      for (const destination of ['facebookPixel', 'ga4', 'segment']) {
+        expect(metrics).toContain(`popin_relay_backlog{destination="${destination}"} 0\n`)
+        expect(metrics).toContain(`popin_relay_backlog_oldest_seconds{destination="${destination}"} 0\n`)
+      }
+    })
+
+    it('answers 503 once a delivery has waited longer than relay.readyBacklogAgeMs, naming the destination', async () => {
+      running = await startTestRelay({ readyBacklogAgeMs: 1000 })
+      const { relay, post, fakes } = running
+      // GA4 asks for an hour: the delivery waits.
+      fakes.answers.ga4.push({ status: 503, headers: { 'retry-after': '3600' } })
+      expect((await post(missed())).status).toBe(200)
+      await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/ga4/')).length).toBe(1)
+      const early = await (await fetch(`${relay.url}/readyz`)).json()
+      expect(early).toMatchObject({ status: 'ready', backlog: { ga4: { pending: 1 } } })
+      await new Promise((resolve) => setTimeout(resolve, 1200))
+      const late = await fetch(`${relay.url}/readyz`)
+      expect([late.status, await late.json()]).toEqual([503, { status: 'backlogged', late: ['ga4'], backlog: { ga4: { pending: 1, oldestSeconds: expect.any(Number) } } }])
+      const metrics = await (await fetch(`${relay.url}/metrics`)).text()
+      expect(metrics).toContain('popin_relay_backlog{destination="ga4"} 1\n')
+      expect(Number(/popin_relay_backlog_oldest_seconds\{destination="ga4"\} ([\d.]+)/.exec(metrics)?.[1])).toBeGreaterThan(1)
+    })
+
+    it('answers 503 when the database does not', async () => {
+      running = await startTestRelay()
+      const { relay } = running
+      const backlog = relay.store.backlog
+      relay.store.backlog = () => Promise.reject(new Error('connection refused'))
+      const response = await fetch(`${relay.url}/readyz`)
+      expect([response.status, await response.json()]).toEqual([503, { status: 'database unreachable', error: 'connection refused' }])
+      relay.store.backlog = backlog
+    })
+  })
+})
