@@ -12,7 +12,7 @@ export interface ActiveServerDestination {
 }
 
 /** Due rows claimed per turn: enough to fill several batches per destination. */
-const BATCH = 256
+export const CLAIM_LIMIT = 256
 const IDLE_MS = 200
 const MAX_DELAY_MS = 3600 * 1000
 
@@ -39,7 +39,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     while (running) {
       let full = false
       try {
-        full = (await turn()) === BATCH
+        full = (await turn()) === CLAIM_LIMIT
       } catch (error) {
         // A locked or full database must not end delivery for good: say so once, wait, try again.
         const message = (error as Error)?.message ?? String(error)
@@ -59,7 +59,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   async function turn(): Promise<number> {
     if (unrecorded.length) await store.settle(unrecorded)
     unrecorded = []
-    const due = await store.claimDue(Date.now(), BATCH)
+    const due = await store.claimDue(Date.now(), CLAIM_LIMIT)
     if (due.length) {
       unrecorded = (await Promise.all(groups(due).map((group) => deliver(group)))).flat()
       await store.settle(unrecorded)
@@ -82,7 +82,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
         continue
       }
       const key = `${delivery.destination}\n${batch.key(delivery.request)}`
-      const bytes = JSON.stringify(delivery.request.body).length
+      const bytes = batch.maxBytes === undefined ? 0 : Buffer.byteLength(JSON.stringify(delivery.request.body))
       let group = open.get(key)
       if (group && (group.rows.length >= batch.max || (batch.maxBytes !== undefined && group.bytes + bytes > batch.maxBytes))) group = undefined
       if (!group) {
