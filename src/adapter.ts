@@ -195,4 +195,21 @@ export interface ServerSender {
   authorize(request: StoredRequest, secrets: Record<string, string>): StoredRequest
   /** For a 4xx other than 408 and 429: whether the vendor says to try again (e.g. throttling). */
   retryable?(status: number, body: string): boolean
+  /** How stored requests to this vendor may share one HTTP request; without it, one request each. */
+  batch?: Batching
+}
+
+/**
+ * Merging stored requests into one HTTP request. Each stored request keeps its own ids inside the
+ * merged one, so a retry or a split sends exactly the same events again.
+ */
+export interface Batching {
+  /** Most stored requests in one HTTP request. */
+  max: number
+  /** Most bytes of the merged body as JSON, when the vendor limits it. */
+  maxBytes?: number
+  /** Requests with the same key may be merged (same URL, and whatever else must match). */
+  key(request: StoredRequest): string
+  /** One request carrying all of these (two or more, with the same key), in their order. */
+  merge(requests: StoredRequest[]): StoredRequest
 }

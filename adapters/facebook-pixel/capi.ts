@@ -7,7 +7,8 @@ const GRAPH_VERSION = 'v21.0'
 const TRANSIENT_CODES = [1, 2, 4, 17, 341, 368, 613]
 
 /**
- * Meta Conversions API: one event per request, so one bad event cannot sink a batch. The call
+ * Meta Conversions API: each event is stored as its own request; the relay merges up to 100 for
+ * one pixel into `data` (Meta takes 1000), and splits a refused batch to find the bad event. The call
  * arrives policy-clean: custom_data holds no personal data, user_data only hashed match keys.
  * https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event
  */
@@ -39,6 +40,12 @@ export const conversionsApi: ServerSender = {
 
   authorize: (request, secrets) => ({ ...request, url: `${request.url}?access_token=${encodeURIComponent(secrets.accessToken as string)}` }),
 
+  batch: {
+    max: 100,
+    key: (request) => `${request.url} ${JSON.stringify((request.body as MetaBody).test_event_code ?? null)}`,
+    merge: (requests) => ({ ...requests[0]!, body: { ...(requests[0]!.body as MetaBody), data: requests.flatMap((r) => (r.body as MetaBody).data) } }),
+  },
+
   retryable(_status, body) {
     try {
       return TRANSIENT_CODES.includes(JSON.parse(body)?.error?.code)
@@ -46,4 +53,9 @@ export const conversionsApi: ServerSender = {
       return false
     }
   },
+}
+
+interface MetaBody {
+  data: unknown[]
+  test_event_code?: string
 }

@@ -34,6 +34,27 @@ export const measurementProtocol: ServerSender = {
   },
 
   authorize: (request, secrets) => ({ ...request, url: `${request.url}&api_secret=${encodeURIComponent(secrets.apiSecret as string)}` }),
+
+  // Up to 25 events per request, all for one client_id; each event keeps its own time
+  // (per-event timestamp_micros), since the webhooks behind them happened at different moments.
+  batch: {
+    max: 25,
+    key: (request) => `${request.url} ${(request.body as MpBody).client_id}`,
+    merge(requests) {
+      const { timestamp_micros: _time, events: _events, ...common } = requests[0]!.body as MpBody
+      const events = requests.flatMap((r) => {
+        const body = r.body as MpBody
+        return body.events.map((event) => ({ ...event, timestamp_micros: event.timestamp_micros ?? body.timestamp_micros }))
+      })
+      return { ...requests[0]!, body: { ...common, events } }
+    },
+  },
+}
+
+interface MpBody {
+  client_id: string
+  timestamp_micros?: number
+  events: { name: string; params?: unknown; timestamp_micros?: number }[]
 }
 
 /** Shaped like gtag's own ids ("1234567890.1234567890"), from a hash: stable, not reversible. */

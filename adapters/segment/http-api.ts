@@ -37,4 +37,15 @@ export const httpTrackingApi: ServerSender = {
     ...request,
     headers: { ...request.headers, authorization: `Basic ${btoa(`${secrets.writeKey}:`)}` },
   }),
+
+  // POST /v1/batch: each message keeps its type, messageId and timestamp. Segment takes 500 KB per batch.
+  batch: {
+    max: 100,
+    maxBytes: 450_000,
+    key: (request) => base(request.url),
+    merge: (requests) => ({ ...requests[0]!, url: `${base(requests[0]!.url)}/v1/batch`, body: { batch: requests.map((r) => r.body) } }),
+  },
 }
+
+/** The API's base URL from a stored request's (…/v1/track → …). */
+const base = (url: string) => url.replace(/\/v1\/[a-z]+$/, '')

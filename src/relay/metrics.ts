@@ -32,10 +32,10 @@ export function createMetrics(destinations: readonly string[]) {
   for (const name of PER_DESTINATION) for (const destination of destinations) declare(name, { destination })
 
   return {
-    inc(name: Counter, labels?: Record<string, string>) {
+    inc(name: Counter, labels?: Record<string, string>, by = 1) {
       const series = counters.get(name)!
       const key = labelText(labels)
-      series.set(key, (series.get(key) ?? 0) + 1)
+      series.set(key, (series.get(key) ?? 0) + by)
     },
     get: (name: Counter, labels?: Record<string, string>) => counters.get(name)!.get(labelText(labels)) ?? 0,
     /** Counters, then the outbox's current state per destination and status, then the backlog. */

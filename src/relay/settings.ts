@@ -36,6 +36,7 @@ export function relaySchema(serverDestinations: readonly string[]) {
     leaseMs: optional(describe(integer(1000, 3_600_000), 'PostgreSQL: how long a claimed delivery is held before another instance may send it (an instance that dies holding it). Longer than requestTimeoutMs. Default 30000')),
     retentionDays: optional(describe(integer(1, 365), 'Delivered rows and idempotency keys are deleted after this many days; a webhook delivered again later is stored again. Default 7')),
     readyBacklogAgeMs: optional(describe(integer(1000, 86_400_000), 'GET /readyz answers 503 when a delivery has waited longer than this. Default 900000 (15 minutes)')),
+    concurrency: optional(describe(integer(1, 64), 'Requests in flight at once per destination (each may carry a batch of events). Default 4')),
   })
 }
 
@@ -57,6 +58,8 @@ export interface RelaySettings {
   leaseMs: number
   retentionDays: number
   readyBacklogAgeMs: number
+  /** Requests in flight at once per destination. */
+  concurrency: number
 }
 
 /** The relay's settings with defaults, from a config already checked; the environment's database URL replaces the config's. */
@@ -76,6 +79,7 @@ export function relaySettings(relay: RelayConfig | undefined, overrides: Partial
     leaseMs: relay?.leaseMs ?? 30_000,
     retentionDays: relay?.retentionDays ?? 7,
     readyBacklogAgeMs: relay?.readyBacklogAgeMs ?? 15 * 60_000,
+    concurrency: relay?.concurrency ?? 4,
     ...overrides,
   }
 }

@@ -11,14 +11,18 @@ export interface ActiveServerDestination {
   secrets: Record<string, string>
 }
 
-const BATCH = 32
+/** Due rows claimed per turn: enough to fill several batches per destination. */
+export const CLAIM_LIMIT = 256
 const IDLE_MS = 200
 const MAX_DELAY_MS = 3600 * 1000
 
 /**
- * Sends due deliveries: 2xx is done; 408, 429, 5xx, timeouts and network errors are retried
- * with exponential backoff and full jitter (or the vendor's Retry-After); any other 4xx, an
- * event past the vendor's age window, or the last attempt goes to the dead letters with the reason.
+ * Sends due deliveries, merged per destination and batch key (a sender's `batch`), at most
+ * `relay.concurrency` requests in flight per destination: 2xx settles every row of the request
+ * done; 408, 429, 5xx, timeouts and network errors retry every row, each with its own exponential
+ * backoff and full jitter (or the vendor's Retry-After); any other 4xx splits the batch in halves,
+ * down to the one row that is refused, which goes to the dead letters with the reason, as do an
+ * event past the vendor's age window and the last attempt.
  */
 export function startWorker(store: Store, destinations: Map<string, ActiveServerDestination>, settings: RelaySettings, metrics: Metrics, log: Logger) {
   let running = true
@@ -28,12 +32,14 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   // Outcomes whose settle failed: recorded first on the next turn, so their rows neither stay
   // leased until a restart nor get sent again.
   let unrecorded: Settled[] = []
+  const limits = new Map<string, Limiter>()
+  const limiter = (destination: string) => limits.get(destination) ?? limits.set(destination, new Limiter(settings.concurrency)).get(destination)!
 
   const loop = (async () => {
     while (running) {
       let full = false
       try {
-        full = (await turn()) === BATCH
+        full = (await turn()) === CLAIM_LIMIT
       } catch (error) {
         // A locked or full database must not end delivery for good: say so once, wait, try again.
         const message = (error as Error)?.message ?? String(error)
@@ -49,49 +55,100 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     }
   })()
 
-  /** Claims, delivers and records one batch; returns how many were due. */
+  /** Claims, delivers and records one turn's rows; returns how many were due. */
   async function turn(): Promise<number> {
     if (unrecorded.length) await store.settle(unrecorded)
     unrecorded = []
-    const due = await store.claimDue(Date.now(), BATCH)
+    const due = await store.claimDue(Date.now(), CLAIM_LIMIT)
     if (due.length) {
-      unrecorded = await Promise.all(due.map(deliver))
+      unrecorded = (await Promise.all(groups(due).map((group) => deliver(group)))).flat()
       await store.settle(unrecorded)
       unrecorded = []
     }
     return due.length
   }
 
-  async function deliver(delivery: Delivery): Promise<Settled> {
-    const label = { destination: delivery.destination }
-    const { id } = delivery
-    const active = destinations.get(delivery.destination)
+  /**
+   * Rows that may share a request: same destination and batch key, in claim order, cut at the
+   * sender's max and maxBytes. Rows that cannot be sent at all are settled alone, dead.
+   */
+  function groups(due: Delivery[]): Delivery[][] {
+    const out: Delivery[][] = []
+    const open = new Map<string, { rows: Delivery[]; bytes: number }>()
+    for (const delivery of due) {
+      const batch = destinations.get(delivery.destination)?.server.batch
+      if (!batch) {
+        out.push([delivery])
+        continue
+      }
+      const key = `${delivery.destination}\n${batch.key(delivery.request)}`
+      const bytes = batch.maxBytes === undefined ? 0 : Buffer.byteLength(JSON.stringify(delivery.request.body))
+      let group = open.get(key)
+      if (group && (group.rows.length >= batch.max || (batch.maxBytes !== undefined && group.bytes + bytes > batch.maxBytes))) group = undefined
+      if (!group) {
+        group = { rows: [], bytes: 0 }
+        open.set(key, group)
+        out.push(group.rows)
+      }
+      group.rows.push(delivery)
+      group.bytes += bytes
+    }
+    return out
+  }
+
+  /** Sends one group (rows of one destination) and settles each row from how it went. */
+  async function deliver(group: Delivery[]): Promise<Settled[]> {
+    const destination = group[0]!.destination
+    const label = { destination }
+    const active = destinations.get(destination)
     const now = Date.now()
     if (!active) {
       // Switched off since the row was stored (secret removed): waiting would never end.
-      metrics.inc('popin_relay_dead_lettered_total', label)
-      return { id, status: 'dead', nextAt: now, at: now, error: `${delivery.destination} is not configured in this relay` }
+      return group.map(({ id }) => {
+        metrics.inc('popin_relay_dead_lettered_total', label)
+        return { id, status: 'dead', nextAt: now, at: now, error: `${destination} is not configured in this relay` }
+      })
     }
-    const { server, secrets } = active
-    if (server.maxAgeMs !== undefined && now - delivery.eventTime > server.maxAgeMs) {
+    const { server } = active
+    const settled: Settled[] = []
+    const fresh = group.filter(({ id, eventTime }) => {
+      if (server.maxAgeMs === undefined || now - eventTime <= server.maxAgeMs) return true
       metrics.inc('popin_relay_dead_lettered_total', label)
-      return { id, status: 'dead', nextAt: now, at: now, error: `older than ${server.maxAgeMs / 3600000} hours: ${delivery.destination} refuses events that old` }
-    }
-    const outcome = await send(() => server.authorize(delivery.request, secrets), server, settings.requestTimeoutMs)
+      settled.push({ id, status: 'dead', nextAt: now, at: now, error: `older than ${server.maxAgeMs / 3600000} hours: ${destination} refuses events that old` })
+      return false
+    })
+    if (fresh.length) settled.push(...(await attempt(fresh, active)))
+    return settled
+  }
+
+  /** One request for these rows (merged when more than one); a refused batch is split in halves. */
+  async function attempt(rows: Delivery[], { server, secrets }: ActiveServerDestination): Promise<Settled[]> {
+    const label = { destination: rows[0]!.destination }
+    const request = rows.length === 1 || !server.batch ? rows[0]!.request : server.batch.merge(rows.map((row) => row.request))
+    const outcome = await limiter(rows[0]!.destination).run(() => send(() => server.authorize(request, secrets), server, settings.requestTimeoutMs))
     const at = Date.now()
     if (outcome.ok) {
-      metrics.inc('popin_relay_forwarded_total', label)
-      return { id, status: 'done', nextAt: at, at }
+      metrics.inc('popin_relay_forwarded_total', label, rows.length)
+      return rows.map(({ id }) => ({ id, status: 'done', nextAt: at, at }))
     }
-    const attempts = delivery.attempts + 1
-    if (!outcome.retry || attempts >= settings.maxAttempts) {
-      metrics.inc('popin_relay_dead_lettered_total', label)
-      log.warn(`relay: ${delivery.destination} dead letter ${delivery.key.slice(0, 12)}: ${outcome.error}`)
-      return { id, status: 'dead', nextAt: at, at, error: outcome.retry ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error }
+    if (!outcome.retry && rows.length > 1) {
+      // A bad event inside: send each half again, so only that event is refused.
+      const half = Math.ceil(rows.length / 2)
+      const active = { server, secrets }
+      return (await Promise.all([attempt(rows.slice(0, half), active), attempt(rows.slice(half), active)])).flat()
     }
-    metrics.inc('popin_relay_retried_total', label)
-    const backoff = Math.random() * Math.min(MAX_DELAY_MS, settings.retryBaseMs * 2 ** (attempts - 1))
-    return { id, status: 'pending', nextAt: at + Math.min(MAX_DELAY_MS, outcome.retryAfterMs ?? backoff), at, error: outcome.error }
+    return rows.map((delivery) => {
+      const { id } = delivery
+      const attempts = delivery.attempts + 1
+      if (!outcome.retry || attempts >= settings.maxAttempts) {
+        metrics.inc('popin_relay_dead_lettered_total', label)
+        log.warn(`relay: ${delivery.destination} dead letter ${delivery.key.slice(0, 12)}: ${outcome.error}`)
+        return { id, status: 'dead', nextAt: at, at, error: outcome.retry ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error }
+      }
+      metrics.inc('popin_relay_retried_total', label)
+      const backoff = Math.random() * Math.min(MAX_DELAY_MS, settings.retryBaseMs * 2 ** (attempts - 1))
+      return { id, status: 'pending', nextAt: at + Math.min(MAX_DELAY_MS, outcome.retryAfterMs ?? backoff), at, error: outcome.error }
+    })
   }
 
   return {
@@ -104,6 +161,24 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       wake?.()
       await loop
     },
+  }
+}
+
+/** At most `limit` tasks at once; the others wait their turn, first come first served. */
+class Limiter {
+  private active = 0
+  private waiting: (() => void)[] = []
+  constructor(private readonly limit: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else this.active++
+    try {
+      return await task()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
   }
 }
 

@@ -55,7 +55,7 @@ describe('the body decides, not the Content-Type', () => {
       [200, 'stored'],
     ])
     expect(await inboxCount(database)).toBe(3)
-    await expect.poll(() => fakes.delivered('segment').map((r) => r.body.properties.popin_user_id).sort()).toEqual(['form', 'none', 'text'])
+    await expect.poll(() => fakes.messages('segment').map((message) => message.properties.popin_user_id).sort()).toEqual(['form', 'none', 'text'])
   })
 
   it('still refuses what is not JSON, or not an object with an event, with 400', async () => {

@@ -22,13 +22,17 @@ export interface Answer {
   delayMs?: number
 }
 
+type Prefix = 'meta' | 'ga4' | 'segment'
+
 /**
  * Meta, GA4 and Segment stand-ins on 127.0.0.1 under /meta, /ga4 and /segment. Each records
- * every request; `answers` queues the next responses per prefix (default 200).
+ * every request; `respond` may answer a request from its content (undefined: no opinion), then
+ * `answers` queues the next responses per prefix (default 200).
  */
 export async function startFakeDestinations() {
   const received: Recorded[] = []
-  const answers: Record<'meta' | 'ga4' | 'segment', Answer[]> = { meta: [], ga4: [], segment: [] }
+  const answers: Record<Prefix, Answer[]> = { meta: [], ga4: [], segment: [] }
+  const respond: Partial<Record<Prefix, (request: { url: string; body: any }) => Answer | undefined>> = {}
   const server = createServer(async (req, res) => {
     const text = await new Promise<string>((resolve) => {
       let data = ''
@@ -37,14 +41,14 @@ export async function startFakeDestinations() {
       req.on('end', () => resolve(data))
     })
     const prefix = (req.url ?? '').split('/')[1] ?? ''
-    const answer = answers[prefix as keyof typeof answers]?.shift() ?? { status: 200 }
-    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs))
     let body: unknown = text
     try {
       body = JSON.parse(text)
     } catch {
       // keep the text
     }
+    const answer = respond[prefix as Prefix]?.({ url: req.url ?? '', body }) ?? answers[prefix as Prefix]?.shift() ?? { status: 200 }
+    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs))
     received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, status: answer.status })
     if (res.destroyed) return
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body ?? '{}')
@@ -55,8 +59,14 @@ export async function startFakeDestinations() {
     origin,
     received,
     answers,
+    respond,
     /** Requests to one destination that it answered 2xx. */
-    delivered: (prefix: 'meta' | 'ga4' | 'segment') => received.filter((r) => r.url.startsWith(`/${prefix}/`) && r.status < 300),
+    delivered: (prefix: Prefix) => received.filter((r) => r.url.startsWith(`/${prefix}/`) && r.status < 300),
+    /**
+     * The events in the requests one destination answered 2xx, batches taken apart: Meta's `data`
+     * events, GA4's events (each with its request's client_id), Segment's messages.
+     */
+    messages: (prefix: Prefix, requests?: Recorded[]) => (requests ?? fakes.delivered(prefix)).flatMap((r) => messagesOf(prefix, r)),
     endpoints: { facebookPixel: `${origin}/meta/v21.0`, ga4: `${origin}/ga4`, segment: `${origin}/segment` },
     close: () =>
       new Promise<void>((resolve) => {
@@ -67,6 +77,14 @@ export async function startFakeDestinations() {
   }
   fakeDestinationsInUse.push({ fakes, checked: 0, duringTest: testRunning() })
   return fakes
+}
+
+/** The events one request carries (see `messages`). */
+export function messagesOf(prefix: Prefix, request: Pick<Recorded, 'url' | 'body'>): any[] {
+  const body = request.body
+  if (prefix === 'meta') return body.data
+  if (prefix === 'ga4') return body.events.map((event: any) => ({ client_id: body.client_id, ...event }))
+  return request.url.split('?')[0]!.endsWith('/v1/batch') ? body.batch : [body]
 }
 
 export type FakeDestinations = Awaited<ReturnType<typeof startFakeDestinations>>

@@ -1,0 +1,152 @@
+// @vitest-environment node
+import { createHash } from 'node:crypto'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { clientId } from '../../adapters/ga4/measurement-protocol'
+import { onEachEngine, startTestRelay } from './support'
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex')
+let running: Awaited<ReturnType<typeof startTestRelay>> | undefined
+afterEach(async () => {
+  await running?.close()
+  running = undefined
+})
+
+/** A missed call (it reaches Meta, GA4 and Segment under the preset), at its own second. */
+const missed = (user: string, product: string, at: Date) => ({ event: 'popin_call_missed', user_id: user, timestamp: at.toISOString(), properties: { product } })
+const base = Math.floor(Date.now() / 1000) * 1000 - 600_000
+
+/**
+ * Posts the webhooks while the worker finds nothing due, then lets it claim them all at once:
+ * what it sends together is then known exactly. Returns each webhook's id (its key).
+ */
+async function postAll(relay: NonNullable<typeof running>, bodies: unknown[]): Promise<string[]> {
+  const claims = vi.spyOn(relay.relay.store, 'claimDue').mockResolvedValue([])
+  const answers = await Promise.all(bodies.map(async (body) => (await (await relay.post(body)).json()) as { status: string; id: string }))
+  expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 'stored'))
+  claims.mockRestore()
+  return answers.map((a) => a.id)
+}
+
+onEachEngine(() => {
+  describe('batched forwarding', () => {
+    it('50 webhooks reach Meta, Segment and GA4 in few requests, every event once, exactly as one would be sent alone', async () => {
+      running = await startTestRelay({ testEventCode: 'TEST123' })
+      const { fakes } = running
+      const users = Array.from({ length: 50 }, (_, i) => `pu-${i % 10}`)
+      const times = users.map((_, i) => new Date(base + i * 1000))
+      const ids = await postAll(running, users.map((user, i) => missed(user, `Sofa ${i}`, times[i]!)))
+      const eventIds = ids.map((id) => `popin_call_missed.${id.slice(0, 24)}`)
+      await expect.poll(() => [fakes.messages('meta').length, fakes.messages('ga4').length, fakes.messages('segment').length], { timeout: 5000 }).toEqual([50, 50, 50])
+
+      // Meta: one request to the pixel, test_event_code kept, each event as it would be alone.
+      const meta = fakes.received.filter((r) => r.url.startsWith('/meta/'))
+      expect(meta.length).toBeLessThan(50)
+      expect(meta.map((r) => r.url)).toEqual(meta.map(() => '/meta/v21.0/1234567890/events?access_token=meta-token'))
+      for (const r of meta) expect(Object.keys(r.body).sort()).toEqual(['data', 'test_event_code'])
+      expect(meta.map((r) => r.body.test_event_code)).toEqual(meta.map(() => 'TEST123'))
+      const metaEvents = fakes.messages('meta').sort((a, b) => a.event_time - b.event_time)
+      expect(metaEvents).toEqual(
+        users.map((user, i) => ({
+          event_name: 'PopinCallMissed',
+          event_time: times[i]!.getTime() / 1000,
+          event_id: eventIds[i],
+          action_source: 'chat',
+          user_data: { external_id: sha(user) },
+          custom_data: { product: `Sofa ${i}` },
+        })),
+      )
+
+      // Segment: POST /v1/batch, each message with its own type, messageId and timestamp.
+      const segment = fakes.received.filter((r) => r.url.startsWith('/segment/'))
+      expect(segment.length).toBeLessThan(50)
+      expect(segment.map((r) => r.url)).toEqual(segment.map(() => '/segment/v1/batch'))
+      const messages = fakes.messages('segment')
+      expect(messages.map((m) => m.messageId).sort()).toEqual(eventIds.map((id) => `${id}.0`).sort())
+      for (const m of messages) {
+        const i = eventIds.indexOf(m.messageId.slice(0, -2))
+        expect(m).toMatchObject({ type: 'track', event: 'Call Missed', anonymousId: `popin-${users[i]}`, timestamp: times[i]!.toISOString(), properties: { product: `Sofa ${i}` } })
+      }
+
+      // GA4: one request per client_id, each event with its own webhook's time.
+      const ga4 = fakes.received.filter((r) => r.url.startsWith('/ga4/'))
+      expect(ga4.length).toBe(10)
+      for (const r of ga4) {
+        expect(r.url).toBe('/ga4/mp/collect?measurement_id=G-TEST1234&api_secret=ga4-secret')
+        expect(Object.keys(r.body).sort()).toEqual(['client_id', 'events'])
+        expect(r.body.events).toHaveLength(5)
+      }
+      expect(ga4.map((r) => r.body.client_id).sort()).toEqual([...new Set(users)].map((user) => clientId(user, sha)).sort())
+      const gaEvents = fakes.messages('ga4').sort((a, b) => a.timestamp_micros - b.timestamp_micros)
+      expect(gaEvents).toEqual(users.map((user, i) => ({ client_id: clientId(user, sha), name: 'popin_call_missed', params: {}, timestamp_micros: times[i]!.getTime() * 1000 })))
+      await expect.poll(() => running!.relay.store.counts()).toEqual({ facebookPixel: { done: 50 }, ga4: { done: 50 }, segment: { done: 50 } })
+    })
+
+    it('GA4 takes at most 25 events per request for one client', async () => {
+      running = await startTestRelay()
+      const { fakes } = running
+      await postAll(running, Array.from({ length: 60 }, (_, i) => missed('pu-1', `Sofa ${i}`, new Date(base + i * 1000))))
+      await expect.poll(() => fakes.messages('ga4').length, { timeout: 5000 }).toBe(60)
+      expect(fakes.received.filter((r) => r.url.startsWith('/ga4/')).map((r) => r.body.events.length).sort()).toEqual([10, 25, 25])
+      expect(new Set(fakes.received.filter((r) => r.url.startsWith('/ga4/')).map((r) => r.body.client_id))).toEqual(new Set([clientId('pu-1', sha)]))
+    })
+
+    it('a bad event inside a Meta batch: the batch is split, the good events are delivered, the bad one is the only dead letter, with the same ids throughout', async () => {
+      running = await startTestRelay()
+      const { fakes, relay } = running
+      fakes.respond.meta = ({ body }) =>
+        body.data.some((event: any) => event.custom_data?.product === 'bad') ? { status: 400, body: JSON.stringify({ error: { message: 'Invalid parameter', type: 'OAuthException', code: 100 } }) } : undefined
+      const products = Array.from({ length: 20 }, (_, i) => (i === 13 ? 'bad' : `Sofa ${i}`))
+      const ids = await postAll(running, products.map((product, i) => missed(`pu-${i}`, product, new Date(base + i * 1000))))
+      const eventIds = ids.map((id) => `popin_call_missed.${id.slice(0, 24)}`)
+      await expect.poll(() => relay.store.counts(), { timeout: 5000 }).toEqual({ facebookPixel: { done: 19, dead: 1 }, ga4: { done: 20 }, segment: { done: 20 } })
+
+      expect(fakes.messages('meta').map((event) => event.event_id).sort()).toEqual(eventIds.filter((_, i) => i !== 13).sort())
+      const dead = await relay.store.deadLetters()
+      expect(dead.map((d) => [d.destination, d.key, d.attempts, d.last_error])).toEqual([['facebookPixel', ids[13], 1, expect.stringMatching(/^HTTP 400: .*Invalid parameter/)]])
+      // Every request, refused or not, carried the same events with the same ids and bodies.
+      const meta = fakes.received.filter((r) => r.url.startsWith('/meta/'))
+      expect(meta.length).toBeGreaterThan(2)
+      const seen = new Map<string, string>()
+      for (const r of meta) {
+        expect(r.status).toBe(r.body.data.some((event: any) => event.custom_data.product === 'bad') ? 400 : 200)
+        for (const event of r.body.data) {
+          expect(eventIds).toContain(event.event_id)
+          expect(seen.get(event.event_id) ?? JSON.stringify(event)).toBe(JSON.stringify(event))
+          seen.set(event.event_id, JSON.stringify(event))
+        }
+      }
+      expect(seen.size).toBe(20)
+      // The bad event went alone, last: refused, never retried.
+      expect(meta.filter((r) => r.body.data.length === 1 && r.body.data[0].custom_data.product === 'bad').map((r) => r.status)).toEqual([400])
+    })
+
+    it('a retryable failure sends the whole batch again, the same messages with the same ids', async () => {
+      running = await startTestRelay()
+      const { fakes, relay } = running
+      fakes.answers.segment.push({ status: 503 })
+      await postAll(running, Array.from({ length: 5 }, (_, i) => missed(`pu-${i}`, `Sofa ${i}`, new Date(base + i * 1000))))
+      await expect.poll(() => relay.store.counts(), { timeout: 5000 }).toEqual({ facebookPixel: { done: 5 }, ga4: { done: 5 }, segment: { done: 5 } })
+      const segment = fakes.received.filter((r) => r.url.startsWith('/segment/'))
+      expect(segment[0]!.status).toBe(503)
+      expect(fakes.messages('segment', [segment[0]!]).map((m) => m.messageId).sort()).toEqual(fakes.messages('segment').map((m) => m.messageId).sort())
+    })
+  })
+})
+
+describe('per-destination concurrency', () => {
+  it('keeps at most relay.concurrency requests in flight to one destination', async () => {
+    running = await startTestRelay({ concurrency: 2 })
+    const { fakes } = running
+    let inFlight = 0
+    let most = 0
+    // Each GA4 client is its own request: 8 users, 8 requests, each answered after 150 ms.
+    fakes.respond.ga4 = () => {
+      most = Math.max(most, ++inFlight)
+      setTimeout(() => inFlight--, 150)
+      return { status: 200, delayMs: 150 }
+    }
+    await postAll(running, Array.from({ length: 8 }, (_, i) => missed(`pu-${i}`, `Sofa ${i}`, new Date(base + i * 1000))))
+    await expect.poll(() => fakes.messages('ga4').length, { timeout: 5000 }).toBe(8)
+    expect(most).toBe(2)
+  })
+})
