@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
-import { startFakeDestinations, type Recorded } from '../support/fake-destinations'
+import { messagesOf, startFakeDestinations, type Recorded } from '../support/fake-destinations'
 import { freshPostgresDatabase, postgresAvailable, startPostgres } from '../support/postgres'
 import { queryDatabase, recentTimestamp, relayConfig, SECRETS, tempDatabase } from './support'
 
@@ -152,15 +152,16 @@ describe.skipIf(!postgresAvailable())('three relay processes on one PostgreSQL d
     expect(beforeKill).toBeGreaterThan(50)
     expect(acknowledged.size).toBeGreaterThan(beforeKill)
 
-    const idOf = (prefix: Prefix, body: any): string =>
-      prefix === 'meta' ? body.data[0].custom_data.product : prefix === 'ga4' ? body.client_id : body.properties.popin_user_id
+    // Batches carry many events: each event (fakes.messages) is one webhook's.
+    const idOf = (prefix: Prefix, message: any): string =>
+      prefix === 'meta' ? message.custom_data.product : prefix === 'ga4' ? message.client_id : message.properties.popin_user_id
     const expected: Record<Prefix, string[]> = {
       meta: [...acknowledged].map((n) => `sofa-${n}`),
       ga4: [...acknowledged].map((n) => clientId(`visitor-${n}`, sha)),
       segment: [...acknowledged].map((n) => `visitor-${n}`),
     }
     const missing = (prefix: Prefix) => {
-      const seen = new Set(fakes.delivered(prefix).map((r) => idOf(prefix, r.body)))
+      const seen = new Set(fakes.messages(prefix).map((m) => idOf(prefix, m)))
       return expected[prefix].filter((id) => !seen.has(id))
     }
     // Every acknowledged webhook reaches every destination, the dead instance's included.
@@ -179,9 +180,8 @@ describe.skipIf(!postgresAvailable())('three relay processes on one PostgreSQL d
     for (const prefix of PREFIXES) {
       const first = new Map<string, number>()
       for (const r of fakes.delivered(prefix)) {
-        const id = idOf(prefix, r.body)
         const at = receivedAt.get(r)!
-        if (!first.has(id) || first.get(id)! > at) first.set(id, at)
+        for (const id of messagesOf(prefix, r).map((m) => idOf(prefix, m))) if (!first.has(id) || first.get(id)! > at) first.set(id, at)
       }
       ;[...acknowledged].forEach((n, i) => completedAt.set(n, Math.max(completedAt.get(n) ?? 0, first.get(expected[prefix][i]!)!)))
     }
@@ -191,7 +191,7 @@ describe.skipIf(!postgresAvailable())('three relay processes on one PostgreSQL d
     // before the kill): its rows, sent by the others.
     const afterLease = fakes.received.filter((r) => receivedAt.get(r)! > killedAt + LEASE_MS - 400).length
 
-    const ids = (prefix: Prefix) => fakes.delivered(prefix).map((r) => idOf(prefix, r.body))
+    const ids = (prefix: Prefix) => fakes.messages(prefix).map((m) => idOf(prefix, m))
     const duplicates = Object.fromEntries(PREFIXES.map((p) => [p, ids(p).length - new Set(ids(p)).size]))
     console.log(
       `multi-process crash test: ${acknowledged.size} acknowledged (${beforeKill} before SIGKILL), ${refused.count} not acknowledged (${proxy.errors()} proxy 502s), ` +
@@ -204,14 +204,14 @@ describe.skipIf(!postgresAvailable())('three relay processes on one PostgreSQL d
     // Duplicates only with the same ids: Meta and Segment deduplicate on them.
     const distinctIds = (prefix: 'meta' | 'segment', group: (body: any) => string, id: (body: any) => string) => {
       const groups = new Map<string, Set<string>>()
-      for (const r of fakes.received.filter((r) => r.url.startsWith(`/${prefix}/`))) {
-        const key = group(r.body)
-        groups.set(key, (groups.get(key) ?? new Set()).add(id(r.body)))
+      for (const message of fakes.messages(prefix, fakes.received.filter((r) => r.url.startsWith(`/${prefix}/`)))) {
+        const key = group(message)
+        groups.set(key, (groups.get(key) ?? new Set()).add(id(message)))
       }
       return [...groups].filter(([, ids]) => ids.size !== 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`)
     }
-    expect(distinctIds('meta', (body) => body.data[0].custom_data.product, (body) => body.data[0].event_id)).toEqual([])
-    expect(distinctIds('segment', (body) => `${body.properties?.popin_user_id}`, (body) => body.messageId)).toEqual([])
+    expect(distinctIds('meta', (event) => event.custom_data.product, (event) => event.event_id)).toEqual([])
+    expect(distinctIds('segment', (message) => `${message.properties?.popin_user_id}`, (message) => message.messageId)).toEqual([])
 
     // The survivors stop cleanly.
     for (const survivor of instances.slice(1)) survivor.child.kill('SIGTERM')
