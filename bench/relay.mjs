@@ -1,11 +1,14 @@
-// npm run bench:relay [-- --quick]: webhooks per second and acknowledgement latency of the relay,
-// at a fixed offered rate and at saturation, with durable storage and with storage in memory.
+// npm run bench:relay [-- --quick]: webhooks per second the relay acknowledges (stored durably)
+// and forwards (every destination got them), on SQLite, on PostgreSQL with one and with three
+// instances, and the ceiling: a bare node:http server that stores and forwards nothing. Each
+// relay runs as its own process; the load generator and the fake destinations share this one.
 // Prints a table and writes bench/relay-results.json. Not a test: it judges nothing.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 
 const quick = process.argv.includes('--quick')
 const SECONDS = quick ? 2 : 10
@@ -13,79 +16,163 @@ const RATE = 500
 const CONCURRENCY = 32
 const KEY = 'bench-key'
 const root = new URL('..', import.meta.url).pathname
+const POSTGRES_BIN = '/usr/lib/postgresql/15/bin'
+const DESTINATIONS = ['meta', 'ga4', 'segment']
+const temp = mkdtempSync(join(tmpdir(), 'popin-bench-relay-'))
 
-/** Meta, GA4 and Segment stand-ins that answer 200 at once. */
+/** Meta, GA4 and Segment stand-ins answering 200 at once, counting the events each request holds. */
 function startFakes() {
+  const events = Object.fromEntries(DESTINATIONS.map((d) => [d, 0]))
   const server = http.createServer((req, res) => {
-    req.resume()
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'))
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (chunk) => (body += chunk))
+    req.on('end', () => {
+      const destination = DESTINATIONS.find((d) => req.url.startsWith(`/${d}/`))
+      try {
+        const parsed = JSON.parse(body)
+        events[destination] += parsed.data?.length ?? parsed.events?.length ?? parsed.batch?.length ?? 1
+      } catch {
+        events[destination]++
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` })))
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, events, origin: `http://127.0.0.1:${server.address().port}` })))
 }
 
-function startRelay(database, origin) {
-  const dir = mkdtempSync(join(tmpdir(), 'popin-bench-'))
-  const config = {
-    destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-BENCH123' } },
-    relay: { port: 0, database: database === ':memory:' ? ':memory:' : join(dir, 'relay.db'), endpoints: { facebookPixel: `${origin}/meta`, ga4: `${origin}/ga4`, segment: `${origin}/segment` } },
+/** Webhooks every destination has received: the slowest destination's count. */
+const forwarded = (fakes) => Math.min(...DESTINATIONS.map((d) => fakes.events[d]))
+
+/** A PostgreSQL server in a temp folder (it refuses to run as root: as the postgres user). */
+async function startPostgres() {
+  if (!existsSync(join(POSTGRES_BIN, 'initdb'))) return undefined
+  const folder = mkdtempSync(join(temp, 'pg-'))
+  const asRoot = process.getuid?.() === 0
+  if (asRoot) {
+    const id = (flag) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim())
+    chownSync(folder, id('-u'), id('-g'))
+    spawnSync('chmod', ['711', temp])
   }
-  writeFileSync(join(dir, 'bridge.json'), JSON.stringify(config))
-  const env = { ...process.env, POPIN_BRIDGE_POPIN_API_KEY: KEY, POPIN_BRIDGE_META_ACCESS_TOKEN: 't', POPIN_BRIDGE_GA4_API_SECRET: 's', POPIN_BRIDGE_SEGMENT_WRITE_KEY: 'w' }
-  const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'relay', '--config', join(dir, 'bridge.json')], { env, stdio: ['ignore', 'pipe', 'ignore'] })
+  const run = (binary, args) => {
+    const result = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', join(POSTGRES_BIN, binary), ...args]) : spawnSync(join(POSTGRES_BIN, binary), args)
+    if (result.status !== 0) throw new Error(`${binary} failed: ${result.stderr}`)
+  }
+  const port = await freePort()
+  run('initdb', ['-D', join(folder, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync'])
+  run('pg_ctl', ['-D', join(folder, 'data'), '-o', `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1`, '-l', join(folder, 'log'), '-w', 'start'])
+  let databases = 0
+  return {
+    async database() {
+      const name = `bench_${databases++}`
+      const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` })
+      await admin.connect()
+      await admin.query(`CREATE DATABASE ${name}`)
+      await admin.end()
+      return `postgres://postgres@127.0.0.1:${port}/${name}`
+    },
+    stop: () => run('pg_ctl', ['-D', join(folder, 'data'), '-m', 'fast', '-w', 'stop']),
+  }
+}
+
+function freePort() {
   return new Promise((resolve) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /Popin webhook URL (\S+)/.exec(out)
-      if (match) resolve({ child, url: new URL(match[1]) })
+    const server = http.createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
     })
   })
 }
 
+/** One relay process on `database`; resolves once it listens. */
+function startRelay(database, origin) {
+  const dir = mkdtempSync(join(temp, 'relay-'))
+  const config = {
+    destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-BENCH123' } },
+    relay: { port: 0, database, endpoints: { facebookPixel: `${origin}/meta`, ga4: `${origin}/ga4`, segment: `${origin}/segment` } },
+  }
+  writeFileSync(join(dir, 'bridge.json'), JSON.stringify(config))
+  const env = { ...process.env, POPIN_BRIDGE_POPIN_API_KEY: KEY, POPIN_BRIDGE_META_ACCESS_TOKEN: 't', POPIN_BRIDGE_GA4_API_SECRET: 's', POPIN_BRIDGE_SEGMENT_WRITE_KEY: 'w' }
+  return waitForUrl(spawn(process.execPath, [join(root, 'dist/cli.js'), 'relay', '--config', join(dir, 'bridge.json')], { env, stdio: ['ignore', 'pipe', 'ignore'] }), /Popin webhook URL (\S+)/)
+}
+
+/** The ceiling: a bare node:http server in its own process, answering 200 without storing or forwarding. */
+function startCeiling() {
+  const code = `require('http').createServer((q, r) => { q.resume(); q.on('end', () => r.end('{"status":"stored"}')) }).listen(0, '127.0.0.1', function () { console.log('URL http://127.0.0.1:' + this.address().port + '/webhooks/popin') })`
+  return waitForUrl(spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] }), /URL (\S+)/)
+}
+
+function waitForUrl(child, pattern) {
+  return new Promise((resolve) => {
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      const match = pattern.exec(out)
+      if (match) resolve({ child, url: new URL(match[1].replace(/\/webhooks\/popin$/, '') + '/webhooks/popin') })
+    })
+  })
+}
+
+const stop = (process) => new Promise((resolve) => (process.child.kill('SIGTERM'), process.child.on('exit', resolve)))
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 })
 let sequence = 0
+let acknowledgedTotal = 0
 
-/** One webhook; resolves to its acknowledgement latency in ms, or null if not acknowledged. */
+/** One webhook (a missed call: all three destinations get it); resolves to its latency in ms, or null if not acknowledged. */
 function post(url) {
-  const body = JSON.stringify({ event: 'popin_call_rated', user_id: `bench-${sequence++}`, timestamp: new Date().toISOString(), properties: { rating: 5 } })
+  const body = JSON.stringify({ event: 'popin_call_missed', user_id: `bench-${sequence++}`, timestamp: new Date().toISOString(), properties: { product: `sofa-${sequence}` } })
   const started = process.hrtime.bigint()
   return new Promise((resolve) => {
     const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume()
-      res.on('end', () => resolve(res.statusCode === 200 ? Number(process.hrtime.bigint() - started) / 1e6 : null))
+      res.on('end', () => {
+        if (res.statusCode !== 200) return resolve(null)
+        acknowledgedTotal++
+        resolve(Number(process.hrtime.bigint() - started) / 1e6)
+      })
     })
     req.on('error', () => resolve(null))
     req.end(body)
   })
 }
 
-async function fixedRate(url) {
+/** Instances take turns, as behind a round-robin load balancer. */
+const roundRobin = (urls) => {
+  let next = 0
+  return () => urls[next++ % urls.length]
+}
+
+async function fixedRate(target) {
   const latencies = []
   const pending = []
   const started = performance.now()
   for (let i = 0; i < RATE * SECONDS; i++) {
-    const due = started + (i * 1000) / RATE
-    const wait = due - performance.now()
+    const wait = started + (i * 1000) / RATE - performance.now()
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-    pending.push(post(url).then((ms) => ms !== null && latencies.push(ms)))
+    pending.push(post(target()).then((ms) => ms !== null && latencies.push(ms)))
   }
   await Promise.all(pending)
   return summary(latencies, (performance.now() - started) / 1000)
 }
 
-async function saturation(url) {
+/** As fast as 32 senders can: acknowledged/s, and forwarded/s over the same window. */
+async function saturation(target, fakes) {
   const latencies = []
+  const forwardedBefore = forwarded(fakes)
   const started = performance.now()
   const end = started + SECONDS * 1000
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < end) {
-        const ms = await post(url)
+        const ms = await post(target())
         if (ms !== null) latencies.push(ms)
       }
     }),
   )
-  return summary(latencies, (performance.now() - started) / 1000)
+  const seconds = (performance.now() - started) / 1000
+  return { ...summary(latencies, seconds), forwardedPerSecond: Math.round((forwarded(fakes) - forwardedBefore) / seconds) }
 }
 
 function summary(latencies, seconds) {
@@ -94,25 +181,54 @@ function summary(latencies, seconds) {
   return { acknowledged: sorted.length, perSecond: Math.round(sorted.length / seconds), p50: +at(0.5).toFixed(2), p99: +at(0.99).toFixed(2) }
 }
 
+/** Waits until every destination has everything acknowledged since `from` (the backlog drained). */
+async function drain(fakes, from, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs
+  while (forwarded(fakes) - from.forwarded < acknowledgedTotal - from.acknowledged && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100))
+}
+
 const fakes = await startFakes()
+const postgres = await startPostgres()
+const subjects = [
+  ['SQLite file (WAL, fsync per commit)', async () => [await startRelay(join(mkdtempSync(join(temp, 'sqlite-')), 'relay.db'), fakes.origin)]],
+  ...(postgres
+    ? [
+        ['PostgreSQL, 1 instance', async () => [await startRelay(await postgres.database(), fakes.origin)]],
+        ['PostgreSQL, 3 instances', async () => { const database = await postgres.database(); return Promise.all([0, 1, 2].map(() => startRelay(database, fakes.origin))) }],
+      ]
+    : []),
+  ['no storage (bare node:http): the ceiling', async () => [await startCeiling()]],
+]
 const results = {}
-for (const storage of ['durable', ':memory:']) {
-  const relay = await startRelay(storage === 'durable' ? 'file' : ':memory:', fakes.origin)
-  const url = new URL('/webhooks/popin', relay.url)
-  await saturation(url) // warm-up: JIT, SQLite pages, sockets
-  results[storage === 'durable' ? 'durable' : 'memory'] = { fixedRate: await fixedRate(url), saturation: await saturation(url) }
-  relay.child.kill('SIGTERM')
-  await new Promise((resolve) => relay.child.on('exit', resolve))
+for (const [name, start] of subjects) {
+  console.error(`bench:relay: ${name}`)
+  const processes = await start()
+  const target = roundRobin(processes.map((p) => p.url))
+  const ceiling = name.startsWith('no storage')
+  const from = { forwarded: forwarded(fakes), acknowledged: acknowledgedTotal }
+  await saturation(target, fakes) // warm-up: JIT, database pages, sockets
+  const rate = await fixedRate(target)
+  const busy = await saturation(target, fakes)
+  // Stopped only once everything is forwarded, so the next subject starts with no backlog.
+  if (!ceiling) await drain(fakes, from)
+  results[name] = { fixedRate: rate, saturation: ceiling ? { ...busy, forwardedPerSecond: undefined } : busy }
+  await Promise.all(processes.map(stop))
 }
 agent.destroy()
 fakes.server.close()
+postgres?.stop()
+rmSync(temp, { recursive: true, force: true })
 
 const rows = [
-  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation (${CONCURRENCY} in flight): acked/s`, 'p50 ms', 'p99 ms'],
-  ...Object.entries(results).map(([name, r]) => [name === 'durable' ? 'SQLite file (WAL, fsync per commit)' : 'storage in memory', r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.perSecond, r.saturation.p50, r.saturation.p99]),
+  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation (${CONCURRENCY} in flight): acked/s`, 'forwarded/s', 'p50 ms', 'p99 ms'],
+  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99]),
 ]
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
 for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  '))
-const ratio = results.durable.saturation.perSecond / results.memory.saturation.perSecond
-console.log(`durable / in-memory throughput at saturation: ${ratio.toFixed(2)}  (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, ${SECONDS} s per run${quick ? ', quick mode' : ''})`)
-writeFileSync(new URL('./relay-results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, cores: cpus().length, results, ratio }, null, 2)}\n`)
+const ceiling = Object.entries(results).find(([name]) => name.startsWith('no storage'))[1].saturation.perSecond
+for (const [name, r] of Object.entries(results)) {
+  if (name.startsWith('no storage')) continue
+  console.log(`${name}: durable ${(r.saturation.perSecond / ceiling).toFixed(2)}× the ceiling; forwarded / acknowledged at saturation ${(r.saturation.forwardedPerSecond / r.saturation.perSecond).toFixed(2)}`)
+}
+console.log(`(${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, ${SECONDS} s per run${quick ? ', quick mode' : ''}; load generator and fake destinations in this process)`)
+writeFileSync(new URL('./relay-results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, cores: cpus().length, results }, null, 2)}\n`)
