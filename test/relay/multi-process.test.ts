@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
-import { messagesOf, startFakeDestinations, type Recorded } from '../support/fake-destinations'
+import { messagesOf, mixedIds, startFakeDestinations, type Recorded } from '../support/fake-destinations'
 import { freshPostgresDatabase, postgresAvailable, startPostgres } from '../support/postgres'
 import { queryDatabase, recentTimestamp, relayConfig, SECRETS, tempDatabase } from './support'
 
@@ -202,16 +202,8 @@ describe.skipIf(!postgresAvailable())('three relay processes on one PostgreSQL d
     expect(drainedMs).toBeLessThan(LEASE_MS + 10_000)
 
     // Duplicates only with the same ids: Meta and Segment deduplicate on them.
-    const distinctIds = (prefix: 'meta' | 'segment', group: (body: any) => string, id: (body: any) => string) => {
-      const groups = new Map<string, Set<string>>()
-      for (const message of fakes.messages(prefix, fakes.received.filter((r) => r.url.startsWith(`/${prefix}/`)))) {
-        const key = group(message)
-        groups.set(key, (groups.get(key) ?? new Set()).add(id(message)))
-      }
-      return [...groups].filter(([, ids]) => ids.size !== 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`)
-    }
-    expect(distinctIds('meta', (event) => event.custom_data.product, (event) => event.event_id)).toEqual([])
-    expect(distinctIds('segment', (message) => `${message.properties?.popin_user_id}`, (message) => message.messageId)).toEqual([])
+    expect(mixedIds(fakes, 'meta', (event) => event.custom_data.product, (event) => event.event_id)).toEqual([])
+    expect(mixedIds(fakes, 'segment', (message) => `${message.properties?.popin_user_id}`, (message) => message.messageId)).toEqual([])
 
     // The survivors stop cleanly.
     for (const survivor of instances.slice(1)) survivor.child.kill('SIGTERM')

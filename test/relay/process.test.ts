@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
-import { startFakeDestinations } from '../support/fake-destinations'
+import { mixedIds, startFakeDestinations } from '../support/fake-destinations'
 import { CLAIM_LIMIT } from '../../src/relay/worker'
 import { recentTimestamp, relayConfig, SECRETS, tempDatabase } from './support'
 
@@ -95,16 +95,8 @@ describe('the relay process', () => {
     // At most what one turn claims (the rows in flight at the kill).
     for (const count of Object.values(duplicates)) expect(count).toBeLessThanOrEqual(CLAIM_LIMIT)
     // Every request for one occurrence, sent before or after the SIGKILL, carries the same id.
-    const distinctIds = (prefix: 'meta' | 'segment', group: (body: any) => string, id: (body: any) => string) => {
-      const groups = new Map<string, Set<string>>()
-      for (const message of fakes.messages(prefix, fakes.received.filter((r) => r.url.startsWith(`/${prefix}/`)))) {
-        const key = group(message)
-        groups.set(key, (groups.get(key) ?? new Set()).add(id(message)))
-      }
-      return [...groups].filter(([, ids]) => ids.size !== 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`)
-    }
-    expect(distinctIds('meta', (event) => event.custom_data.product, (event) => event.event_id)).toEqual([])
-    expect(distinctIds('segment', (message) => `${message.properties?.popin_user_id} ${message.event}`, (message) => message.messageId)).toEqual([])
+    expect(mixedIds(fakes, 'meta', (event) => event.custom_data.product, (event) => event.event_id)).toEqual([])
+    expect(mixedIds(fakes, 'segment', (message) => `${message.properties?.popin_user_id} ${message.event}`, (message) => message.messageId)).toEqual([])
 
     second.child.kill('SIGTERM')
     expect(await second.exited).toBe(0)

@@ -79,6 +79,19 @@ export async function startFakeDestinations() {
   return fakes
 }
 
+/**
+ * The occurrences sent with more than one id: events grouped by `group` (a webhook's own field),
+ * each group's distinct ids. Empty when every re-sent request carried the same id.
+ */
+export function mixedIds(fakes: FakeDestinations, prefix: 'meta' | 'segment', group: (message: any) => string, id: (message: any) => string): string[] {
+  const groups = new Map<string, Set<string>>()
+  for (const message of fakes.messages(prefix, fakes.received.filter((r) => r.url.startsWith(`/${prefix}/`)))) {
+    const key = group(message)
+    groups.set(key, (groups.get(key) ?? new Set()).add(id(message)))
+  }
+  return [...groups].filter(([, ids]) => ids.size !== 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`)
+}
+
 /** The events one request carries (see `messages`). */
 export function messagesOf(prefix: Prefix, request: Pick<Recorded, 'url' | 'body'>): any[] {
   const body = request.body
