@@ -2,7 +2,7 @@
 // Three relay processes on one PostgreSQL database behind a round-robin proxy; one is SIGKILLed
 // mid-stream. What the single-process crash test (process.test.ts) cannot show: the survivors take
 // over the dead instance's leased rows once its lease expires, without a restart.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
 import { messagesOf, mixedIds, startFakeDestinations, type Recorded } from '../support/fake-destinations'
 import { freshPostgresDatabase, postgresAvailable, startPostgres } from '../support/postgres'
-import { queryDatabase, recentTimestamp, relayConfig, SECRETS, tempDatabase } from './support'
+import { queryDatabase, recentTimestamp, relayConfig, SECRETS, tempDatabase, startRelayProcess } from './support'
 
-const CLI = join(__dirname, '../../dist/cli.js')
 const LEASE_MS = 2000
 const children: ChildProcess[] = []
 const closing: (() => Promise<void>)[] = []
@@ -30,22 +29,7 @@ interface Instance {
   dead: boolean
 }
 
-/** Starts `popin-bridge relay` as its own process; resolves with its webhook URL. */
-function startProcess(configFile: string): Promise<Instance> {
-  const child = spawn(process.execPath, [CLI, 'relay', '--config', configFile], { env: { ...process.env, ...SECRETS }, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    let output = ''
-    child.stdout!.on('data', (chunk) => {
-      output += chunk
-      const match = /Popin webhook URL (\S+)/.exec(output)
-      if (match) resolve({ child, url: match[1] as string, exited, dead: false })
-    })
-    child.stderr!.on('data', (chunk) => (output += chunk))
-    child.on('exit', () => reject(new Error(`relay exited: ${output}`)))
-  })
-}
+const startProcess = async (configFile: string): Promise<Instance> => ({ ...(await startRelayProcess(configFile, children)), dead: false })
 
 /**
  * A small load balancer: each POST goes to the next instance not known to be dead. An instance

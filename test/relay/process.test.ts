@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -7,28 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
 import { mixedIds, startFakeDestinations } from '../support/fake-destinations'
 import { CLAIM_LIMIT } from '../../src/relay/worker'
-import { recentTimestamp, relayConfig, SECRETS, tempDatabase } from './support'
+import { recentTimestamp, relayConfig, SECRETS, tempDatabase, startRelayProcess } from './support'
 
-const CLI = join(__dirname, '../../dist/cli.js')
 const children: ChildProcess[] = []
 afterAll(() => children.forEach((child) => child.kill('SIGKILL')))
 
-/** Starts `popin-bridge relay` as its own process; resolves with its webhook URL. */
-function startProcess(configFile: string): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'relay', '--config', configFile], { env: { ...process.env, ...SECRETS }, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    let output = ''
-    child.stdout!.on('data', (chunk) => {
-      output += chunk
-      const match = /Popin webhook URL (\S+)/.exec(output)
-      if (match) resolve({ child, url: match[1] as string, exited })
-    })
-    child.stderr!.on('data', (chunk) => (output += chunk))
-    child.on('exit', () => reject(new Error(`relay exited: ${output}`)))
-  })
-}
+const startProcess = (configFile: string) => startRelayProcess(configFile, children)
 
 // A missed call reaches Meta under the preset (Meta gets rated calls from the Pixel).
 const webhook = (n: number) => ({ event: 'popin_call_missed', user_id: `visitor-${n}`, timestamp: recentTimestamp().text, properties: { product: `sofa-${n}` } })

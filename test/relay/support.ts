@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process'
 import Database from 'libsql'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -118,4 +119,27 @@ export async function startTestRelay(relayOptions: Record<string, unknown> = {},
       await fakes.close()
     },
   }
+}
+
+export interface RelayProcess {
+  child: ChildProcess
+  url: string
+  exited: Promise<number | null>
+}
+
+/** Starts `popin-bridge relay` (dist/cli.js) as its own process, noted in `children` for cleanup; resolves with its webhook URL. */
+export function startRelayProcess(configFile: string, children: ChildProcess[]): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [join(__dirname, '../../dist/cli.js'), 'relay', '--config', configFile], { env: { ...process.env, ...SECRETS }, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return new Promise((resolve, reject) => {
+    let output = ''
+    child.stdout!.on('data', (chunk) => {
+      output += chunk
+      const match = /Popin webhook URL (\S+)/.exec(output)
+      if (match) resolve({ child, url: match[1] as string, exited })
+    })
+    child.stderr!.on('data', (chunk) => (output += chunk))
+    child.on('exit', () => reject(new Error(`relay exited: ${output}`)))
+  })
 }
