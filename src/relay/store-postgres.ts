@@ -148,7 +148,8 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       // A row whose lease passed to another instance is left as that instance records it. Backoff
       // times carry fractions of a millisecond: rounded up, never earlier than chosen.
       await pool.query(
-        `UPDATE outbox o SET status = v.status, leased_until = NULL, lease_token = NULL, attempts = o.attempts + 1, next_at = v.next_at, last_error = v.error, updated_at = v.at
+        `UPDATE outbox o SET status = CASE v.status WHEN 'deferred' THEN 'pending' ELSE v.status END, leased_until = NULL, lease_token = NULL,
+           attempts = o.attempts + (v.status <> 'deferred')::int, next_at = v.next_at, last_error = CASE v.status WHEN 'deferred' THEN o.last_error ELSE v.error END, updated_at = v.at
          FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) AS v(id, status, next_at, error, at, token)
          WHERE o.id = v.id AND o.lease_token = v.token`,
         [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => Math.ceil(o.nextAt)), outcomes.map((o) => o.error ?? null), outcomes.map((o) => o.at), outcomes.map((o) => tokens.get(o.id) ?? null)],

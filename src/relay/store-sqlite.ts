@@ -45,8 +45,12 @@ export function openSqliteStore(path: string): Store {
     return rows
   })
   const finish = db.prepare("UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
+  const defer = db.prepare("UPDATE outbox SET leased = 0, next_at = ?, updated_at = ? WHERE id = ?")
   const settle = db.transaction((outcomes: Settled[]) => {
-    for (const o of outcomes) finish.run(o.status, o.nextAt, o.error ?? null, o.at, o.id)
+    for (const o of outcomes) {
+      if (o.status === 'deferred') defer.run(o.nextAt, o.at, o.id)
+      else finish.run(o.status, o.nextAt, o.error ?? null, o.at, o.id)
+    }
   })
   const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')

@@ -19,10 +19,13 @@ export interface IncomingWebhook {
   entries: OutboxEntry[]
 }
 
-/** done; pending again at `nextAt`; or dead, with the reason in `error`. */
+/**
+ * done; pending again at `nextAt` after a failed attempt; dead, with the reason in `error`; or
+ * deferred: not attempted (a destination's rate limit), pending again at `nextAt`.
+ */
 export interface Settled {
   id: number
-  status: 'done' | 'pending' | 'dead'
+  status: 'done' | 'pending' | 'dead' | 'deferred'
   nextAt: number
   at: number
   error?: string

@@ -14,11 +14,13 @@ export interface ActiveServerDestination {
 /** Due rows claimed per turn: enough to fill several batches per destination. */
 export const CLAIM_LIMIT = 256
 const IDLE_MS = 200
+const DEFAULT_CONCURRENCY = 4
+const MAX_PACING_WAIT_MS = 1000
 const MAX_DELAY_MS = 3600 * 1000
 
 /**
- * Sends due deliveries, merged per destination and batch key (a sender's `batch`), at most
- * `relay.concurrency` requests in flight per destination: 2xx settles every row of the request
+ * Sends due deliveries, merged per destination and batch key (a sender's `batch`), within each
+ * destination's limits (requests in flight, requests a second): 2xx settles every row of the request
  * done; 408, 429, 5xx, timeouts and network errors retry every row, each with its own exponential
  * backoff and full jitter (or the vendor's Retry-After); any other 4xx splits the batch in halves,
  * down to the one row that is refused, which goes to the dead letters with the reason, as do an
@@ -32,8 +34,16 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   // Outcomes whose settle failed: recorded first on the next turn, so their rows neither stay
   // leased until a restart nor get sent again.
   let unrecorded: Settled[] = []
-  const limits = new Map<string, Limiter>()
-  const limiter = (destination: string) => limits.get(destination) ?? limits.set(destination, new Limiter(settings.concurrency)).get(destination)!
+  const limiters = new Map<string, Limiter>()
+  const limiter = (destination: string) => {
+    let found = limiters.get(destination)
+    if (!found) {
+      const { concurrency, requestsPerSecond } = settings.limits[destination] ?? {}
+      found = new Limiter(concurrency ?? destinations.get(destination)?.server.concurrency ?? DEFAULT_CONCURRENCY, requestsPerSecond)
+      limiters.set(destination, found)
+    }
+    return found
+  }
 
   const loop = (async () => {
     while (running) {
@@ -127,6 +137,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     const request = rows.length === 1 || !server.batch ? rows[0]!.request : server.batch.merge(rows.map((row) => row.request))
     const outcome = await limiter(rows[0]!.destination).run(() => send(() => server.authorize(request, secrets), server, settings.requestTimeoutMs))
     const at = Date.now()
+    if ('later' in outcome) return rows.map(({ id }) => ({ id, status: 'deferred', nextAt: outcome.later, at }))
     if (outcome.ok) {
       metrics.inc('popin_relay_forwarded_total', label, rows.length)
       return rows.map(({ id }) => ({ id, status: 'done', nextAt: at, at }))
@@ -164,12 +175,28 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   }
 }
 
-/** At most `limit` tasks at once; the others wait their turn, first come first served. */
+/**
+ * At most `limit` tasks at once, and with `perSecond`, starts at least 1/perSecond s apart (no
+ * burst past a vendor's quota), first come first served. A task whose start would be more than
+ * MAX_PACING_WAIT_MS away is not run: `run` says when its turn would be, and its rows wait in the
+ * database, not leased, rather than in this process.
+ */
 class Limiter {
   private active = 0
   private waiting: (() => void)[] = []
-  constructor(private readonly limit: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  private nextStart = 0
+  constructor(
+    private readonly limit: number,
+    private readonly perSecond?: number,
+  ) {}
+  async run<T>(task: () => Promise<T>): Promise<T | { later: number }> {
+    if (this.perSecond) {
+      const now = Date.now()
+      const start = Math.max(now, this.nextStart)
+      if (start - now > MAX_PACING_WAIT_MS) return { later: start }
+      this.nextStart = start + 1000 / this.perSecond
+      if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now))
+    }
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
     else this.active++
     try {
