@@ -16,8 +16,11 @@ export function openSqliteStore(path: string): Store {
       request TEXT NOT NULL, event_time INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
       next_at INTEGER NOT NULL, leased INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at INTEGER NOT NULL,
       UNIQUE (key, destination, seq));
-    CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
-    CREATE INDEX IF NOT EXISTS outbox_key ON outbox (key);
+    -- Each destination claims its own rows (a slow vendor never holds back another); UNIQUE
+    -- (key, destination, seq) already finds rows by key.
+    DROP INDEX IF EXISTS outbox_due;
+    DROP INDEX IF EXISTS outbox_key;
+    CREATE INDEX IF NOT EXISTS outbox_due_by_destination ON outbox (destination, status, next_at);
   `)
   // One relay process per database: whatever it had in flight when it died is due again.
   db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
@@ -37,10 +40,12 @@ export function openSqliteStore(path: string): Store {
       return 'stored' as const
     }),
   )
-  const selectDue = db.prepare("SELECT id, key, destination, request, event_time, attempts FROM outbox WHERE status = 'pending' AND leased = 0 AND next_at <= ? ORDER BY next_at, id LIMIT ?")
+  const due = "SELECT id, key, destination, request, event_time, attempts FROM outbox WHERE status = 'pending' AND leased = 0 AND next_at <= ?"
+  const selectDue = db.prepare(`${due} ORDER BY next_at, id LIMIT ?`)
+  const selectDueTo = db.prepare(`${due} AND destination = ? ORDER BY next_at, id LIMIT ?`)
   const lease = db.prepare('UPDATE outbox SET leased = 1 WHERE id = ?')
-  const claim = db.transaction((now: number, limit: number) => {
-    const rows = selectDue.all(now, limit) as { id: number; key: string; destination: string; request: string; event_time: number; attempts: number }[]
+  const claim = db.transaction((now: number, limit: number, destination?: string) => {
+    const rows = (destination === undefined ? selectDue.all(now, limit) : selectDueTo.all(now, destination, limit)) as { id: number; key: string; destination: string; request: string; event_time: number; attempts: number }[]
     for (const row of rows) lease.run(row.id)
     return rows
   })
@@ -63,8 +68,8 @@ export function openSqliteStore(path: string): Store {
   // Async like the PostgreSQL store; the work itself is synchronous (libsql).
   return {
     accept: async (webhooks) => accept(webhooks),
-    async claimDue(now, limit) {
-      return claim(now, limit).map((row) => ({
+    async claimDue(now, limit, destination) {
+      return claim(now, limit, destination).map((row) => ({
         id: row.id,
         key: row.key,
         destination: row.destination,

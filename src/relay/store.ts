@@ -56,8 +56,8 @@ export interface DeadLetter {
 export interface Store {
   /** Stores webhooks with their deliveries, atomically; `duplicate` for one stored before. */
   accept(webhooks: IncomingWebhook[]): Promise<('stored' | 'duplicate')[]>
-  /** Leases up to `limit` due deliveries. */
-  claimDue(now: number, limit: number): Promise<Delivery[]>
+  /** Leases up to `limit` due deliveries: to one destination, or to any without it. */
+  claimDue(now: number, limit: number, destination?: string): Promise<Delivery[]>
   /** Records how deliveries went, in one transaction. */
   settle(outcomes: Settled[]): Promise<void>
   /** Makes every dead delivery due again; returns how many. */
