@@ -2,12 +2,14 @@ import Database from 'libsql'
 import type { StoredRequest } from '../adapter'
 import type { DeadLetter, IncomingWebhook, Settled, Store } from './store'
 
-/** The embedded default: one SQLite file (WAL, fsync on every commit), one relay process. */
+/**
+ * The embedded default: one SQLite file (WAL), one relay process. What is acknowledged is
+ * committed with an fsync. Leases and outcomes go through a second connection that does not wait
+ * for the disk: a power cut may lose the last of them, and those deliveries are then sent again
+ * with the same ids, as after any crash (a process crash loses nothing committed).
+ */
 export function openSqliteStore(path: string): Store {
-  const db = new Database(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = FULL')
-  db.exec('PRAGMA busy_timeout = 5000')
+  const db = connect(path, 'FULL')
   db.exec(`
     CREATE TABLE IF NOT EXISTS inbox (
       key TEXT PRIMARY KEY, event TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL);
@@ -24,6 +26,7 @@ export function openSqliteStore(path: string): Store {
   `)
   // One relay process per database: whatever it had in flight when it died is due again.
   db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
+  const ledger = connect(path, 'NORMAL')
 
   const insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (key, event, body, received_at) VALUES (?, ?, ?, ?)')
   const insertOutbox = db.prepare(
@@ -40,18 +43,19 @@ export function openSqliteStore(path: string): Store {
       return 'stored' as const
     }),
   )
-  const due = "SELECT id, key, destination, request, event_time, attempts FROM outbox WHERE status = 'pending' AND leased = 0 AND next_at <= ?"
-  const selectDue = db.prepare(`${due} ORDER BY next_at, id LIMIT ?`)
-  const selectDueTo = db.prepare(`${due} AND destination = ? ORDER BY next_at, id LIMIT ?`)
-  const lease = db.prepare('UPDATE outbox SET leased = 1 WHERE id = ?')
-  const claim = db.transaction((now: number, limit: number, destination?: string) => {
-    const rows = (destination === undefined ? selectDue.all(now, limit) : selectDueTo.all(now, destination, limit)) as { id: number; key: string; destination: string; request: string; event_time: number; attempts: number }[]
-    for (const row of rows) lease.run(row.id)
-    return rows
-  })
-  const finish = db.prepare("UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
-  const defer = db.prepare("UPDATE outbox SET leased = 0, next_at = ?, updated_at = ? WHERE id = ?")
-  const settle = db.transaction((outcomes: Settled[]) => {
+  const lease = (filter: string) =>
+    ledger.prepare(
+      `UPDATE outbox SET leased = 1 WHERE id IN (
+         SELECT id FROM outbox WHERE status = 'pending' AND leased = 0 AND next_at <= ? ${filter} ORDER BY next_at, id LIMIT ?)
+       RETURNING id, key, destination, request, event_time, attempts`,
+    )
+  const leaseAny = lease('')
+  const leaseTo = lease('AND destination = ?')
+  const claim = (now: number, limit: number, destination?: string) =>
+    (destination === undefined ? leaseAny.all(now, limit) : leaseTo.all(now, destination, limit)) as { id: number; key: string; destination: string; request: string; event_time: number; attempts: number }[]
+  const finish = ledger.prepare("UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
+  const defer = ledger.prepare("UPDATE outbox SET leased = 0, next_at = ?, updated_at = ? WHERE id = ?")
+  const settle = ledger.transaction((outcomes: Settled[]) => {
     for (const o of outcomes) {
       if (o.status === 'deferred') defer.run(o.nextAt, o.at, o.id)
       else finish.run(o.status, o.nextAt, o.error ?? null, o.at, o.id)
@@ -69,7 +73,8 @@ export function openSqliteStore(path: string): Store {
   return {
     accept: async (webhooks) => accept(webhooks),
     async claimDue(now, limit, destination) {
-      return claim(now, limit, destination).map((row) => ({
+      const rows = claim(now, limit, destination).sort((a, b) => a.id - b.id)
+      return rows.map((row) => ({
         id: row.id,
         key: row.key,
         destination: row.destination,
@@ -91,6 +96,17 @@ export function openSqliteStore(path: string): Store {
       return Object.fromEntries(rows.map((row) => [row.destination, { pending: row.pending, oldestReceivedAt: row.oldest }]))
     },
     purge: async (before) => purge(before),
-    close: async () => void db.close(),
+    async close() {
+      ledger.close()
+      db.close()
+    },
   }
+}
+
+function connect(path: string, synchronous: 'FULL' | 'NORMAL') {
+  const db = new Database(path)
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec(`PRAGMA synchronous = ${synchronous}`)
+  db.exec('PRAGMA busy_timeout = 5000')
+  return db
 }
