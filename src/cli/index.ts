@@ -71,8 +71,8 @@ popin-bridge relay replay --config <config.json> [--database file.db|postgres://
 
 Receives Popin's webhooks at POST /webhooks/popin, stores each one before answering 200, and
 forwards it to the Meta Conversions API, GA4 Measurement Protocol and Segment as the config says.
-GET /healthz and GET /metrics (Prometheus). SIGTERM stops accepting, finishes deliveries in flight
-and exits. "replay" makes every dead letter due again; a running relay sends them.
+GET /healthz, GET /readyz and GET /metrics (Prometheus). SIGTERM stops accepting, finishes
+deliveries in flight and exits. "replay" makes every dead letter due again; a running relay sends them.
 
 Secrets come from the environment only:
   POPIN_BRIDGE_POPIN_API_KEY       the API key entered in Popin's webhook settings (X-API-KEY)
