@@ -190,7 +190,7 @@ async function drain(fakes, from, timeoutMs = 60_000) {
 const fakes = await startFakes()
 const postgres = await startPostgres()
 const subjects = [
-  ['SQLite file (WAL, fsync per commit)', async () => [await startRelay(join(mkdtempSync(join(temp, 'sqlite-')), 'relay.db'), fakes.origin)]],
+  ['SQLite file (WAL, flushed before each 200)', async () => [await startRelay(join(mkdtempSync(join(temp, 'sqlite-')), 'relay.db'), fakes.origin)]],
   ...(postgres
     ? [
         ['PostgreSQL, 1 instance', async () => [await startRelay(await postgres.database(), fakes.origin)]],
