@@ -4,7 +4,7 @@
 // relay runs as its own process; the load generator and the fake destinations share this one.
 // Prints a table and writes bench/relay-results.json. Not a test: it judges nothing.
 import { spawn, spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -157,10 +157,26 @@ async function fixedRate(target) {
   return summary(latencies, (performance.now() - started) / 1000)
 }
 
-/** As fast as 32 senders can: acknowledged/s, and forwarded/s over the same window. */
-async function saturation(target, fakes) {
+/** CPU seconds a process has used (Linux /proc; undefined elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * As fast as 32 senders can: acknowledged/s, forwarded/s over the same window, and the share of
+ * one core each side used (relays together; this process: load generator and fake destinations).
+ */
+async function saturation(target, fakes, processes = []) {
   const latencies = []
   const forwardedBefore = forwarded(fakes)
+  const relayCpu = () => processes.reduce((sum, p) => sum + (cpuSeconds(p.child.pid) ?? NaN), 0)
+  const relayBefore = relayCpu()
+  const ownBefore = process.cpuUsage()
   const started = performance.now()
   const end = started + SECONDS * 1000
   await Promise.all(
@@ -172,7 +188,14 @@ async function saturation(target, fakes) {
     }),
   )
   const seconds = (performance.now() - started) / 1000
-  return { ...summary(latencies, seconds), forwardedPerSecond: Math.round((forwarded(fakes) - forwardedBefore) / seconds) }
+  const own = process.cpuUsage(ownBefore)
+  const cores = (used) => (Number.isFinite(used) ? +(used / seconds).toFixed(2) : undefined)
+  return {
+    ...summary(latencies, seconds),
+    forwardedPerSecond: Math.round((forwarded(fakes) - forwardedBefore) / seconds),
+    relayCores: cores(relayCpu() - relayBefore),
+    loadCores: cores((own.user + own.system) / 1e6),
+  }
 }
 
 function summary(latencies, seconds) {
@@ -208,7 +231,7 @@ for (const [name, start] of subjects) {
   const from = { forwarded: forwarded(fakes), acknowledged: acknowledgedTotal }
   await saturation(target, fakes) // warm-up: JIT, database pages, sockets
   const rate = await fixedRate(target)
-  const busy = await saturation(target, fakes)
+  const busy = await saturation(target, fakes, processes)
   // Stopped only once everything is forwarded, so the next subject starts with no backlog.
   if (!ceiling) await drain(fakes, from)
   results[name] = { fixedRate: rate, saturation: ceiling ? { ...busy, forwardedPerSecond: undefined } : busy }
@@ -220,8 +243,8 @@ postgres?.stop()
 rmSync(temp, { recursive: true, force: true })
 
 const rows = [
-  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation (${CONCURRENCY} in flight): acked/s`, 'forwarded/s', 'p50 ms', 'p99 ms'],
-  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99]),
+  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation (${CONCURRENCY} in flight): acked/s`, 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes'],
+  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99, r.saturation.relayCores ?? '—', r.saturation.loadCores ?? '—']),
 ]
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
 for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  '))
@@ -230,5 +253,5 @@ for (const [name, r] of Object.entries(results)) {
   if (name.startsWith('no storage')) continue
   console.log(`${name}: durable ${(r.saturation.perSecond / ceiling).toFixed(2)}× the ceiling; forwarded / acknowledged at saturation ${(r.saturation.forwardedPerSecond / r.saturation.perSecond).toFixed(2)}`)
 }
-console.log(`(${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, ${SECONDS} s per run${quick ? ', quick mode' : ''}; load generator and fake destinations in this process)`)
+console.log(`(${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, ${SECONDS} s per run${quick ? ', quick mode' : ''}; load generator and fake destinations in this process; CPU in cores used at saturation, PostgreSQL's own not counted)`)
 writeFileSync(new URL('./relay-results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, cores: cpus().length, results }, null, 2)}\n`)
