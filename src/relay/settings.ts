@@ -37,6 +37,10 @@ export function relaySchema(serverDestinations: readonly string[]) {
     retentionDays: optional(describe(integer(1, 365), 'Delivered rows and idempotency keys are deleted after this many days; a webhook delivered again later is stored again. Default 7')),
     readyBacklogAgeMs: optional(describe(integer(1000, 86_400_000), 'GET /readyz answers 503 when a delivery has waited longer than this. Default 900000 (15 minutes)')),
     concurrency: optional(describe(integer(1, 64), 'Requests in flight at once per destination (each may carry a batch of events). Default 4')),
+    allowedOrigins: optional(describe(v.pipe(v.array(text(/^https?:\/\/[^/\s?#]+$/, 'must be an origin such as "https://shop.example"')), v.maxLength(100, 'at most 100 origins')), 'Exact origins of the pages that may post to POST /e (CORS). Default none: the route refuses every browser')),
+    trustProxy: optional(describe(v.boolean('must be true or false'), "Read the browser's IP from the last X-Forwarded-For address (set it only behind your own proxy). Default false")),
+    browserRequestsPerMinute: optional(describe(integer(1, 100_000), 'Requests to POST /e per client IP and minute, per instance; more get 429. Default 120')),
+    visitRetentionDays: optional(describe(integer(1, 400), "How long a visitor's match keys are kept to stitch later webhooks to the visit. Default 30")),
   })
 }
 
@@ -60,6 +64,11 @@ export interface RelaySettings {
   readyBacklogAgeMs: number
   /** Requests in flight at once per destination. */
   concurrency: number
+  /** Origins whose pages may post to `POST /e`. */
+  allowedOrigins: string[]
+  trustProxy: boolean
+  browserRequestsPerMinute: number
+  visitRetentionDays: number
 }
 
 /** The relay's settings with defaults, from a config already checked; the environment's database URL replaces the config's. */
@@ -80,6 +89,10 @@ export function relaySettings(relay: RelayConfig | undefined, overrides: Partial
     retentionDays: relay?.retentionDays ?? 7,
     readyBacklogAgeMs: relay?.readyBacklogAgeMs ?? 15 * 60_000,
     concurrency: relay?.concurrency ?? 4,
+    allowedOrigins: relay?.allowedOrigins ?? [],
+    trustProxy: relay?.trustProxy ?? false,
+    browserRequestsPerMinute: relay?.browserRequestsPerMinute ?? 120,
+    visitRetentionDays: relay?.visitRetentionDays ?? 30,
     ...overrides,
   }
 }

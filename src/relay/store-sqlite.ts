@@ -1,6 +1,7 @@
 import Database from 'libsql'
 import type { StoredRequest } from '../adapter'
-import type { DeadLetter, IncomingWebhook, Settled, Store } from './store'
+import type { DeadLetter, IncomingWebhook, Settled, Store, Visit } from './store'
+import { mergeVisits } from './visits'
 
 /** The embedded default: one SQLite file (WAL, fsync on every commit), one relay process. */
 export function openSqliteStore(path: string): Store {
@@ -18,6 +19,8 @@ export function openSqliteStore(path: string): Store {
       UNIQUE (key, destination, seq));
     CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
     CREATE INDEX IF NOT EXISTS outbox_key ON outbox (key);
+    CREATE TABLE IF NOT EXISTS visits (lookup TEXT PRIMARY KEY, keys TEXT NOT NULL, updated_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS visits_updated ON visits (updated_at);
   `)
   // One relay process per database: whatever it had in flight when it died is due again.
   db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
@@ -55,6 +58,14 @@ export function openSqliteStore(path: string): Store {
   const purgeDone = db.prepare("DELETE FROM outbox WHERE status = 'done' AND updated_at < ?")
   const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)')
   const purge = db.transaction((before: number) => ({ deliveries: purgeDone.run(before).changes, webhooks: purgeInbox.run(before).changes }))
+  // A key the new visit does not have keeps its earlier value: json_patch merges the objects.
+  const upsertVisit = db.prepare('INSERT INTO visits (lookup, keys, updated_at) VALUES (?, ?, ?) ON CONFLICT (lookup) DO UPDATE SET keys = json_patch(visits.keys, excluded.keys), updated_at = excluded.updated_at')
+  const remember = db.transaction((visits: Visit[], at: number) => {
+    for (const { lookups, keys } of visits) for (const lookup of lookups) upsertVisit.run(lookup, JSON.stringify(keys), at)
+  })
+  const deleteVisit = db.prepare('DELETE FROM visits WHERE lookup = ?')
+  const forget = db.transaction((lookups: string[]) => lookups.reduce((n, lookup) => n + deleteVisit.run(lookup).changes, 0))
+  const purgeVisits = db.prepare('DELETE FROM visits WHERE updated_at < ?')
 
   // Async like the PostgreSQL store; the work itself is synchronous (libsql).
   return {
@@ -82,6 +93,14 @@ export function openSqliteStore(path: string): Store {
       return Object.fromEntries(rows.map((row) => [row.destination, { pending: row.pending, oldestReceivedAt: row.oldest }]))
     },
     purge: async (before) => purge(before),
+    remember: async (visits, at) => remember(visits, at),
+    async recall(lookups, since) {
+      if (!lookups.length) return {}
+      const rows = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${lookups.map(() => '?').join(', ')})`).all(since, ...lookups) as { lookup: string; keys: string }[]
+      return mergeVisits(lookups, rows)
+    },
+    forget: async (lookups) => forget(lookups),
+    purgeVisits: async (before) => purgeVisits.run(before).changes,
     close: async () => void db.close(),
   }
 }
