@@ -25,7 +25,10 @@ export interface BridgeOptions {
   consent?: ConsentState
   /** Listen on `window.popinEvent`. Default true; false to feed events with `handle` only. */
   listen?: boolean
-  /** Sends to the relay's first-party route when the config has `relayUrl` (src/first-party/channel.ts). */
+  /**
+   * Sends to the relay's first-party route when the config has `relayUrl`: `createRelayChannel`
+   * (`popin-bridge` passes it; with `popin-bridge/core`, pass it yourself, else relayUrl does nothing).
+   */
   relayChannel?: RelayChannelFactory
 }
 
