@@ -6,7 +6,7 @@ import { createBridgeWith } from '../src/bridge'
 import { createRelayChannel, type WireBatch } from '../src/first-party/channel'
 import { CHANNEL_GLOBAL, loadRelayChannel } from '../src/first-party/load-channel'
 import { gaClientId, gaSessionId } from '../src/first-party/visit-keys'
-import { bridgeFor, fixIds, installFakeVendors, makeWindow, type TestWindow } from './helpers'
+import { fixIds, installFakeVendors, makeWindow, type TestWindow } from './helpers'
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 const NOW = Date.UTC(2026, 11, 1, 11, 0, 0)
@@ -211,7 +211,7 @@ describe('the drop-ins load the channel from <relayUrl>/e.js', () => {
     // Held back from the document, so that it "loads" when the test says (happy-dom loads no script).
     const added = vi.spyOn(win.document.head, 'appendChild').mockImplementation((node) => node)
     const channel = loadRelayChannel(win as never, plan, env)
-    const script = added.mock.calls[0]![0] as HTMLScriptElement
+    const script = added.mock.calls[0]![0] as unknown as HTMLScriptElement
     expect([added.mock.calls.length, script.src]).toEqual([1, `${RELAY}/e.js`])
     const calls = { ga4: [] as Call[] }
     for (let i = 0; i < 3; i++) channel.send({ name: 'nudge_show', kind: 'known', data: {} }, { eventId: `nudge_show.0.${i}` }, calls)

@@ -157,7 +157,7 @@ onEachEngine(() => {
       const preflight = await send(relay.url, { method: 'OPTIONS', headers: { ...fromShop, 'access-control-request-method': 'POST' } })
       expect(preflight.status).toBe(204)
       expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': ORIGIN, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', vary: 'Origin' })
-      for (const headers of [{ origin: 'https://evil.example' }, { origin: 'https://shop.example.evil.example' }, { origin: 'http://shop.example' }, {}]) {
+      for (const headers of [{ origin: 'https://evil.example' }, { origin: 'https://shop.example.evil.example' }, { origin: 'http://shop.example' }, {}] as Record<string, string>[]) {
         const answer = await send(relay.url, { body: batch(Date.now()), headers })
         expect(answer.status).toBe(403)
         expect(answer.json).toEqual({ error: `origin ${headers.origin ?? '(none)'} is not in relay.allowedOrigins` })
@@ -270,7 +270,7 @@ onEachEngine(() => {
       expect(await forgetVisitor({ relay: { database } }, { uid: 'pu-42' }, {}, {})).toBe(1)
       expect(await queryDatabase(database, 'SELECT lookup FROM visits')).toEqual([])
       const after = fakes.received.length
-      await post({ ...missed(), properties: { ...(WEBHOOKS.popin_call_missed.properties as object), product: 'Green Sofa' } })
+      await post({ ...missed(), properties: { ...(WEBHOOKS.popin_call_missed!.properties as object), product: 'Green Sofa' } })
       await expect.poll(() => fakes.received.length).toBe(after + 3)
       expect(fakes.received.slice(after).find((r) => r.url.startsWith('/ga4/'))!.body.client_id).not.toBe(KEYS.ga4.client_id)
     })
