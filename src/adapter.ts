@@ -220,6 +220,11 @@ export interface ServerSender {
   retryable?(status: number, body: string): boolean
   /** How stored requests to this vendor may share one HTTP request; without it, one request each. */
   batch?: Batching
+  /**
+   * Requests in flight at once by default (`relay.limits.<name>.concurrency` overrides it): more
+   * where requests are small because the vendor cannot merge many events into one. Default 4.
+   */
+  concurrency?: number
 }
 
 /**

@@ -19,6 +19,10 @@ export const measurementProtocol: ServerSender = {
   // "Events can be backdated up to 3 calendar days": 72 hours, to be safe across time zones.
   maxAgeMs: 72 * 3600 * 1000,
 
+  // A request holds one client's events: most carry one, so more of them are in flight than for
+  // vendors that merge a hundred events into one request.
+  concurrency: 32,
+
   misconfigured: (settings, secrets) =>
     !settings.measurementId ? 'set destinations.ga4.measurementId' : !secrets.apiSecret ? 'set POPIN_BRIDGE_GA4_API_SECRET' : undefined,
 

@@ -76,8 +76,8 @@ popin-bridge relay forget --config <config.json> (--email <e> | --phone <+44…>
 
 Receives Popin's webhooks at POST /webhooks/popin, stores each one before answering 200, and
 forwards it to the Meta Conversions API, GA4 Measurement Protocol and Segment as the config says.
-GET /healthz and GET /metrics (Prometheus). SIGTERM stops accepting, finishes deliveries in flight
-and exits. "replay" makes every dead letter due again; a running relay sends them.
+GET /healthz, GET /readyz and GET /metrics (Prometheus). SIGTERM stops accepting, finishes
+deliveries in flight and exits. "replay" makes every dead letter due again; a running relay sends them.
 POST /e takes the bridge's browser events (relayUrl) from the origins in relay.allowedOrigins.
 "forget" erases the match keys kept to stitch webhooks to a visit, for an email, a phone
 (with its country code) or a Popin uid; they are purged after relay.visitRetentionDays anyway.

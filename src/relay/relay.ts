@@ -78,7 +78,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
   const store = await openStore(settings.database, settings)
   const metrics = createMetrics([...active.keys()])
-  const worker = startWorker(store, active, settings, metrics, log)
+  const worker = startWorker(store, active, serverSenders.map((s) => s.browser.name), settings, metrics, log)
   const expectedKey = apiKey ? digest(apiKey) : undefined
 
   /** One destination's calls for one occurrence, as stored requests. */

@@ -18,6 +18,18 @@ export const DATABASE_URL_ENV = 'POPIN_BRIDGE_DATABASE_URL'
 
 const url = text(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
 
+const destinationLimits = object({
+  concurrency: v.optional(describe(integer(1, 256), 'Requests in flight at once (each may carry a batch of events). Default 4; GA4 32, since it takes one visitor per request')),
+  requestsPerSecond: v.optional(
+    describe(v.pipe(v.number('must be a number from 0.01 to 10000'), v.minValue(0.01, 'must be a number from 0.01 to 10000'), v.maxValue(10_000, 'must be a number from 0.01 to 10000')), 'Most requests started a second, evenly spaced. Default no limit'),
+  ),
+})
+
+export interface DestinationLimits {
+  concurrency?: number
+  requestsPerSecond?: number
+}
+
 /** The `relay` section: how the webhook relay listens, stores and forwards. Browsers ignore it. */
 export function relaySchema(serverDestinations: readonly string[]) {
   const optional = v.optional
@@ -36,7 +48,12 @@ export function relaySchema(serverDestinations: readonly string[]) {
     leaseMs: optional(describe(integer(1000, 3_600_000), 'PostgreSQL: how long a claimed delivery is held before another instance may send it (an instance that dies holding it). Longer than requestTimeoutMs. Default 30000')),
     retentionDays: optional(describe(integer(1, 365), 'Delivered rows and idempotency keys are deleted after this many days; a webhook delivered again later is stored again. Default 7')),
     readyBacklogAgeMs: optional(describe(integer(1000, 86_400_000), 'GET /readyz answers 503 when a delivery has waited longer than this. Default 900000 (15 minutes)')),
-    concurrency: optional(describe(integer(1, 64), 'Requests in flight at once per destination (each may carry a batch of events). Default 4')),
+    limits: optional(
+      describe(
+        object(Object.fromEntries(serverDestinations.map((name) => [name, optional(destinationLimits)])), 'destination'),
+        "Per destination: requests in flight at once, and most requests a second (what the vendor's quota allows)",
+      ),
+    ),
     allowedOrigins: optional(describe(v.pipe(v.array(text(/^https?:\/\/[^/\s?#]+$/, 'must be an origin such as "https://shop.example"')), v.maxLength(100, 'at most 100 origins')), 'Exact origins of the pages that may post to POST /e (CORS). Default none: the route refuses every browser')),
     trustProxy: optional(describe(v.boolean('must be true or false'), "Read the browser's IP from the last X-Forwarded-For address (set it only behind your own proxy). Default false")),
     browserRequestsPerMinute: optional(describe(integer(1, 100_000), 'Requests to POST /e per client IP and minute, per instance; more get 429. Default 120')),
@@ -62,8 +79,8 @@ export interface RelaySettings {
   leaseMs: number
   retentionDays: number
   readyBacklogAgeMs: number
-  /** Requests in flight at once per destination. */
-  concurrency: number
+  /** Per destination: `concurrency` replaces the sender's default; `requestsPerSecond` paces requests. */
+  limits: Record<string, DestinationLimits>
   /** Origins whose pages may post to `POST /e`. */
   allowedOrigins: string[]
   trustProxy: boolean
@@ -88,7 +105,7 @@ export function relaySettings(relay: RelayConfig | undefined, overrides: Partial
     leaseMs: relay?.leaseMs ?? 30_000,
     retentionDays: relay?.retentionDays ?? 7,
     readyBacklogAgeMs: relay?.readyBacklogAgeMs ?? 15 * 60_000,
-    concurrency: relay?.concurrency ?? 4,
+    limits: (relay?.limits ?? {}) as Record<string, DestinationLimits>,
     allowedOrigins: relay?.allowedOrigins ?? [],
     trustProxy: relay?.trustProxy ?? false,
     browserRequestsPerMinute: relay?.browserRequestsPerMinute ?? 120,

@@ -21,6 +21,10 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE INDEX outbox_key ON outbox (key);
    CREATE INDEX outbox_done ON outbox (updated_at) WHERE status = 'done';
    CREATE INDEX inbox_received ON inbox (received_at);`,
+  // UNIQUE (key, destination, seq) already finds rows by key: one index less to write per row.
+  `DROP INDEX outbox_key;
+   DROP INDEX outbox_due;
+   CREATE INDEX outbox_due ON outbox (destination, next_at, id) WHERE status = 'pending';`,
   // Stitching: a visitor's match keys by lookup key (uid:, em:, ph: and a SHA-256 hex).
   `CREATE TABLE visits (lookup TEXT PRIMARY KEY, keys JSONB NOT NULL, updated_at BIGINT NOT NULL);
    CREATE INDEX visits_updated ON visits (updated_at);`,
@@ -120,17 +124,17 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       }
     },
 
-    async claimDue(now, limit) {
+    async claimDue(now, limit, destination) {
       const token = randomUUID()
       // One statement, one transaction: rows another instance is claiming are skipped, not waited for.
       const { rows } = await pool.query<{ id: string; key: string; destination: string; request: string; event_time: string; attempts: number }>(
         `WITH due AS (
            SELECT id FROM outbox
-           WHERE status = 'pending' AND next_at <= $1 AND (leased_until IS NULL OR leased_until < $1)
+           WHERE status = 'pending' AND next_at <= $1 AND (leased_until IS NULL OR leased_until < $1) AND ($5::text IS NULL OR destination = $5)
            ORDER BY next_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE outbox o SET leased_until = $3, lease_token = $4 FROM due WHERE o.id = due.id
          RETURNING o.id, o.key, o.destination, o.request, o.event_time, o.attempts`,
-        [now, limit, now + leaseMs, token],
+        [now, limit, now + leaseMs, token, destination ?? null],
       )
       return rows
         .map((row) => {
@@ -152,7 +156,8 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       // A row whose lease passed to another instance is left as that instance records it. Backoff
       // times carry fractions of a millisecond: rounded up, never earlier than chosen.
       await pool.query(
-        `UPDATE outbox o SET status = v.status, leased_until = NULL, lease_token = NULL, attempts = o.attempts + 1, next_at = v.next_at, last_error = v.error, updated_at = v.at
+        `UPDATE outbox o SET status = CASE v.status WHEN 'deferred' THEN 'pending' ELSE v.status END, leased_until = NULL, lease_token = NULL,
+           attempts = o.attempts + (v.status <> 'deferred')::int, next_at = v.next_at, last_error = CASE v.status WHEN 'deferred' THEN o.last_error ELSE v.error END, updated_at = v.at
          FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) AS v(id, status, next_at, error, at, token)
          WHERE o.id = v.id AND o.lease_token = v.token`,
         [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => Math.ceil(o.nextAt)), outcomes.map((o) => o.error ?? null), outcomes.map((o) => o.at), outcomes.map((o) => tokens.get(o.id) ?? null)],

@@ -19,10 +19,13 @@ export interface IncomingWebhook {
   entries: OutboxEntry[]
 }
 
-/** done; pending again at `nextAt`; or dead, with the reason in `error`. */
+/**
+ * done; pending again at `nextAt` after a failed attempt; dead, with the reason in `error`; or
+ * deferred: not attempted (a destination's rate limit), pending again at `nextAt`.
+ */
 export interface Settled {
   id: number
-  status: 'done' | 'pending' | 'dead'
+  status: 'done' | 'pending' | 'dead' | 'deferred'
   nextAt: number
   at: number
   error?: string
@@ -53,8 +56,8 @@ export interface DeadLetter {
 export interface Store {
   /** Stores webhooks with their deliveries, atomically; `duplicate` for one stored before. */
   accept(webhooks: IncomingWebhook[]): Promise<('stored' | 'duplicate')[]>
-  /** Leases up to `limit` due deliveries. */
-  claimDue(now: number, limit: number): Promise<Delivery[]>
+  /** Leases up to `limit` due deliveries: to one destination, or to any without it. */
+  claimDue(now: number, limit: number, destination?: string): Promise<Delivery[]>
   /** Records how deliveries went, in one transaction. */
   settle(outcomes: Settled[]): Promise<void>
   /** Makes every dead delivery due again; returns how many. */

@@ -11,61 +11,117 @@ export interface ActiveServerDestination {
   secrets: Record<string, string>
 }
 
-/** Due rows claimed per turn: enough to fill several batches per destination. */
+/** Due rows claimed per turn and destination: enough to fill several batches. */
 export const CLAIM_LIMIT = 256
 const IDLE_MS = 200
+const DEFAULT_CONCURRENCY = 4
+const MAX_PACING_WAIT_MS = 1000
 const MAX_DELAY_MS = 3600 * 1000
 
 /**
- * Sends due deliveries, merged per destination and batch key (a sender's `batch`), at most
- * `relay.concurrency` requests in flight per destination: 2xx settles every row of the request
- * done; 408, 429, 5xx, timeouts and network errors retry every row, each with its own exponential
- * backoff and full jitter (or the vendor's Retry-After); any other 4xx splits the batch in halves,
- * down to the one row that is refused, which goes to the dead letters with the reason, as do an
- * event past the vendor's age window and the last attempt.
+ * Sends due deliveries, each destination in a loop of its own (a slow or failing vendor never holds
+ * back another), merged per batch key (a sender's `batch`), within the destination's limits
+ * (requests in flight, requests a second): 2xx settles every row of the request done; 408, 429,
+ * 5xx, timeouts and network errors retry every row, each with its own exponential backoff and full
+ * jitter (or the vendor's Retry-After); any other 4xx splits the batch in halves, down to the one
+ * row that is refused, which goes to the dead letters with the reason, as do an event past the
+ * vendor's age window and the last attempt. `names` are every destination rows may be stored for,
+ * configured or not.
  */
-export function startWorker(store: Store, destinations: Map<string, ActiveServerDestination>, settings: RelaySettings, metrics: Metrics, log: Logger) {
+export function startWorker(store: Store, destinations: Map<string, ActiveServerDestination>, names: readonly string[], settings: RelaySettings, metrics: Metrics, log: Logger) {
   let running = true
-  let wake: (() => void) | undefined
-  let timer: ReturnType<typeof setTimeout> | undefined
+  const sleepers = new Set<() => void>()
   const failures = new Set<string>()
-  // Outcomes whose settle failed: recorded first on the next turn, so their rows neither stay
-  // leased until a restart nor get sent again.
-  let unrecorded: Settled[] = []
-  const limits = new Map<string, Limiter>()
-  const limiter = (destination: string) => limits.get(destination) ?? limits.set(destination, new Limiter(settings.concurrency)).get(destination)!
+  const limiters = new Map<string, Limiter>()
+  const limiter = (destination: string) => {
+    let found = limiters.get(destination)
+    if (!found) {
+      const { concurrency, requestsPerSecond } = settings.limits[destination] ?? {}
+      found = new Limiter(concurrency ?? destinations.get(destination)?.server.concurrency ?? DEFAULT_CONCURRENCY, requestsPerSecond)
+      limiters.set(destination, found)
+    }
+    return found
+  }
 
-  const loop = (async () => {
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(wake, IDLE_MS)
+      function wake() {
+        clearTimeout(timer)
+        sleepers.delete(wake)
+        resolve()
+      }
+      sleepers.add(wake)
+    })
+
+  const inFlight = new Set<Promise<void>>()
+  const loops = names.map(async (destination) => {
+    // Rows claimed and not yet sent: more are claimed while requests are in flight, once at most
+    // half a claim's worth is left, so the destination's concurrency is never idle waiting for its
+    // slowest request.
+    let claimed = 0
+    let sent: (() => void) | undefined
     while (running) {
-      let full = false
+      if (claimed > CLAIM_LIMIT / 2) {
+        await new Promise<void>((resolve) => (sent = resolve))
+        continue
+      }
+      let found = 0
       try {
-        full = (await turn()) === CLAIM_LIMIT
+        const claimedAt = Date.now()
+        const due = await store.claimDue(claimedAt, CLAIM_LIMIT - claimed, destination)
+        found = due.length
+        claimed += due.length
+        for (const group of groups(due)) {
+          const delivery = deliver(group, claimedAt).then(record, (error: Error) => {
+            fail(error)
+            record(group.map(({ id }) => ({ id, status: 'deferred', nextAt: Date.now() + settings.retryBaseMs, at: Date.now() })))
+          })
+          const done = delivery.then(() => {
+            inFlight.delete(done)
+            claimed -= group.length
+            sent?.()
+          })
+          inFlight.add(done)
+        }
       } catch (error) {
-        // A locked or full database must not end delivery for good: say so once, wait, try again.
-        const message = (error as Error)?.message ?? String(error)
-        if (!failures.has(message)) log.error(`relay: delivery loop failed, retrying: ${message}`, error)
-        failures.add(message)
+        fail(error as Error)
       }
-      if (!full && running) {
-        await new Promise<void>((resolve) => {
-          wake = resolve
-          timer = setTimeout(resolve, IDLE_MS)
-        })
-      }
+      if (!found && running) await idle()
     }
-  })()
+  })
 
-  /** Claims, delivers and records one turn's rows; returns how many were due. */
-  async function turn(): Promise<number> {
-    if (unrecorded.length) await store.settle(unrecorded)
-    unrecorded = []
-    const due = await store.claimDue(Date.now(), CLAIM_LIMIT)
-    if (due.length) {
-      unrecorded = (await Promise.all(groups(due).map((group) => deliver(group)))).flat()
-      await store.settle(unrecorded)
-      unrecorded = []
-    }
-    return due.length
+  /** A locked or full database must not end delivery for good: say so once, wait, try again. */
+  function fail(error: Error) {
+    const message = error?.message ?? String(error)
+    if (!failures.has(message)) log.error(`relay: delivery loop failed, retrying: ${message}`, error)
+    failures.add(message)
+  }
+
+  // Outcomes are recorded together (one transaction for what settles in the same tick); an
+  // outcome whose transaction failed is kept and recorded with the next, so its row neither
+  // stays leased until a restart nor is sent again.
+  let outcomes: Settled[] = []
+  let recording: Promise<void> | undefined
+  function record(settled: Settled[]) {
+    outcomes.push(...settled)
+    recording ??= (async () => {
+      while (outcomes.length) {
+        await new Promise((resolve) => setImmediate(resolve))
+        const batch = outcomes
+        outcomes = []
+        try {
+          await store.settle(batch)
+        } catch (error) {
+          fail(error as Error)
+          outcomes.unshift(...batch)
+          // Stopping: left leased, so sent again (same ids) after the lease or the next start.
+          if (!running) break
+          await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
+        }
+      }
+      recording = undefined
+    })()
   }
 
   /**
@@ -97,7 +153,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   }
 
   /** Sends one group (rows of one destination) and settles each row from how it went. */
-  async function deliver(group: Delivery[]): Promise<Settled[]> {
+  async function deliver(group: Delivery[], claimedAt: number): Promise<Settled[]> {
     const destination = group[0]!.destination
     const label = { destination }
     const active = destinations.get(destination)
@@ -117,16 +173,23 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       settled.push({ id, status: 'dead', nextAt: now, at: now, error: `older than ${server.maxAgeMs / 3600000} hours: ${destination} refuses events that old` })
       return false
     })
-    if (fresh.length) settled.push(...(await attempt(fresh, active)))
+    if (fresh.length) settled.push(...(await attempt(fresh, active, claimedAt)))
     return settled
   }
 
-  /** One request for these rows (merged when more than one); a refused batch is split in halves. */
-  async function attempt(rows: Delivery[], { server, secrets }: ActiveServerDestination): Promise<Settled[]> {
+  /**
+   * One request for these rows (merged when more than one); a refused batch is split in halves.
+   * Not sent once half the lease is gone waiting for its turn: another instance may soon take the rows.
+   */
+  async function attempt(rows: Delivery[], active: ActiveServerDestination, claimedAt: number): Promise<Settled[]> {
+    const { server, secrets } = active
     const label = { destination: rows[0]!.destination }
     const request = rows.length === 1 || !server.batch ? rows[0]!.request : server.batch.merge(rows.map((row) => row.request))
-    const outcome = await limiter(rows[0]!.destination).run(() => send(() => server.authorize(request, secrets), server, settings.requestTimeoutMs))
+    const outcome = await limiter(rows[0]!.destination).run(() =>
+      Date.now() - claimedAt > settings.leaseMs / 2 ? Promise.resolve({ later: Date.now() }) : send(() => server.authorize(request, secrets), server, settings.requestTimeoutMs),
+    )
     const at = Date.now()
+    if ('later' in outcome) return rows.map(({ id }) => ({ id, status: 'deferred', nextAt: outcome.later, at }))
     if (outcome.ok) {
       metrics.inc('popin_relay_forwarded_total', label, rows.length)
       return rows.map(({ id }) => ({ id, status: 'done', nextAt: at, at }))
@@ -134,8 +197,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     if (!outcome.retry && rows.length > 1) {
       // A bad event inside: send each half again, so only that event is refused.
       const half = Math.ceil(rows.length / 2)
-      const active = { server, secrets }
-      return (await Promise.all([attempt(rows.slice(0, half), active), attempt(rows.slice(half), active)])).flat()
+      return (await Promise.all([attempt(rows.slice(0, half), active, claimedAt), attempt(rows.slice(half), active, claimedAt)])).flat()
     }
     return rows.map((delivery) => {
       const { id } = delivery
@@ -151,25 +213,43 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     })
   }
 
+  const wakeAll = () => [...sleepers].forEach((wake) => wake())
   return {
     /** New deliveries were stored: look now rather than at the next tick. */
-    poke: () => wake?.(),
+    poke: wakeAll,
     /** Stops claiming; resolves when the deliveries in flight are settled. */
     async stop() {
       running = false
-      clearTimeout(timer)
-      wake?.()
-      await loop
+      wakeAll()
+      await Promise.all(loops)
+      while (inFlight.size) await Promise.all(inFlight)
+      while (recording) await recording
     },
   }
 }
 
-/** At most `limit` tasks at once; the others wait their turn, first come first served. */
+/**
+ * At most `limit` tasks at once, and with `perSecond`, starts at least 1/perSecond s apart (no
+ * burst past a vendor's quota), first come first served. A task whose start would be more than
+ * MAX_PACING_WAIT_MS away is not run: `run` says when its turn would be, and its rows wait in the
+ * database, not leased, rather than in this process.
+ */
 class Limiter {
   private active = 0
   private waiting: (() => void)[] = []
-  constructor(private readonly limit: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  private nextStart = 0
+  constructor(
+    private readonly limit: number,
+    private readonly perSecond?: number,
+  ) {}
+  async run<T>(task: () => Promise<T | { later: number }>): Promise<T | { later: number }> {
+    if (this.perSecond) {
+      const now = Date.now()
+      const start = Math.max(now, this.nextStart)
+      if (start - now > MAX_PACING_WAIT_MS) return { later: start }
+      this.nextStart = start + 1000 / this.perSecond
+      if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now))
+    }
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
     else this.active++
     try {

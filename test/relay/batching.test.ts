@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
-import { onEachEngine, startTestRelay } from './support'
+import { onEachEngine, queryDatabase, startTestRelay } from './support'
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 let running: Awaited<ReturnType<typeof startTestRelay>> | undefined
@@ -133,20 +133,62 @@ onEachEngine(() => {
   })
 })
 
-describe('per-destination concurrency', () => {
-  it('keeps at most relay.concurrency requests in flight to one destination', async () => {
-    running = await startTestRelay({ concurrency: 2 })
-    const { fakes } = running
+describe('per-destination limits', () => {
+  /** Answers GA4 after `delayMs`, noting how many of its requests were in flight at most and when each arrived. */
+  function watchGa4(fakes: NonNullable<typeof running>['fakes'], delayMs: number) {
+    const seen = { most: 0, arrivals: [] as number[] }
     let inFlight = 0
-    let most = 0
-    // Each GA4 client is its own request: 8 users, 8 requests, each answered after 150 ms.
     fakes.respond.ga4 = () => {
-      most = Math.max(most, ++inFlight)
-      setTimeout(() => inFlight--, 150)
-      return { status: 200, delayMs: 150 }
+      seen.arrivals.push(Date.now())
+      seen.most = Math.max(seen.most, ++inFlight)
+      setTimeout(() => inFlight--, delayMs)
+      return { status: 200, delayMs }
     }
-    await postAll(running, Array.from({ length: 8 }, (_, i) => missed(`pu-${i}`, `Sofa ${i}`, new Date(base + i * 1000))))
-    await expect.poll(() => fakes.messages('ga4').length, { timeout: 5000 }).toBe(8)
-    expect(most).toBe(2)
+    return seen
+  }
+  const users = (n: number) => Array.from({ length: n }, (_, i) => missed(`pu-${i}`, `Sofa ${i}`, new Date(base + i * 1000)))
+
+  it('keeps at most relay.limits.<destination>.concurrency requests in flight to it', async () => {
+    running = await startTestRelay({ limits: { ga4: { concurrency: 2 } } })
+    // Each GA4 client is its own request: 8 users, 8 requests, each answered after 150 ms.
+    const ga4 = watchGa4(running.fakes, 150)
+    await postAll(running, users(8))
+    await expect.poll(() => running!.fakes.messages('ga4').length, { timeout: 5000 }).toBe(8)
+    expect(ga4.most).toBe(2)
+  })
+
+  it('sends GA4, one visitor per request, 32 requests at a time by default', async () => {
+    running = await startTestRelay()
+    const ga4 = watchGa4(running.fakes, 300)
+    // 40 missed calls: 120 rows, claimed in one turn.
+    await postAll(running, users(40))
+    await expect.poll(() => running!.fakes.messages('ga4').length, { timeout: 5000 }).toBe(40)
+    expect(ga4.most).toBe(32)
+  })
+
+  it('a slow destination does not hold back the others: each destination claims and sends on its own', async () => {
+    running = await startTestRelay({ requestTimeoutMs: 5000 })
+    const { fakes } = running
+    fakes.respond.ga4 = () => ({ status: 200, delayMs: 2000 })
+    expect((await running.post(missed('pu-1', 'Sofa 1', new Date(base)))).status).toBe(200)
+    await expect.poll(() => fakes.messages('meta').length, { timeout: 1000 }).toBe(1)
+    expect((await running.post(missed('pu-2', 'Sofa 2', new Date(base + 1000)))).status).toBe(200)
+    // GA4 is still answering the first webhook; Meta and Segment have the second already.
+    await expect.poll(() => [fakes.messages('meta').length, fakes.messages('segment').length], { timeout: 1000 }).toEqual([2, 2])
+    expect(fakes.messages('ga4')).toEqual([])
+    await expect.poll(() => fakes.messages('ga4').length, { timeout: 4000 }).toBe(2)
+  }, 10_000)
+
+  it('paces requests to requestsPerSecond; rows past the next second wait in the database, their attempts not counted', async () => {
+    running = await startTestRelay({ limits: { ga4: { requestsPerSecond: 4 } } })
+    const ga4 = watchGa4(running.fakes, 0)
+    await postAll(running, users(8))
+    await expect.poll(() => running!.fakes.messages('ga4').length, { timeout: 8000 }).toBe(8)
+    const gaps = ga4.arrivals.slice(1).map((at, i) => at - ga4.arrivals[i]!)
+    // Started 250 ms apart; they arrive with some jitter of the network (unpaced: a few ms apart).
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(200)
+    expect(ga4.arrivals.at(-1)! - ga4.arrivals[0]!).toBeGreaterThanOrEqual(7 * 250 - 30)
+    const rows = await queryDatabase<{ attempts: number | string; status: string }>(running.database, "SELECT attempts, status FROM outbox WHERE destination = 'ga4'")
+    expect(rows.map((r) => [Number(r.attempts), r.status])).toEqual(rows.map(() => [1, 'done']))
   })
 })

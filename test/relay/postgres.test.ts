@@ -1,10 +1,12 @@
 // @vitest-environment node
 // Several relays on one PostgreSQL database: what one instance alone cannot show.
+import pg from 'pg'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRelay, type Relay } from '../../src/relay/relay'
 import { openStore, type Store } from '../../src/relay/store'
 import { MIGRATIONS } from '../../src/relay/store-postgres'
 import { startFakeDestinations, type FakeDestinations } from '../support/fake-destinations'
+import { pgBouncerAvailable, startPgBouncer } from '../support/pgbouncer'
 import { freshPostgresDatabase, postgresAvailable, startPostgres } from '../support/postgres'
 import { queryDatabase, quietLog, recentTimestamp, relayConfig, SECRETS, tempDatabase } from './support'
 
@@ -17,8 +19,11 @@ afterEach(async () => {
 const missed = (user: string) => ({ event: 'popin_call_missed', user_id: user, timestamp: recentTimestamp().text, properties: { product: `Sofa ${user}` } })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** How the relays reach the database: directly, or through PgBouncer (set by each suite). */
+let route = (url: string) => url
+
 async function relayOn(database: string, fakes: FakeDestinations, env: Record<string, string> = {}): Promise<Relay> {
-  const relay = await startRelay(relayConfig(database, fakes.endpoints), { env: { ...SECRETS, ...env }, log: quietLog() })
+  const relay = await startRelay(relayConfig(database.startsWith('postgres') ? route(database) : database, fakes.endpoints), { env: { ...SECRETS, ...env }, log: quietLog() })
   open.push(relay)
   return relay
 }
@@ -48,8 +53,17 @@ const deliveredUsers = (fakes: FakeDestinations) => ({
 const sentEvents = (fakes: FakeDestinations) =>
   (['meta', 'ga4', 'segment'] as const).reduce((n, prefix) => n + fakes.messages(prefix, fakes.received.filter((r) => r.url.startsWith(`/${prefix}/`))).length, 0)
 
-describe.skipIf(!postgresAvailable())('relays on one PostgreSQL database', () => {
-  beforeAll(async () => void (await startPostgres()), 20_000)
+const routes: [string, () => Promise<(url: string) => string>][] = [
+  ['directly', async () => (url) => url],
+  // Polling, no session state, transaction-scoped locks: it must work behind transaction pooling.
+  ...(postgresAvailable() && pgBouncerAvailable() ? [['through PgBouncer in transaction mode', async () => startPgBouncer((await startPostgres()).port)] as [string, () => Promise<(url: string) => string>]] : []),
+]
+
+describe.skipIf(!postgresAvailable()).each(routes)('relays on one PostgreSQL database, %s', (how, through) => {
+  beforeAll(async () => {
+    await startPostgres()
+    route = await through()
+  }, 20_000)
 
   it('run the migrations once when they start together', async () => {
     const database = await freshPostgresDatabase()
@@ -90,7 +104,7 @@ describe.skipIf(!postgresAvailable())('relays on one PostgreSQL database', () =>
     const claims = vi.spyOn(survivor.store, 'claimDue').mockResolvedValue([])
     for (const user of ['pu-1', 'pu-2', 'pu-3']) expect((await post(survivor, missed(user))).status).toBe(200)
     const leaseMs = 1500
-    const dead: Store = await openStore(database, { leaseMs })
+    const dead: Store = await openStore(route(database), { leaseMs })
     open.push(dead)
     const claimedAt = Date.now()
     expect(await dead.claimDue(claimedAt, 100)).toHaveLength(9)
@@ -112,7 +126,7 @@ describe.skipIf(!postgresAvailable())('relays on one PostgreSQL database', () =>
     const relay = await relayOn(database, fakes)
     const claims = vi.spyOn(relay.store, 'claimDue').mockResolvedValue([])
     expect((await post(relay, missed('pu-1'))).status).toBe(200)
-    const slow = await openStore(database, { leaseMs: 1000 })
+    const slow = await openStore(route(database), { leaseMs: 1000 })
     open.push(slow)
     const leased = await slow.claimDue(Date.now(), 100)
     expect(leased).toHaveLength(3)
@@ -129,7 +143,7 @@ describe.skipIf(!postgresAvailable())('relays on one PostgreSQL database', () =>
     const database = await freshPostgresDatabase()
     const fakes = await fakeDestinations()
     const sqlite = tempDatabase()
-    const relay = await relayOn(sqlite, fakes, { POPIN_BRIDGE_DATABASE_URL: database })
+    const relay = await relayOn(sqlite, fakes, { POPIN_BRIDGE_DATABASE_URL: route(database) })
     expect((await post(relay, missed('pu-9'))).status).toBe(200)
     expect(await queryDatabase(database, 'SELECT key FROM inbox')).toHaveLength(1)
     await expect.poll(() => fakes.received.length).toBe(3)
@@ -142,5 +156,26 @@ describe.skipIf(!postgresAvailable())('relays on one PostgreSQL database', () =>
     const response = await post(relay, { ...missed('pu-0'), event: 'popin_call\u0000missed' })
     expect([response.status, (await response.json()).status]).toEqual([200, 'stored'])
     expect(await queryDatabase(database, 'SELECT event FROM inbox')).toEqual([{ event: 'popin_call\uFFFDmissed' }])
+  })
+
+  it.runIf(how !== 'directly')('reach it through PgBouncer, in transaction mode, more clients than server connections', async () => {
+    const database = await freshPostgresDatabase()
+    const fakes = await fakeDestinations()
+    const relays = await Promise.all([relayOn(database, fakes), relayOn(database, fakes)])
+    await Promise.all(relays.flatMap((relay) => ['pu-1', 'pu-2', 'pu-3'].map((user) => post(relay, missed(user)))))
+    await expect.poll(() => sentEvents(fakes), { timeout: 5000 }).toBe(9)
+    const admin = new pg.Client({ connectionString: route('postgres://postgres@127.0.0.1:1/pgbouncer') })
+    await admin.connect()
+    try {
+      const name = new URL(database).pathname.slice(1)
+      expect((await admin.query('SHOW CONFIG')).rows.find((row) => row.key === 'pool_mode')?.value).toBe('transaction')
+      const clients = (await admin.query('SHOW CLIENTS')).rows.filter((row) => row.database === name)
+      const servers = (await admin.query('SHOW SERVERS')).rows.filter((row) => row.database === name)
+      expect(servers.length).toBeGreaterThan(0)
+      expect(servers.length).toBeLessThanOrEqual(3)
+      expect(clients.length).toBeGreaterThan(servers.length)
+    } finally {
+      await admin.end()
+    }
   })
 })

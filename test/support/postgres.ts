@@ -34,12 +34,25 @@ let server: Promise<Server> | undefined
 let databases = 0
 
 /** Runs a server binary; as root, as the postgres user (the server refuses to run as root). */
-function postgres(binary: string, args: string[]) {
+export function asPostgresUser(binary: string, args: string[]) {
   const asRoot = userInfo().uid === 0
-  return asRoot ? run('runuser', ['-u', 'postgres', '--', join(POSTGRES_BIN, binary), ...args]) : run(join(POSTGRES_BIN, binary), args)
+  return asRoot ? run('runuser', ['-u', 'postgres', '--', binary, ...args]) : run(binary, args)
 }
 
-function freePort(): Promise<number> {
+const postgres = (binary: string, args: string[]) => asPostgresUser(join(POSTGRES_BIN, binary), args)
+
+/** A new temp folder the postgres user owns (a server's data, logs and pid files). */
+export async function postgresFolder(prefix: string): Promise<string> {
+  const folder = mkdtempSync(join(tmpdir(), prefix))
+  if (userInfo().uid === 0) {
+    const uid = Number((await run('id', ['-u', 'postgres'])).stdout)
+    const gid = Number((await run('id', ['-g', 'postgres'])).stdout)
+    chownSync(folder, uid, gid)
+  }
+  return folder
+}
+
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()
     probe.once('error', reject)
@@ -51,12 +64,7 @@ function freePort(): Promise<number> {
 }
 
 async function start(): Promise<Server> {
-  const folder = mkdtempSync(join(tmpdir(), 'popin-pg-'))
-  if (userInfo().uid === 0) {
-    const uid = Number((await run('id', ['-u', 'postgres'])).stdout)
-    const gid = Number((await run('id', ['-g', 'postgres'])).stdout)
-    chownSync(folder, uid, gid)
-  }
+  const folder = await postgresFolder('popin-pg-')
   const data = join(folder, 'data')
   await postgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'])
   const port = await freePort()
