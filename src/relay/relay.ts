@@ -152,7 +152,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     metrics.inc('popin_relay_received_total')
     const event = webhookEvent(body as JsonObject, settings.timeZone)
     // The visit this webhook's visitor made, when the page sent one: its match keys go with it.
-    const visit = await store.recall(webhookLookups(event.data), now - settings.visitRetentionDays * DAY_MS)
+    // Without an allowed origin no page can send one, and the webhook costs no lookup.
+    const visit = settings.allowedOrigins.length ? await store.recall(webhookLookups(event.data), now - settings.visitRetentionDays * DAY_MS) : {}
     const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, entries: outboxEntries(body as JsonObject, event, key, now, visit) })
     if (outcome === 'duplicate') metrics.inc('popin_relay_duplicates_total')
     reply(res, 200, { status: outcome, id: key })
