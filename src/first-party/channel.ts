@@ -49,7 +49,7 @@ export interface RelayChannel {
 /** Makes the channel of a bridge whose plan has a `relayUrl`. */
 export type RelayChannelFactory = (win: BridgeWindow, plan: Plan, env: AdapterEnv) => RelayChannel
 
-/** Browsers cap a beacon (and a keepalive fetch) at 64 KB; the relay takes up to that. */
+/** Browsers cap a beacon (and a keepalive fetch) at 64 KB; the relay takes up to that. In bytes. */
 const MAX_BODY = 60_000
 
 interface Pending {
@@ -70,7 +70,7 @@ export const createRelayChannel: RelayChannelFactory = (win, { relayUrl, destina
   const hasher = deferredHash(win.crypto?.subtle)
   const plans = new Map(destinations.map((plan) => [plan.adapter.name, plan]))
   let held: Pending[] = []
-  let ready: Promise<WireEvent | undefined>[] = []
+  const ready: Promise<WireEvent | undefined>[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
 
   /** Sends the granted destinations' calls, keeps the undecided ones', drops the denied ones'. */
@@ -113,7 +113,8 @@ export const createRelayChannel: RelayChannelFactory = (win, { relayUrl, destina
       const keys: WireBatch['keys'] = {}
       for (const event of events) for (const name of Object.keys(event.calls)) keys[name] ??= keysOf(name, plans.get(name)!.settings)
       const body = JSON.stringify({ url: withoutQuery(win.location.href), keys, events } satisfies WireBatch)
-      if (body.length > MAX_BODY && events.length > 1) {
+      // Bytes, not characters: a name in Devanagari takes three bytes a letter.
+      if (new TextEncoder().encode(body).length > MAX_BODY && events.length > 1) {
         const half = events.length >> 1
         post(events.slice(0, half))
         return post(events.slice(half))

@@ -35,10 +35,12 @@ export class BadBatch extends Error {}
  */
 export function browserEvents(body: unknown, routes: readonly DestinationPlan[]): { url?: string; events: BrowserEvent[] } {
   if (!isPlainObject(body)) throw new BadBatch('body must be a JSON object with an "events" list')
-  const { url, events } = body
-  if (url !== undefined && (typeof url !== 'string' || url.length > 2000 || !isClean(url, 'url'))) throw new BadBatch('"url" must be the page\'s http(s) URL without query')
+  const { events } = body
+  if (body.url !== undefined && typeof body.url !== 'string') throw new BadBatch('"url" must be the page\'s URL')
+  // An address the policy would not let out (a query, an "@") is left out, not refused.
+  const url = typeof body.url === 'string' && isClean(body.url, 'url') ? body.url : undefined
   if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BROWSER_EVENTS) throw new BadBatch(`"events" must be a list of 1 to ${MAX_BROWSER_EVENTS} events`)
-  return { ...(url ? { url } : {}), events: events.map((event, i) => browserEvent(event, `events[${i}]`, routes, url as string | undefined)) }
+  return { ...(url ? { url } : {}), events: events.map((event, i) => browserEvent(event, `events[${i}]`, routes, url)) }
 }
 
 function browserEvent(input: unknown, path: string, routes: readonly DestinationPlan[], url: string | undefined): BrowserEvent {

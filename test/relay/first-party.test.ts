@@ -177,7 +177,7 @@ onEachEngine(() => {
         ['{"events": [', 400, 'body is not valid JSON: '],
         [[1, 2], 400, 'body must be a JSON object with an "events" list'],
         [{ events: [] }, 400, '"events" must be a list of 1 to 100 events'],
-        [{ ...batch(Date.now()), url: 'https://shop.example/p?email=ada@example.com' }, 400, '"url" must be the page\'s http(s) URL without query'],
+        [{ ...batch(Date.now()), url: 42 }, 400, '"url" must be the page\'s URL'],
         [{ events: [{ ...batch(Date.now()).events[0], id: 'has a space' }] }, 400, "events[0].id must be the occurrence's id"],
         [{ events: [{ ...batch(Date.now()).events[0], at: 'yesterday' }] }, 400, 'events[0].at must be a time in epoch milliseconds'],
         [{ events: [{ ...batch(Date.now()).events[0], calls: { ga4: [{ call: 'send', name: 'x', params: {} }] } }] }, 400, 'events[0].calls.ga4[0].call must be one of event'],
@@ -208,6 +208,16 @@ onEachEngine(() => {
       await expect.poll(() => fakes.messages('ga4').length + fakes.messages('meta').length).toBe(2)
       expect(fakes.messages('ga4')[0].params).toEqual({ rating: 5, engagement_time_msec: 1 })
       expect(fakes.messages('meta')[0].custom_data).toEqual({ rating: 5 })
+    })
+
+    it('leaves out a page address the policy would not let out (a query, an email in the path), and keeps the events', async () => {
+      running = await relayWithOrigins()
+      const { relay, fakes } = running
+      const body = { ...batch(Date.now() - 1000), url: 'https://shop.example/thanks/ada@example.com?ref=mail', events: [batch(Date.now() - 1000).events[0]!] }
+      expect((await send(relay.url, { body, headers: fromShop })).status).toBe(200)
+      await expect.poll(() => fakes.messages('meta').length + fakes.messages('segment').length).toBe(2)
+      expect(fakes.messages('meta')[0].event_source_url).toBeUndefined()
+      expect(fakes.messages('segment')[0].context.page).toBeUndefined()
     })
 
     it('limits requests per client IP and minute: 429 with Retry-After past it, nothing stored', async () => {
