@@ -1,4 +1,5 @@
 // @vitest-environment node
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -161,6 +162,18 @@ describe.skipIf(!available)('first-party delivery in Chromium: the bridge, a rea
     const meta = sent.find((r) => r.url.startsWith('/meta/'))!.body.data[0]
     expect(meta).toMatchObject({ event_name: 'PopinCallMissed', action_source: 'chat', user_data: { fbp: FBP, fbc } })
     expect(sent.find((r) => r.url.startsWith('/ga4/'))!.body).toMatchObject({ client_id: CLIENT_ID, events: [{ name: 'popin_call_missed', params: {} }] })
+  })
+
+  it('GET /e.js serves the built channel as it is, with no secret in it; a relay not given it answers 404', async () => {
+    const { relay: started } = await relay()
+    const response = await fetch(`${started.url}/e.js`)
+    expect([response.status, response.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8'])
+    const source = await response.text()
+    expect(source).toBe(readFileSync(CHANNEL_SCRIPT, 'utf8'))
+    for (const secret of Object.values(SECRETS)) expect(source).not.toContain(secret)
+    const bare = await startRelay({ relay: { port: 0, database: tempDatabase() } }, { env: SECRETS, log: quietLog() })
+    open.push(bare)
+    expect((await fetch(`${bare.url}/e.js`)).status).toBe(404)
   })
 
   it('consent denied: nothing is posted, nothing stored', async () => {
