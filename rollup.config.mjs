@@ -19,6 +19,8 @@ const external = [...Object.keys(pkg.dependencies), /^node:/]
 export const BUDGETS = {
   'popin-bridge.lite.min.js': 17 * 1024,
   'popin-bridge.min.js': 48 * 1024,
+  // Loaded only on pages whose config has a relayUrl, from the relay (`<relayUrl>/e.js`).
+  'popin-bridge.relay.min.js': 3 * 1024,
 }
 
 /** Prints each drop-in's size and fails the build when one is over its budget. */
@@ -83,6 +85,7 @@ export default [
   },
   dropIn('src/browser-lite.ts', 'popin-bridge.lite.min.js'),
   dropIn('src/browser.ts', 'popin-bridge.min.js'),
+  dropIn('src/first-party/relay-script.ts', 'popin-bridge.relay.min.js'),
   // The lite drop-in in ES5 syntax: what `popin-bridge snippet --gtm` pastes into a Custom HTML tag.
   {
     input: 'src/browser-lite.ts',

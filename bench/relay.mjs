@@ -1,6 +1,7 @@
 // npm run bench:relay [-- --quick]: webhooks per second the relay acknowledges (stored durably)
 // and forwards (every destination got them), on SQLite, on PostgreSQL with one and with three
-// instances, and the ceiling: a bare node:http server that stores and forwards nothing. Each
+// instances, and the ceiling: a bare node:http server that stores and forwards nothing; then, on
+// SQLite, browser events through POST /e beside webhooks (half the senders each). Each
 // relay runs as its own process; the load generator and the fake destinations share this one.
 // Prints a table and writes bench/relay-results.json. Not a test: it judges nothing.
 import { spawn, spawnSync } from 'node:child_process'
@@ -90,7 +91,7 @@ function startRelay(database, origin) {
   const dir = mkdtempSync(join(temp, 'relay-'))
   const config = {
     destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-BENCH123' } },
-    relay: { port: 0, database, endpoints: { facebookPixel: `${origin}/meta`, ga4: `${origin}/ga4`, segment: `${origin}/segment` } },
+    relay: { port: 0, database, endpoints: { facebookPixel: `${origin}/meta`, ga4: `${origin}/ga4`, segment: `${origin}/segment` }, allowedOrigins: [SHOP], browserRequestsPerMinute: 100_000 },
   }
   writeFileSync(join(dir, 'bridge.json'), JSON.stringify(config))
   const env = { ...process.env, POPIN_BRIDGE_POPIN_API_KEY: KEY, POPIN_BRIDGE_META_ACCESS_TOKEN: 't', POPIN_BRIDGE_GA4_API_SECRET: 's', POPIN_BRIDGE_SEGMENT_WRITE_KEY: 'w' }
@@ -116,6 +117,9 @@ function waitForUrl(child, pattern) {
 
 const stop = (process) => new Promise((resolve) => (process.child.kill('SIGTERM'), process.child.on('exit', resolve)))
 
+const SHOP = 'https://shop.example'
+/** Occurrences per POST /e: what one tick of a busy widget session sends. */
+const EVENTS_PER_BATCH = 5
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 })
 let sequence = 0
 let acknowledgedTotal = 0
@@ -136,6 +140,63 @@ function post(url) {
     req.on('error', () => resolve(null))
     req.end(body)
   })
+}
+
+/** One batch of browser events (each for Meta, GA4 and Segment) to POST /e; resolves to its latency in ms, or null. */
+function postBrowser(url) {
+  const events = Array.from({ length: EVENTS_PER_BATCH }, () => {
+    // A visitor id as Popin makes them (no run of 6 digits, which the policy would take for a phone).
+    const uid = `u-${(sequence % 9000).toString(36)}`
+    return {
+      id: `popin_call_end.${sequence++}.0`,
+      event: 'popin_call_end',
+      at: Date.now(),
+      uid,
+      calls: {
+        facebookPixel: [{ call: 'track', name: 'Contact', params: { content_name: 'Popin video call' } }],
+        ga4: [{ call: 'event', name: 'popin_call_end', params: { popin_uid: uid } }],
+        segment: [{ call: 'track', name: 'Call Ended', params: { popin_uid: uid } }],
+      },
+    }
+  })
+  const body = JSON.stringify({ url: `${SHOP}/product/42`, keys: { facebookPixel: { fbp: 'fb.1.1764590000000.1234567890' }, ga4: { client_id: '1197596843.1673515099', session_id: '1747132561' } }, events })
+  const started = process.hrtime.bigint()
+  return new Promise((resolve) => {
+    const req = http.request(new URL('/e', url), { method: 'POST', agent, headers: { 'content-type': 'text/plain;charset=UTF-8', origin: SHOP, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume()
+      res.on('end', () => {
+        if (res.statusCode !== 200) return resolve(null)
+        acknowledgedTotal += EVENTS_PER_BATCH
+        resolve(Number(process.hrtime.bigint() - started) / 1e6)
+      })
+    })
+    req.on('error', () => resolve(null))
+    req.end(body)
+  })
+}
+
+/** Half the senders post webhooks, half browser batches, as fast as they can: each kind per second. */
+async function beside(target, fakes) {
+  const webhooks = []
+  const batches = []
+  const forwardedBefore = forwarded(fakes)
+  const started = performance.now()
+  const end = started + SECONDS * 1000
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, i) => {
+      while (performance.now() < end) {
+        const ms = await (i % 2 ? postBrowser(target()) : post(target()))
+        if (ms !== null) (i % 2 ? batches : webhooks).push(ms)
+      }
+    }),
+  )
+  const seconds = (performance.now() - started) / 1000
+  return {
+    webhooks: summary(webhooks, seconds),
+    browserEventsPerSecond: Math.round((batches.length * EVENTS_PER_BATCH) / seconds),
+    browserBatches: summary(batches, seconds),
+    forwardedPerSecond: Math.round((forwarded(fakes) - forwardedBefore) / seconds),
+  }
 }
 
 /** Instances take turns, as behind a round-robin load balancer. */
@@ -237,6 +298,18 @@ for (const [name, start] of subjects) {
   results[name] = { fixedRate: rate, saturation: ceiling ? { ...busy, forwardedPerSecond: undefined } : busy }
   await Promise.all(processes.map(stop))
 }
+// Browser events through POST /e beside webhooks, on the default SQLite file.
+let browser
+{
+  console.error('bench:relay: browser events beside webhooks (SQLite)')
+  const relay = await startRelay(join(mkdtempSync(join(temp, 'sqlite-')), 'relay.db'), fakes.origin)
+  const target = () => relay.url
+  const from = { forwarded: forwarded(fakes), acknowledged: acknowledgedTotal }
+  await beside(target, fakes) // warm-up
+  browser = await beside(target, fakes)
+  await drain(fakes, from)
+  await stop(relay)
+}
 agent.destroy()
 fakes.server.close()
 postgres?.stop()
@@ -253,5 +326,9 @@ for (const [name, r] of Object.entries(results)) {
   if (name.startsWith('no storage')) continue
   console.log(`${name}: durable ${(r.saturation.perSecond / ceiling).toFixed(2)}× the ceiling; forwarded / acknowledged at saturation ${(r.saturation.forwardedPerSecond / r.saturation.perSecond).toFixed(2)}`)
 }
+console.log(
+  `SQLite, POST /e beside webhooks (${CONCURRENCY / 2} senders each, ${EVENTS_PER_BATCH} events a batch): ${browser.browserEventsPerSecond} browser events/s (p50 ${browser.browserBatches.p50} ms, p99 ${browser.browserBatches.p99} ms a batch) and ${browser.webhooks.perSecond} webhooks/s acknowledged durably; ${browser.forwardedPerSecond} forwarded/s`,
+)
 console.log(`(${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, ${SECONDS} s per run${quick ? ', quick mode' : ''}; load generator and fake destinations in this process; CPU in cores used at saturation, PostgreSQL's own not counted)`)
-writeFileSync(new URL('./relay-results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, cores: cpus().length, results }, null, 2)}\n`)
+writeFileSync(new URL('./relay-results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, cores: cpus().length, results, browser }, null, 2)}
+`)

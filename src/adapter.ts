@@ -135,6 +135,12 @@ export interface Adapter<Settings extends object = any, Client = any> {
   loadSignalsConsent?: boolean
   /** This destination's part of the built-in `popin-default` preset. */
   preset: Preset
+  /**
+   * With the config's `relayUrl`, how its events travel: `both` the page and the relay (the vendor
+   * deduplicates the pair by the shared event id: Meta), `relay` the relay alone (a vendor that would
+   * count both copies: GA4, Segment). Without it, the page only.
+   */
+  relay?: 'both' | 'relay'
   /** The vendor the page already has, or null while there is none. Makes no vendor call. */
   findOnPage(settings: Settings, env: AdapterEnv): Client | null
   /** Loads the vendor when the page has none (full builds only). */
@@ -174,6 +180,23 @@ export interface ServerContext {
   index: number
   /** SHA-256 hex, node:crypto on the server. */
   hash(text: string): string
+  /** The visit's match keys: a browser event's own, or those stitched to a webhook's visitor. */
+  visit?: VisitKeys
+  /** Set for an event the page sent through the relay's `POST /e`: where and how it happened. */
+  browser?: { ip?: string; userAgent?: string }
+}
+
+/** A visitor's match keys as the page read them (cookies, gtag, analytics.js), by vendor. */
+export interface VisitKeys {
+  /** Meta's `_fbp` browser id. */
+  fbp?: string
+  /** Meta's click id, `fb.1.<ms>.<fbclid>`. */
+  fbc?: string
+  /** GA4's client id (`_ga`) and session id (`_ga_<stream>`). */
+  client_id?: string
+  session_id?: string
+  /** Segment's anonymousId from analytics.js. */
+  anonymousId?: string
 }
 
 /** The relay's side of a destination: it builds requests for that vendor's server API. */

@@ -1,8 +1,9 @@
-import type { Adapter, AdapterEnv, BridgeWindow } from './adapter'
+import type { Adapter, AdapterEnv, BridgeWindow, Call } from './adapter'
 import { followGoogleConsent } from './consent/follow-google'
 import { followTcf } from './consent/follow-tcf'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { createDestination, type Destination } from './destination'
+import type { RelayChannelFactory } from './first-party/channel'
 import { formatProblems, type Problem } from './config/problems'
 import { toPopinEvent } from './events/intake'
 import { deferredHash, settleHashes } from './lib/deferred-hash'
@@ -24,6 +25,11 @@ export interface BridgeOptions {
   consent?: ConsentState
   /** Listen on `window.popinEvent`. Default true; false to feed events with `handle` only. */
   listen?: boolean
+  /**
+   * Sends to the relay's first-party route when the config has `relayUrl`: `createRelayChannel`
+   * (`popin-bridge` passes it; with `popin-bridge/core`, pass it yourself, else relayUrl does nothing).
+   */
+  relayChannel?: RelayChannelFactory
 }
 
 export interface Bridge {
@@ -75,6 +81,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   const destinations: Destination[] = routes.map((route) => route.destination)
   const nextOccurrence = occurrences(win)
   const page = readPageContext(win)
+  const channel = plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined
   let stopped = false
 
   const handle = (name: unknown, data?: unknown) => {
@@ -83,14 +90,19 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
       const event = toPopinEvent(name, data)
       if (!event) return log.debug('ignored a popinEvent call without an event name', name)
       const occurrence = identify(plan, { event, page, id: nextOccurrence() })
+      const relayed: Record<string, Call[] | Promise<Call[]>> = {}
       for (const route of routes) {
         const calls = runDestination(route.plan, occurrence)
         if ('reason' in calls) {
           if (log.debugEnabled) log.debug(`${event.name} → ${route.destination.name}: not sent (${calls.reason})`)
           continue
         }
-        route.destination.deliver(hasher.take() ? settleHashes(calls) : calls)
+        const settled = hasher.take() ? settleHashes(calls) : calls
+        const via = channel && route.plan.adapter.relay
+        if (via) relayed[route.destination.name] = settled
+        if (via !== 'relay') route.destination.deliver(settled)
       }
+      channel?.send(event, occurrence.fields, relayed)
     } catch (error) {
       log.once('handle', 'error', 'internal error while handling a Popin event', error)
     }
@@ -111,6 +123,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     Object.assign(env.consent.state, update)
     log.debug(`consent: ${JSON.stringify(env.consent.state)}`)
     for (const destination of destinations) destination.consentChanged()
+    channel?.consentChanged()
     return { ...env.consent.state }
   }
   const follow = plan.consent.follow === 'tcf' ? followTcf : plan.consent.follow === 'google' ? followGoogleConsent : undefined
@@ -128,6 +141,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
       unwait()
       unlisten()
       destinations.forEach((d) => d.stop())
+      channel?.stop()
       if (win[ACTIVE_KEY] === bridge) delete win[ACTIVE_KEY]
     },
   }

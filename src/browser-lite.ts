@@ -1,5 +1,6 @@
 /** dist/popin-bridge.lite.min.js: the drop-in that forwards to vendors already on the page. */
 import { pageAdapters } from '../adapters/index'
 import { startDropIn } from './drop-in'
+import { loadRelayChannel } from './first-party/load-channel'
 
-startDropIn(pageAdapters)
+startDropIn(pageAdapters, loadRelayChannel)

@@ -1,5 +1,6 @@
 /** dist/popin-bridge.min.js: the drop-in that can load each vendor itself. */
 import { fullAdapters } from '../adapters/full'
 import { startDropIn } from './drop-in'
+import { loadRelayChannel } from './first-party/load-channel'
 
-startDropIn(fullAdapters)
+startDropIn(fullAdapters, loadRelayChannel)

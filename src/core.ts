@@ -10,5 +10,7 @@ export { createBridgeWith as createBridge } from './bridge'
 export type { Bridge, BridgeOptions } from './bridge'
 export { dataLayer, facebookPixel, ga4, segment } from '../adapters/index'
 export { defineAdapter } from './adapter'
+/** Pass as `relayChannel` to send to the relay when the config has `relayUrl`. */
+export { createRelayChannel } from './first-party/channel'
 export type { Adapter, AdapterEnv, Call, VendorCall } from './adapter'
 export * from './public-types'

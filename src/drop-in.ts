@@ -1,6 +1,7 @@
 import { version } from '../package.json'
 import type { Adapter } from './adapter'
 import { createBridgeWith, type Bridge } from './bridge'
+import type { RelayChannelFactory } from './first-party/channel'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { LOG_PREFIX } from './lib/logger'
 import type { Problem } from './config/problems'
@@ -22,7 +23,7 @@ export interface PopinBridgeGlobal {
  * `window.popinBridgeConfig`, starts, and exposes `window.PopinBridge`. A second copy of the
  * script finds `window.PopinBridge` and does nothing.
  */
-export function startDropIn(adapters: readonly Adapter[]): void {
+export function startDropIn(adapters: readonly Adapter[], relayChannel?: RelayChannelFactory): void {
   const win = window as unknown as Record<string, any>
   if (win.PopinBridge) return
   let bridge: Bridge | undefined
@@ -31,7 +32,7 @@ export function startDropIn(adapters: readonly Adapter[]): void {
     version,
     init(config) {
       bridge?.destroy()
-      bridge = createBridgeWith(config, { adapters, consent: decisions })
+      bridge = createBridgeWith(config, { adapters, consent: decisions, relayChannel })
       return bridge
     },
     consent(update) {

@@ -1,6 +1,7 @@
 import { fullAdapters } from '../adapters/full'
 import { createBridgeWith, type Bridge, type BridgeOptions } from './bridge'
 import { toJsonSchema } from './config/json-schema'
+import { createRelayChannel } from './first-party/channel'
 import type { Problem } from './config/problems'
 import { checkConfig, schemaFor } from './plan/compile'
 import { relayAdapters, relaySchemaFor } from './relay/adapters'
@@ -23,7 +24,7 @@ export { formatProblems } from './config/problems'
  * // later: bridge.destroy()
  */
 export function createBridge(config?: BridgeConfig, options: Partial<BridgeOptions> = {}): Bridge {
-  return createBridgeWith(config, { adapters: fullAdapters, ...options })
+  return createBridgeWith(config, { adapters: fullAdapters, relayChannel: createRelayChannel, ...options })
 }
 
 /**

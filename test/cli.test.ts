@@ -294,6 +294,31 @@ describe('popin-bridge demo, relay and schema arguments', () => {
     expect(await cli('relay', 'replay', 'now', '--config', fixture('valid/empty.json'))).toMatchObject({ code: 2, err: expect.stringMatching(/^popin-bridge relay: unexpected argument "now"\n/) })
   })
 
+  it('relay forget erases one visitor by email, phone or uid (the built CLI, on a real SQLite file), and takes exactly one of them', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'popin-forget-'))
+    try {
+      const database = join(folder, 'relay.db')
+      const { openSqliteStore } = await import('../src/relay/store-sqlite')
+      const { forgetLookups } = await import('../src/relay/visits')
+      const store = openSqliteStore(database)
+      await store.remember([{ lookups: forgetLookups({ email: 'ada@example.com', uid: 'u-1' }), keys: { fbp: 'fb.1.1764590000000.1234567890' } }], Date.now())
+      await store.close()
+      const config = join(folder, 'bridge.json')
+      writeFileSync(config, JSON.stringify({ relay: { database } }))
+      const forget = (...flags: string[]) => spawnSync(process.execPath, [join(distDir, 'cli.js'), 'relay', 'forget', '--config', config, ...flags], { encoding: 'utf8' })
+      expect(forget('--email', 'ADA@example.com')).toMatchObject({ status: 0, stdout: 'erased 1 visit key(s)\n' })
+      expect(forget('--email', 'ada@example.com')).toMatchObject({ status: 0, stdout: 'erased 0 visit key(s)\n' })
+      expect(forget('--uid', 'u-1')).toMatchObject({ status: 0, stdout: 'erased 1 visit key(s)\n' })
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+    const relayHelp = await usage('relay')
+    const empty = fixture('valid/empty.json')
+    expect(await cli('relay', 'forget', '--config', empty)).toEqual({ code: 2, out: '', err: `popin-bridge relay: forget takes one of --email, --phone or --uid\n\n${relayHelp}` })
+    expect(await cli('relay', 'forget', '--config', empty, '--email', 'a@b.c', '--uid', 'u-1')).toMatchObject({ code: 2, err: expect.stringMatching(/^popin-bridge relay: forget takes one of --email, --phone or --uid\n/) })
+    expect(await cli('relay', '--config', empty, '--email', 'a@b.c')).toMatchObject({ code: 2, err: expect.stringMatching(/^popin-bridge relay: --email, --phone and --uid are for relay forget\n/) })
+  })
+
   it('rejects arguments where a command takes none, and flags of another command', async () => {
     expect(await cli('schema', 'bridge.json')).toEqual({ code: 2, out: '', err: `popin-bridge schema: unexpected argument "bridge.json"\n\n${await usage('schema')}` })
     expect(await cli('validate', fixture('valid/empty.json'), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge validate: Unknown option '--gtm'\./) })

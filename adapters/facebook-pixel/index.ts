@@ -38,6 +38,8 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   consentCalls: (_consent, _kind, _settings, allowed) => [{ fn: 'fbq', args: ['consent', allowed ? 'grant' : 'revoke'] }],
   setupCalls: (settings, fbq) => (settings.pixelId && !hasPixel(fbq, settings.pixelId) ? [{ fn: 'fbq', args: ['init', settings.pixelId] }] : []),
   preset,
+  // Meta deduplicates the Pixel's and the Conversions API's copy of an event by its event id.
+  relay: 'both',
 
   findOnPage: (_settings, { window }) => (typeof window.fbq === 'function' ? (window.fbq as Fbq) : null),
 

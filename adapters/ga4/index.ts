@@ -46,6 +46,8 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
   setupCalls: (settings, _client, { window }) =>
     settings.measurementId && !isConfigured(window.dataLayer, settings.measurementId) ? [{ fn: 'gtag', args: ['config', settings.measurementId, { send_page_view: false }] }] : [],
   preset,
+  // GA4 would count a copy from each channel: with relayUrl, only the relay sends.
+  relay: 'relay',
 
   findOnPage(_settings, { window }) {
     if (typeof window.gtag !== 'function') return null

@@ -2,10 +2,13 @@ import type { ServerSender } from '../../src/adapter'
 import { ga4 } from './index'
 import { webhookPreset } from './webhooks'
 
+/** The smallest engagement GA4 counts; the page's own gtag measures the real one. */
+const ENGAGEMENT_TIME_MSEC = 1
+
 /**
- * GA4 Measurement Protocol. Popin sends no `_ga` cookie, so the client_id is derived from Popin's
- * visitor id (else the occurrence): the same visitor is the same GA4 user across webhooks, but
- * is not joined to the browser session.
+ * GA4 Measurement Protocol. The client_id is the page's (`_ga`), for an event from the page and
+ * for a webhook stitched to a visit; else derived from Popin's visitor id (else the occurrence):
+ * the same visitor is the same GA4 user across webhooks, but not joined to the browser session.
  * https://developers.google.com/analytics/devguides/collection/protocol/ga4/sending-events
  */
 export const measurementProtocol: ServerSender = {
@@ -23,16 +26,19 @@ export const measurementProtocol: ServerSender = {
   misconfigured: (settings, secrets) =>
     !settings.measurementId ? 'set destinations.ga4.measurementId' : !secrets.apiSecret ? 'set POPIN_BRIDGE_GA4_API_SECRET' : undefined,
 
-  request(original, { settings, relay, eventTime, hash }) {
+  request(original, { settings, relay, eventTime, hash, visit, browser }) {
     const call = ga4.prepare!(original, settings, () => undefined) ?? original
     const endpoint = relay.endpoints.ga4 ?? measurementProtocol.endpoint
+    // An event from the page joins its web session: its session_id, and an engagement time, without
+    // which GA4 does not count the session as active. A webhook only joins the visitor (client_id).
+    const params = browser ? { ...call.params, ...(visit?.session_id ? { session_id: visit.session_id } : {}), engagement_time_msec: ENGAGEMENT_TIME_MSEC } : call.params
     return {
       url: `${endpoint}/mp/collect?measurement_id=${encodeURIComponent(settings.measurementId)}`,
       headers: { 'content-type': 'application/json' },
       body: {
-        client_id: clientId(call.visitor ?? call.eventId, hash),
+        client_id: visit?.client_id ?? clientId(call.visitor ?? call.eventId, hash),
         timestamp_micros: eventTime.getTime() * 1000,
-        events: [{ name: call.name, params: call.params }],
+        events: [{ name: call.name, params }],
       },
     }
   },

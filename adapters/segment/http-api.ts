@@ -18,13 +18,18 @@ export const httpTrackingApi: ServerSender = {
 
   misconfigured: (_settings, secrets) => (!secrets.writeKey ? 'set POPIN_BRIDGE_SEGMENT_WRITE_KEY' : undefined),
 
-  request(call, { relay, eventTime, index }) {
+  request(call, { relay, eventTime, index, visit, browser }) {
+    const context: Record<string, unknown> = { library: { name: 'popin-bridge-relay', version } }
+    if (browser?.ip) context.ip = browser.ip
+    if (browser?.userAgent) context.userAgent = browser.userAgent
+    if (browser && call.url) context.page = { url: call.url }
     const body: Record<string, unknown> = {
       type: call.call,
-      anonymousId: `popin-${call.visitor ?? call.eventId}`,
+      // The page's analytics.js visitor when known, so server and page events are one user.
+      anonymousId: visit?.anonymousId ?? `popin-${call.visitor ?? call.eventId}`,
       messageId: `${call.eventId}.${index}`,
       timestamp: eventTime.toISOString(),
-      context: { library: { name: 'popin-bridge-relay', version } },
+      context,
     }
     if (call.call === 'identify') body.traits = call.params
     else if (call.call === 'page') Object.assign(body, { name: call.name, properties: call.params })

@@ -40,6 +40,8 @@ export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>(
   personalData: 'setting',
   consentCategory: 'analytics',
   preset,
+  // Segment would count a copy from each channel (their messageIds differ): with relayUrl, only the relay sends.
+  relay: 'relay',
 
   findOnPage(_settings, { window }) {
     const analytics = window.analytics

@@ -19,6 +19,8 @@ export interface CliIo {
   startRelay?(config: unknown, overrides: RelayOverrides): Promise<string>
   /** Queues the dead letters again; resolves to how many. */
   replayDeadLetters?(config: unknown, overrides: RelayOverrides): Promise<number>
+  /** Erases what the relay keeps of one visitor; resolves to how many lookup keys were there. */
+  forgetVisitor?(config: unknown, who: { email?: string; phone?: string; uid?: string }, overrides: RelayOverrides): Promise<number>
 }
 
 export interface RelayOverrides {
@@ -37,6 +39,8 @@ Commands:
   demo [--port 8080]                     Start the playground on 127.0.0.1
   relay --config <config.json>           Start the webhook relay (Popin webhooks to Meta CAPI, GA4 MP, Segment)
   relay replay --config <config.json>    Queue the relay's dead letters again
+  relay forget --config <config.json> (--email <e> | --phone <p> | --uid <id>)
+                                         Erase the match keys the relay keeps of a visitor
   schema                                 Print the JSON Schema of the config
 
 Every command takes --help.
@@ -68,11 +72,15 @@ Facebook Pixel, GA4 and Segment received.
 `,
   relay: `popin-bridge relay --config <config.json> [--host 127.0.0.1] [--port 8787] [--database file.db|postgres://…]
 popin-bridge relay replay --config <config.json> [--database file.db|postgres://…]
+popin-bridge relay forget --config <config.json> (--email <e> | --phone <+44…> | --uid <id>) [--database …]
 
 Receives Popin's webhooks at POST /webhooks/popin, stores each one before answering 200, and
 forwards it to the Meta Conversions API, GA4 Measurement Protocol and Segment as the config says.
 GET /healthz, GET /readyz and GET /metrics (Prometheus). SIGTERM stops accepting, finishes
 deliveries in flight and exits. "replay" makes every dead letter due again; a running relay sends them.
+POST /e takes the bridge's browser events (relayUrl) from the origins in relay.allowedOrigins.
+"forget" erases the match keys kept to stitch webhooks to a visit, for an email, a phone
+(with its country code) or a Popin uid; they are purged after relay.visitRetentionDays anyway.
 
 Secrets come from the environment only:
   POPIN_BRIDGE_POPIN_API_KEY       the API key entered in Popin's webhook settings (X-API-KEY)
@@ -95,7 +103,10 @@ const ARGUMENTS: Record<string, { options: Options; positionals: number }> = {
   snippet: { options: { gtm: { type: 'boolean', default: false }, script: { type: 'string' } }, positionals: 1 },
   'gtm-container': { options: { out: { type: 'string' } }, positionals: 1 },
   demo: { options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } }, positionals: 0 },
-  relay: { options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, database: { type: 'string' } }, positionals: 1 },
+  relay: {
+    options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, database: { type: 'string' }, email: { type: 'string' }, phone: { type: 'string' }, uid: { type: 'string' } },
+    positionals: 1,
+  },
   schema: { options: {}, positionals: 0 },
 }
 
@@ -206,9 +217,12 @@ async function demo(values: Arguments['values'], io: CliIo): Promise<number> {
 }
 
 async function relay({ values, positionals }: Arguments, io: CliIo): Promise<number> {
-  const { config: file, host, port, database } = values as { config?: string; host?: string; port?: string; database?: string }
+  const { config: file, host, port, database, email, phone, uid } = values as Record<string, string | undefined>
   const [mode] = positionals
-  if (mode !== undefined && mode !== 'replay') return usageError('relay', `unexpected argument "${mode}"`, io)
+  if (mode !== undefined && mode !== 'replay' && mode !== 'forget') return usageError('relay', `unexpected argument "${mode}"`, io)
+  const who = { ...(email ? { email } : {}), ...(phone ? { phone } : {}), ...(uid ? { uid } : {}) }
+  if (mode === 'forget' && Object.keys(who).length !== 1) return usageError('relay', 'forget takes one of --email, --phone or --uid', io)
+  if (mode !== 'forget' && (email || phone || uid)) return usageError('relay', '--email, --phone and --uid are for relay forget', io)
   if (!file) return usageError('relay', 'name the config, e.g. popin-bridge relay --config bridge.json', io)
   const portOverride = port === undefined ? undefined : portNumber(port)
   if (port !== undefined && portOverride === undefined) return usageError('relay', '--port takes a port number', io)
@@ -218,6 +232,11 @@ async function relay({ values, positionals }: Arguments, io: CliIo): Promise<num
     ...(host ? { host } : {}),
     ...(portOverride !== undefined ? { port: portOverride } : {}),
     ...(database ? { database } : {}),
+  }
+  if (mode === 'forget') {
+    const count = (await io.forgetVisitor?.(config.value, who, overrides)) ?? 0
+    io.out(`erased ${count} visit key(s)\n`)
+    return 0
   }
   if (mode === 'replay') {
     const count = (await io.replayDeadLetters?.(config.value, overrides)) ?? 0

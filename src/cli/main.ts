@@ -1,8 +1,8 @@
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startDemoServer } from '../demo/server'
 import { createLogger } from '../lib/logger'
-import { replayDeadLetters, startRelay } from '../relay/relay'
+import { forgetVisitor, replayDeadLetters, startRelay } from '../relay/relay'
 import { run } from './index'
 
 // Bundled as dist/cli.js, so the bundles sit beside this file.
@@ -20,7 +20,7 @@ run(process.argv.slice(2), {
   distDir,
   startDemo: async (options) => (await startDemoServer({ ...options, distDir })).url,
   async startRelay(config, overrides) {
-    const relay = await startRelay(config, { overrides, log: createLogger(console, false) })
+    const relay = await startRelay(config, { overrides, log: createLogger(console, false), channelScript: join(distDir, 'popin-bridge.relay.min.js') })
     let stopping = false
     const stop = async (signal: string) => {
       if (stopping) return
@@ -34,6 +34,7 @@ run(process.argv.slice(2), {
     return relay.url
   },
   replayDeadLetters,
+  forgetVisitor,
 }).then(
   (code) => {
     process.exitCode = code

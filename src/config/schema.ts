@@ -166,6 +166,7 @@ function globalEntries(relay: v.GenericSchema | null) {
     eventId: optional(describe(EVENT_ID, `Template of each event occurrence's id (Pixel eventID). Default ${DEFAULT_EVENT_ID}`)),
     readyTimeoutMs: optional(describe(integer(0, 600_000), 'How long events wait for a vendor. Default 10000')),
     queueLimit: optional(describe(integer(1, 10_000), 'How many events wait per destination. Default 100')),
+    relayUrl: optional(describe(text(/^https?:\/\/[^\s?#]*[^\s?#/]$/, 'must be an http(s) URL'), "Public base URL of the relay's first-party route (the page posts to <relayUrl>/e), without query or trailing slash")),
     relay: optional(relay ?? v.unknown()),
   }
 }

@@ -55,6 +55,8 @@ export interface Plan {
   destinations: DestinationPlan[]
   /** Destinations switched off because their section has problems. */
   disabled: string[]
+  /** The base URL of the relay's first-party route (no trailing slash: the schema says so). */
+  relayUrl?: string
 }
 
 export interface Compiled {
@@ -147,6 +149,7 @@ export function compile(input: unknown, { adapters, side, hash, relay = null }: 
       consent: { required: consent.required === true, ...(consent.follow ? { follow: consent.follow } : {}) },
       destinations,
       disabled,
+      relayUrl: user.relayUrl as string | undefined,
     },
     problems,
   }

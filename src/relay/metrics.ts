@@ -8,6 +8,8 @@ const COUNTERS = {
   popin_relay_forwarded_total: 'Deliveries the destination accepted.',
   popin_relay_retried_total: 'Failed deliveries scheduled for another attempt.',
   popin_relay_dead_lettered_total: 'Deliveries given up on: dead letters, which relay replay sends again.',
+  popin_relay_browser_events_total: 'Browser events (one per occurrence and destination) posted to /e, by outcome: stored or duplicate.',
+  popin_relay_browser_rejected_total: 'Requests to /e refused, by reason.',
 } as const
 
 export type Counter = keyof typeof COUNTERS
@@ -15,6 +17,10 @@ export type Counter = keyof typeof COUNTERS
 /** Why a webhook can be refused: each is shown, 0 until it happens. */
 export const REJECTION_REASONS = ['auth', 'too_large', 'json', 'too_deep', 'no_event'] as const
 export type RejectionReason = (typeof REJECTION_REASONS)[number]
+
+/** Why a request to /e can be refused. */
+export const BROWSER_REJECTION_REASONS = ['origin', 'rate_limited', 'too_large', 'json', 'bad_batch'] as const
+export type BrowserRejectionReason = (typeof BROWSER_REJECTION_REASONS)[number]
 
 const PER_DESTINATION: Counter[] = ['popin_relay_forwarded_total', 'popin_relay_retried_total', 'popin_relay_dead_lettered_total']
 
@@ -29,6 +35,8 @@ export function createMetrics(destinations: readonly string[]) {
   declare('popin_relay_received_total')
   declare('popin_relay_duplicates_total')
   for (const reason of REJECTION_REASONS) declare('popin_relay_rejected_total', { reason })
+  for (const outcome of ['stored', 'duplicate']) declare('popin_relay_browser_events_total', { outcome })
+  for (const reason of BROWSER_REJECTION_REASONS) declare('popin_relay_browser_rejected_total', { reason })
   for (const name of PER_DESTINATION) for (const destination of destinations) declare(name, { destination })
 
   return {

@@ -1,22 +1,27 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serverSenders } from '../../adapters/server'
+import type { Call, ServerContext, VisitKeys } from '../adapter'
 import { formatProblems } from '../config/problems'
 import { configWarnings } from '../config/warnings'
 import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject } from '../lib/json'
 import type { Logger } from '../lib/logger'
-import { compile } from '../plan/compile'
+import { compile, type DestinationPlan } from '../plan/compile'
 import { NO_PAGE } from '../plan/page'
 import { identify, runDestination } from '../plan/run'
 import { relayAdapters, relaySchemaFor } from './adapters'
 import { nestedDeeperThan } from '../lib/nested-deeper-than'
-import { createMetrics, type RejectionReason } from './metrics'
+import { BadBatch, BROWSER_PATH, browserEvents, MAX_BROWSER_BODY_BYTES } from './browser-events'
+import { createMetrics, type BrowserRejectionReason, type RejectionReason } from './metrics'
+import { rateLimiter } from './rate-limit'
 import { parsePopinTimestamp } from './popin-time'
 import { sha256Hex } from './sha256'
 import { relaySettings, type RelayConfig, type RelaySettings } from './settings'
-import { openStore, type IncomingWebhook, type OutboxEntry } from './store'
+import { openStore, type IncomingWebhook, type OutboxEntry, type Visit } from './store'
+import { forgetLookups, uidLookup, visitKeysOf, webhookLookups } from './visits'
 import { idempotencyKey, webhookEvent } from './webhook'
 import { startWorker, type ActiveServerDestination } from './worker'
 
@@ -28,6 +33,9 @@ export const MAX_BODY_BYTES = 256 * 1024
  */
 export const MAX_BODY_DEPTH = 32
 const PURGE_EVERY_MS = 3600 * 1000
+const DAY_MS = 86_400_000
+/** Where the page loads the channel from: `<relayUrl>/e.js`. */
+export const CHANNEL_SCRIPT_PATH = '/e.js'
 export const API_KEY_ENV = 'POPIN_BRIDGE_POPIN_API_KEY'
 
 export interface RelayOptions {
@@ -36,6 +44,8 @@ export interface RelayOptions {
   /** Where secrets are read; defaults to process.env. */
   env?: Record<string, string | undefined>
   log: Logger
+  /** dist/popin-bridge.relay.min.js, served at GET /e.js for the drop-ins' relay channel. */
+  channelScript?: string
 }
 
 export class RelayConfigError extends Error {}
@@ -45,7 +55,7 @@ export class RelayConfigError extends Error {}
  * destination call, in one transaction, then answers 200; a worker forwards the rows.
  * `GET /healthz`, `GET /metrics`. Throws RelayConfigError when the config cannot run.
  */
-export async function startRelay(config: unknown, { overrides, env = process.env, log }: RelayOptions) {
+export async function startRelay(config: unknown, { overrides, env = process.env, log, channelScript }: RelayOptions) {
   const { plan, problems } = compile(config, { adapters: relayAdapters(), side: 'server', hash: sha256Hex, relay: relaySchemaFor() })
   if (problems.length) throw new RelayConfigError(`the config has ${problems.length} problem(s):\n${formatProblems(problems)}`)
   for (const { path, message } of configWarnings(config)) log.warn(`relay: ${path}: ${message}`)
@@ -71,28 +81,33 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   const worker = startWorker(store, active, serverSenders.map((s) => s.browser.name), settings, metrics, log)
   const expectedKey = apiKey ? digest(apiKey) : undefined
 
-  /** The outbox rows of one webhook: each active destination's calls, as stored requests. */
-  const outboxEntries = (body: JsonObject, key: string, receivedAt: number): OutboxEntry[] => {
-    const event = webhookEvent(body, settings.timeZone)
+  /** One destination's calls for one occurrence, as stored requests. */
+  const requests = (destination: DestinationPlan, calls: Call[], eventTime: Date, extra: Pick<ServerContext, 'visit' | 'browser'>): OutboxEntry[] => {
+    const name = destination.adapter.name
+    const { server } = active.get(name)!
+    return calls.map((call, seq) => {
+      try {
+        return { destination: name, seq, eventTime: eventTime.getTime(), request: server.request(call, { settings: destination.settings, relay: settings, eventTime, index: seq, hash: sha256Hex, ...extra }) }
+      } catch (error) {
+        return { destination: name, seq, eventTime: eventTime.getTime(), request: { url: '', headers: {}, body: null }, deadReason: `could not build the request: ${(error as Error).message}` }
+      }
+    })
+  }
+
+  /** The outbox rows of one webhook: each active destination's calls, with the visit stitched to it. */
+  const outboxEntries = (body: JsonObject, event: ReturnType<typeof webhookEvent>, key: string, receivedAt: number, visit: VisitKeys): OutboxEntry[] => {
     const eventTime = new Date(Math.min(parsePopinTimestamp(body.timestamp, settings.timeZone)?.getTime() ?? receivedAt, receivedAt))
     // One id per occurrence, the same on every retry and redelivery: derived from the webhook's key.
     const occurrence = identify(plan, { event, page: NO_PAGE, id: key.slice(0, 24) })
     const entries: OutboxEntry[] = []
     for (const destination of routes) {
-      const name = destination.adapter.name
-      const { server } = active.get(name)!
       const calls = runDestination(destination, occurrence)
-      if ('reason' in calls) continue
-      calls.forEach((call, seq) => {
-        try {
-          entries.push({ destination: name, seq, eventTime: eventTime.getTime(), request: server.request(call, { settings: destination.settings, relay: settings, eventTime, index: seq, hash: sha256Hex }) })
-        } catch (error) {
-          entries.push({ destination: name, seq, eventTime: eventTime.getTime(), request: { url: '', headers: {}, body: null }, deadReason: `could not build the request: ${(error as Error).message}` })
-        }
-      })
+      if (!('reason' in calls)) entries.push(...requests(destination, calls, eventTime, Object.keys(visit).length ? { visit } : {}))
     }
     return entries
   }
+  const rateLimited = rateLimiter(settings.browserRequestsPerMinute)
+  let channelSource: Promise<Buffer> | undefined
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
@@ -110,6 +125,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render(outbox, backlog))
       return
     }
+    if (path === BROWSER_PATH) return browser(req, res)
+    if (req.method === 'GET' && path === CHANNEL_SCRIPT_PATH) return script(res)
     if (path !== WEBHOOK_PATH) return reply(res, 404, { error: 'not found' })
     if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' })
     if (!authorized(req.headers['x-api-key'])) {
@@ -133,7 +150,11 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const now = Date.now()
     const key = idempotencyKey(body)
     metrics.inc('popin_relay_received_total')
-    const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, entries: outboxEntries(body as JsonObject, key, now) })
+    const event = webhookEvent(body as JsonObject, settings.timeZone)
+    // The visit this webhook's visitor made, when the page sent one: its match keys go with it.
+    // Without an allowed origin no page can send one, and the webhook costs no lookup.
+    const visit = settings.allowedOrigins.length ? await store.recall(webhookLookups(event.data), now - settings.visitRetentionDays * DAY_MS) : {}
+    const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, entries: outboxEntries(body as JsonObject, event, key, now, visit) })
     if (outcome === 'duplicate') metrics.inc('popin_relay_duplicates_total')
     reply(res, 200, { status: outcome, id: key })
   }
@@ -142,6 +163,94 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   function refuse(res: ServerResponse, reason: RejectionReason, status: number, error: string, close = false) {
     metrics.inc('popin_relay_rejected_total', { reason })
     reply(res, status, { error }, close)
+  }
+
+  /**
+   * `POST /e`: a batch of event occurrences from the bridge in a page of an allowed origin. Each
+   * occurrence's calls for each destination are stored like a webhook's (idempotent by the
+   * occurrence's id), with the page's match keys, its IP and user agent; the visit is kept for
+   * stitching. Only then 200.
+   */
+  async function browser(req: IncomingMessage, res: ServerResponse) {
+    const origin = req.headers.origin
+    const refuseBrowser = (reason: BrowserRejectionReason, status: number, error: string, headers: OutgoingHttpHeaders = {}, close = false) => {
+      if (!close) req.resume()
+      metrics.inc('popin_relay_browser_rejected_total', { reason })
+      reply(res, status, { error }, close, headers)
+    }
+    if (typeof origin !== 'string' || !settings.allowedOrigins.includes(origin)) return refuseBrowser('origin', 403, `origin ${origin ?? '(none)'} is not in relay.allowedOrigins`)
+    const cors = { 'access-control-allow-origin': origin, vary: 'Origin' }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' }).end()
+      return
+    }
+    if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' }, false, cors)
+    const ip = clientIp(req)
+    const wait = rateLimited(ip ?? '')
+    if (wait) return refuseBrowser('rate_limited', 429, `more than ${settings.browserRequestsPerMinute} requests a minute from this address`, { ...cors, 'retry-after': String(wait) })
+    // sendBeacon posts text/plain (no preflight): the body decides, not the Content-Type.
+    const text = await readBody(req, MAX_BROWSER_BODY_BYTES)
+    if (text === undefined) return refuseBrowser('too_large', 413, `body over ${MAX_BROWSER_BODY_BYTES} bytes`, cors, true)
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch (error) {
+      return refuseBrowser('json', 400, `body is not valid JSON: ${(error as Error).message}`, cors)
+    }
+    if (nestedDeeperThan(body, MAX_BODY_DEPTH)) return refuseBrowser('bad_batch', 400, `body nested deeper than ${MAX_BODY_DEPTH} levels`, cors)
+    let batch: ReturnType<typeof browserEvents>
+    try {
+      batch = browserEvents(body, routes)
+    } catch (error) {
+      if (error instanceof BadBatch) return refuseBrowser('bad_batch', 400, error.message, cors)
+      throw error
+    }
+    const now = Date.now()
+    const visit = visitKeysOf((body as JsonObject).keys)
+    const userAgent = req.headers['user-agent']?.slice(0, 500)
+    const context = { ...(Object.keys(visit).length ? { visit } : {}), browser: { ...(ip ? { ip } : {}), ...(userAgent ? { userAgent } : {}) } }
+    const rows: IncomingWebhook[] = []
+    const visits: Visit[] = []
+    for (const event of batch.events) {
+      const eventTime = new Date(Math.min(event.at, now))
+      for (const [destination, calls] of event.calls) {
+        const name = destination.adapter.name
+        // What the page sent, as the inbox keeps it: no IP, no user agent.
+        const stored = JSON.stringify({ url: batch.url, id: event.id, event: event.event, at: event.at, uid: event.uid, destination: name, calls })
+        rows.push({ key: sha256Hex(`browser:${name}:${event.id}`), event: event.event, body: stored, receivedAt: now, entries: requests(destination, calls, eventTime, context) })
+      }
+      const lookups = [...(event.uid ? [uidLookup(event.uid)] : []), ...(event.lead.em ? [`em:${event.lead.em}`] : []), ...(event.lead.ph ? [`ph:${event.lead.ph}`] : [])]
+      if (lookups.length && Object.keys(visit).length) visits.push({ lookups, keys: visit })
+    }
+    const outcomes = await Promise.all(rows.map((row) => commit(row)))
+    for (const outcome of outcomes) metrics.inc('popin_relay_browser_events_total', { outcome })
+    try {
+      if (visits.length) await store.remember(visits, now)
+    } catch (error) {
+      // The events are stored: a visit not kept only costs the stitching of later webhooks.
+      log.error('relay: could not keep a visit for stitching', error)
+    }
+    reply(res, 200, { status: 'stored', stored: outcomes.filter((o) => o === 'stored').length, duplicates: outcomes.filter((o) => o === 'duplicate').length }, false, cors)
+  }
+
+  /** The browser's address: the socket's, or with relay.trustProxy the last X-Forwarded-For hop (the one your proxy added). */
+  function clientIp(req: IncomingMessage): string | undefined {
+    const forwarded = settings.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined
+    return (forwarded || req.socket.remoteAddress)?.replace(/^::ffff:/, '')
+  }
+
+  /** GET /e.js: the drop-ins' relay channel, read once. */
+  async function script(res: ServerResponse) {
+    if (!channelScript) return reply(res, 404, { error: 'this relay serves no channel script' })
+    channelSource ??= readFile(channelScript)
+    let source: Buffer
+    try {
+      source = await channelSource
+    } catch (error) {
+      channelSource = undefined
+      return reply(res, 404, { error: `could not read the channel script: ${(error as Error).message}` })
+    }
+    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }).end(source)
   }
 
   // Group commit: webhooks that arrive in the same turn of the event loop share one transaction,
@@ -190,8 +299,10 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   /** Delivered rows and idempotency keys older than relay.retentionDays go, hourly and at start. */
   const purge = async () => {
     try {
-      const { deliveries, webhooks } = await store.purge(Date.now() - settings.retentionDays * 86_400_000)
+      const { deliveries, webhooks } = await store.purge(Date.now() - settings.retentionDays * DAY_MS)
       if (deliveries || webhooks) log.warn(`relay: purged ${deliveries} delivered row(s) and ${webhooks} webhook(s) older than ${settings.retentionDays} days`)
+      const visits = await store.purgeVisits(Date.now() - settings.visitRetentionDays * DAY_MS)
+      if (visits) log.warn(`relay: purged ${visits} visit key(s) older than ${settings.visitRetentionDays} days`)
     } catch (error) {
       log.error('relay: purge failed; retried in an hour', error)
     }
@@ -255,13 +366,26 @@ export async function replayDeadLetters(config: unknown, overrides: Partial<Rela
   }
 }
 
+/** Erases what the relay keeps of a visitor (`relay forget`); returns how many lookup keys were there. */
+export async function forgetVisitor(config: unknown, who: { email?: string; phone?: string; uid?: string }, overrides: Partial<RelaySettings> = {}, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const lookups = forgetLookups(who)
+  if (!lookups.length) throw new RelayConfigError('give an --email, a --phone (with its country code) or a --uid')
+  const settings = relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides, env)
+  const store = await openStore(settings.database, settings)
+  try {
+    return await store.forget(lookups)
+  } finally {
+    await store.close()
+  }
+}
+
 /** Equal-length digests, so the comparison takes the same time whatever was sent. */
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
 
-function reply(res: ServerResponse, status: number, body: unknown, close = false) {
-  res.writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) }).end(JSON.stringify(body))
+function reply(res: ServerResponse, status: number, body: unknown, close = false, headers: OutgoingHttpHeaders = {}) {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) }).end(JSON.stringify(body))
 }
 
 /** The body as text, or undefined once it passes `limit` bytes (the rest is not read). */

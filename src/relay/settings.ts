@@ -54,6 +54,10 @@ export function relaySchema(serverDestinations: readonly string[]) {
         "Per destination: requests in flight at once, and most requests a second (what the vendor's quota allows)",
       ),
     ),
+    allowedOrigins: optional(describe(v.pipe(v.array(text(/^https?:\/\/[^/\s?#]+$/, 'must be an origin such as "https://shop.example"')), v.maxLength(100, 'at most 100 origins')), 'Exact origins of the pages that may post to POST /e (CORS). Default none: the route refuses every browser')),
+    trustProxy: optional(describe(v.boolean('must be true or false'), "Read the browser's IP from the last X-Forwarded-For address (set it only behind your own proxy). Default false")),
+    browserRequestsPerMinute: optional(describe(integer(1, 100_000), 'Requests to POST /e per client IP and minute, per instance; more get 429. Default 120')),
+    visitRetentionDays: optional(describe(integer(1, 400), "How long a visitor's match keys are kept to stitch later webhooks to the visit. Default 30")),
   })
 }
 
@@ -77,6 +81,11 @@ export interface RelaySettings {
   readyBacklogAgeMs: number
   /** Per destination: `concurrency` replaces the sender's default; `requestsPerSecond` paces requests. */
   limits: Record<string, DestinationLimits>
+  /** Origins whose pages may post to `POST /e`. */
+  allowedOrigins: string[]
+  trustProxy: boolean
+  browserRequestsPerMinute: number
+  visitRetentionDays: number
 }
 
 /** The relay's settings with defaults, from a config already checked; the environment's database URL replaces the config's. */
@@ -97,6 +106,10 @@ export function relaySettings(relay: RelayConfig | undefined, overrides: Partial
     retentionDays: relay?.retentionDays ?? 7,
     readyBacklogAgeMs: relay?.readyBacklogAgeMs ?? 15 * 60_000,
     limits: (relay?.limits ?? {}) as Record<string, DestinationLimits>,
+    allowedOrigins: relay?.allowedOrigins ?? [],
+    trustProxy: relay?.trustProxy ?? false,
+    browserRequestsPerMinute: relay?.browserRequestsPerMinute ?? 120,
+    visitRetentionDays: relay?.visitRetentionDays ?? 30,
     ...overrides,
   }
 }

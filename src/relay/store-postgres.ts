@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { StoredRequest } from '../adapter'
 import type { DeadLetter, Settled, Store, StoreOptions } from './store'
+import { mergeVisits } from './visits'
 
 /**
  * The schema, one step per version; a step is never edited once released, only followed by
@@ -24,6 +25,9 @@ export const MIGRATIONS: readonly string[] = [
   `DROP INDEX outbox_key;
    DROP INDEX outbox_due;
    CREATE INDEX outbox_due ON outbox (destination, next_at, id) WHERE status = 'pending';`,
+  // Stitching: a visitor's match keys by lookup key (uid:, em:, ph: and a SHA-256 hex).
+  `CREATE TABLE visits (lookup TEXT PRIMARY KEY, keys JSONB NOT NULL, updated_at BIGINT NOT NULL);
+   CREATE INDEX visits_updated ON visits (updated_at);`,
 ]
 
 /**
@@ -199,6 +203,35 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       } finally {
         client.release()
       }
+    },
+
+    async remember(visits, at) {
+      // One row per lookup in a statement (ON CONFLICT cannot touch a row twice): merged here first.
+      const merged = new Map<string, Record<string, string>>()
+      for (const { lookups, keys } of visits) for (const lookup of lookups) merged.set(lookup, { ...merged.get(lookup), ...(keys as Record<string, string>) })
+      if (!merged.size) return
+      const unique = [...merged].map(([lookup, keys]) => ({ lookup, keys: JSON.stringify(keys) }))
+      await pool.query(
+        `INSERT INTO visits (lookup, keys, updated_at) SELECT l, k::jsonb, $3 FROM unnest($1::text[], $2::text[]) AS v(l, k)
+         ON CONFLICT (lookup) DO UPDATE SET keys = visits.keys || excluded.keys, updated_at = excluded.updated_at`,
+        [unique.map((row) => row.lookup), unique.map((row) => row.keys), at],
+      )
+    },
+
+    async recall(lookups, since) {
+      if (!lookups.length) return {}
+      const { rows } = await pool.query<{ lookup: string; keys: string }>('SELECT lookup, keys::text AS keys FROM visits WHERE updated_at >= $1 AND lookup = ANY($2::text[])', [since, lookups])
+      return mergeVisits(lookups, rows)
+    },
+
+    async forget(lookups) {
+      const { rowCount } = await pool.query('DELETE FROM visits WHERE lookup = ANY($1::text[])', [lookups])
+      return rowCount ?? 0
+    },
+
+    async purgeVisits(before) {
+      const { rowCount } = await pool.query('DELETE FROM visits WHERE updated_at < $1', [before])
+      return rowCount ?? 0
     },
 
     close: () => pool.end(),

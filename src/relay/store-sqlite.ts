@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'libsql'
 import type { StoredRequest } from '../adapter'
-import type { DeadLetter, IncomingWebhook, Settled, Store } from './store'
+import type { DeadLetter, IncomingWebhook, Settled, Store, Visit } from './store'
+import { mergeVisits } from './visits'
 
 const syncToDisk = promisify(fdatasync)
 
@@ -36,6 +37,8 @@ export function openSqliteStore(path: string): Store {
     DROP INDEX IF EXISTS outbox_due;
     DROP INDEX IF EXISTS outbox_key;
     CREATE INDEX IF NOT EXISTS outbox_due_by_destination ON outbox (destination, status, next_at);
+    CREATE TABLE IF NOT EXISTS visits (lookup TEXT PRIMARY KEY, keys TEXT NOT NULL, updated_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS visits_updated ON visits (updated_at);
   `)
   // One relay process per database: whatever it had in flight when it died is due again.
   db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
@@ -84,6 +87,14 @@ export function openSqliteStore(path: string): Store {
   const purgeDone = db.prepare("DELETE FROM outbox WHERE status = 'done' AND updated_at < ?")
   const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)')
   const purge = db.transaction((before: number) => ({ deliveries: purgeDone.run(before).changes, webhooks: purgeInbox.run(before).changes }))
+  // A key the new visit does not have keeps its earlier value: json_patch merges the objects.
+  const upsertVisit = db.prepare('INSERT INTO visits (lookup, keys, updated_at) VALUES (?, ?, ?) ON CONFLICT (lookup) DO UPDATE SET keys = json_patch(visits.keys, excluded.keys), updated_at = excluded.updated_at')
+  const remember = db.transaction((visits: Visit[], at: number) => {
+    for (const { lookups, keys } of visits) for (const lookup of lookups) upsertVisit.run(lookup, JSON.stringify(keys), at)
+  })
+  const deleteVisit = db.prepare('DELETE FROM visits WHERE lookup = ?')
+  const forget = db.transaction((lookups: string[]) => lookups.reduce((n, lookup) => n + deleteVisit.run(lookup).changes, 0))
+  const purgeVisits = db.prepare('DELETE FROM visits WHERE updated_at < ?')
 
   // Async like the PostgreSQL store; the work itself is synchronous (libsql).
   return {
@@ -116,6 +127,14 @@ export function openSqliteStore(path: string): Store {
       return Object.fromEntries(rows.map((row) => [row.destination, { pending: row.pending, oldestReceivedAt: row.oldest }]))
     },
     purge: async (before) => purge(before),
+    remember: async (visits, at) => remember(visits, at),
+    async recall(lookups, since) {
+      if (!lookups.length) return {}
+      const rows = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${lookups.map(() => '?').join(', ')})`).all(since, ...lookups) as { lookup: string; keys: string }[]
+      return mergeVisits(lookups, rows)
+    },
+    forget: async (lookups) => forget(lookups),
+    purgeVisits: async (before) => purgeVisits.run(before).changes,
     async close() {
       db.close()
       closeSync(wal)

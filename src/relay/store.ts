@@ -1,4 +1,4 @@
-import type { StoredRequest } from '../adapter'
+import type { StoredRequest, VisitKeys } from '../adapter'
 import { openPostgresStore } from './store-postgres'
 import { openSqliteStore } from './store-sqlite'
 
@@ -72,8 +72,26 @@ export interface Store {
    * idempotency keys) with no row left. Dead letters stay until replayed or delivered.
    */
   purge(before: number): Promise<{ deliveries: number; webhooks: number }>
+  /**
+   * Keeps a visit's match keys under each of its lookup keys (`uid:`, `em:`, `ph:` and a SHA-256
+   * hex, never a clear value), merged over what was kept before, stamped `at`.
+   */
+  remember(visits: Visit[], at: number): Promise<void>
+  /** The match keys kept under these lookup keys since `since`, merged (earlier keys win). */
+  recall(lookups: string[], since: number): Promise<VisitKeys>
+  /** Erases what is kept under these lookup keys; returns how many were there. */
+  forget(lookups: string[]): Promise<number>
+  /** Erases the visits last seen before `before`; returns how many. */
+  purgeVisits(before: number): Promise<number>
   close(): Promise<void>
 }
+
+/** A visit's match keys, with the lookup keys that find it again. */
+export interface Visit {
+  lookups: string[]
+  keys: VisitKeys
+}
+
 
 export interface Backlog {
   pending: number

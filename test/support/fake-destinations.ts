@@ -110,12 +110,20 @@ export type FakeDestinations = Awaited<ReturnType<typeof startFakeDestinations>>
  */
 export const fakeDestinationsInUse: { fakes: Pick<FakeDestinations, 'received' | 'close'>; checked: number; duringTest: boolean }[] = []
 const HASH = /^[0-9a-f]{64}$/
+/** The user_data keys Meta wants in clear, with the only form each may take. */
+const UNHASHED: Record<string, RegExp> = {
+  fbp: /^fb\.\d\.\d{10,13}\.\d{1,20}$/,
+  fbc: /^fb\.\d\.\d{10,13}\.[\w-]{1,500}$/,
+  client_ip_address: /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]{2,39})$/i,
+  client_user_agent: /^[\x20-\x7e]{1,500}$/,
+}
 
 /**
  * Fails unless GA4 and Meta got no personal data in clear: every request to /ga4 (URL and body),
  * and every Meta request (URL, and each event without its user_data: event_name, event_id,
  * custom_data, event_source_url…) is searched for every form of every fixture value; Meta's
- * user_data must hold only SHA-256 hex hashes. Segment may receive personal data: not checked.
+ * user_data must hold only SHA-256 hex hashes, except the browser's fbp, fbc, IP and user agent,
+ * each in its own format and searched too. Segment may receive personal data: not checked.
  */
 export function expectNoPersonalDataSent(fakes: Pick<FakeDestinations, 'received'>, from = 0): void {
   // One line per kind of problem (its key), with the first example: a crash test sends thousands.
@@ -132,12 +140,21 @@ export function expectNoPersonalDataSent(fakes: Pick<FakeDestinations, 'received
       const { user_data: userData, ...others } = (event ?? {}) as Record<string, unknown>
       if (userData !== undefined && (!userData || typeof userData !== 'object' || Array.isArray(userData)))
         problem('user_data', `Meta user_data is not an object of hashes: ${JSON.stringify(userData)}`)
+      const unhashed: Record<string, unknown> = {}
       for (const [key, value] of Object.entries(userData && typeof userData === 'object' ? userData : {})) {
+        // The browser's ids, IP and user agent, which Meta takes unhashed: each only in its own shape,
+        // and searched for personal data like the rest of the event.
+        const shape = UNHASHED[key]
+        if (shape) {
+          if (typeof value !== 'string' || !shape.test(value)) problem(`user_data.${key}`, `Meta user_data.${key} is not in its format: ${JSON.stringify(value)}`)
+          unhashed[key] = value
+          continue
+        }
         const hashes = Array.isArray(value) ? value : [value]
         if (hashes.length === 0 || !hashes.every((hash) => typeof hash === 'string' && HASH.test(hash)))
           problem(`user_data.${key}`, `Meta user_data.${key} is not a SHA-256 hex hash: ${JSON.stringify(value)} (event ${JSON.stringify(others.event_id ?? others.event_name)})`)
       }
-      return others
+      return { ...others, ...unhashed }
     })
     // Everything but user_data: event_name, event_id, custom_data, event_source_url…
     return { url: request.url, body: { ...request.body, data } }

@@ -1,0 +1,57 @@
+import type { VisitKeys } from '../adapter'
+import type { JsonObject } from '../lib/json'
+import { contactOf } from '../privacy/contact'
+import { matchKeys, normalizeContact } from '../privacy/match-keys'
+import { sha256Hex } from './sha256'
+
+/**
+ * The lookup keys a visit is kept under: Popin's visitor id, and a captured lead's email and phone
+ * normalised as Meta does, each only as a SHA-256 hex.
+ */
+export const uidLookup = (uid: string) => `uid:${sha256Hex(uid.trim())}`
+
+/** The lookups of a webhook: its `user_id`, its email and phone. */
+export function webhookLookups(data: JsonObject): string[] {
+  const { em, ph } = matchKeys(contactOf(data), sha256Hex)
+  const uid = typeof data.user_id === 'string' || typeof data.user_id === 'number' ? String(data.user_id) : ''
+  return [...(uid.trim() ? [uidLookup(uid)] : []), ...(em ? [`em:${em}`] : []), ...(ph ? [`ph:${ph}`] : [])]
+}
+
+/** The lookups `relay forget` erases for an email, a phone (with its country code) or a uid. */
+export function forgetLookups({ email, phone, uid }: { email?: string; phone?: string; uid?: string }): string[] {
+  const { em, ph } = normalizeContact({ email, phone })
+  return [...(uid ? [uidLookup(uid)] : []), ...(em ? [`em:${sha256Hex(em)}`] : []), ...(ph ? [`ph:${sha256Hex(ph)}`] : [])]
+}
+
+/** The shapes each match key has when the page read it: anything else is left out. */
+const SHAPES: Record<keyof VisitKeys, RegExp> = {
+  fbp: /^fb\.\d\.\d{10,13}\.\d{1,20}$/,
+  fbc: /^fb\.\d\.\d{10,13}\.[\w-]{1,500}$/,
+  client_id: /^\d{1,20}\.\d{1,20}$/,
+  session_id: /^\d{1,20}$/,
+  anonymousId: /^[\w.:-]{1,100}$/,
+}
+
+/** A batch's keys (by destination), flattened and checked; unknown or malformed keys are dropped. */
+export function visitKeysOf(keys: unknown): VisitKeys {
+  const out: Record<string, string> = {}
+  if (!keys || typeof keys !== 'object') return out
+  for (const perDestination of Object.values(keys as Record<string, unknown>)) {
+    if (!perDestination || typeof perDestination !== 'object') continue
+    for (const [key, value] of Object.entries(perDestination as Record<string, unknown>)) {
+      const shape = SHAPES[key as keyof VisitKeys]
+      if (shape && typeof value === 'string' && shape.test(value)) out[key] = value
+    }
+  }
+  return out
+}
+
+/** Merges recalled rows in the order of `lookups`: the first one that has a key gives it. */
+export function mergeVisits(lookups: string[], rows: { lookup: string; keys: string }[]): VisitKeys {
+  const out: Record<string, string> = {}
+  for (const lookup of [...lookups].reverse()) {
+    const row = rows.find((r) => r.lookup === lookup)
+    if (row) Object.assign(out, JSON.parse(row.keys))
+  }
+  return out
+}
