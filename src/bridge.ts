@@ -6,11 +6,13 @@ import { createDestination, type Destination } from './destination'
 import { formatProblems, type Problem } from './config/problems'
 import { toPopinEvent } from './events/intake'
 import { deferredHash, settleHashes } from './lib/deferred-hash'
+import { IN_BROWSER_BUNDLE } from './lib/browser-bundle'
 import { listen } from './listen'
 import { createLogger } from './lib/logger'
 import { compile, type Compiled, type CompileOptions } from './plan/compile'
 import { readPageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
+import { createTracer } from './trace'
 import type { BridgeConfig } from './types'
 
 export interface BridgeOptions {
@@ -58,7 +60,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   const hasher = deferredHash(win?.crypto?.subtle)
   const { plan, problems } = safeCompile(config, { adapters: options.adapters, side: 'browser', hash: hasher.hash })
   const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
-  if (!win) {
+  if (outsideAPage(win)) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
     return { problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
   }
@@ -67,10 +69,14 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     log.error(`the config has ${problems.length} problem(s).${off}\n${formatProblems(problems)}`)
   }
 
+  // Debug mode keeps what happens to each event, as data, in window.popinBridgeTrace (src/trace.ts).
+  const trace = createTracer(log, win)
+  trace?.({ type: 'start', destinations: plan.destinations.map((d) => d.adapter), problems })
+
   const env: AdapterEnv = { window: win, log, consent: { ...plan.consent, state: consentUpdate(options.consent) } }
   const routes = plan.destinations.map((destinationPlan) => ({
     plan: destinationPlan,
-    destination: createDestination(destinationPlan, env, { readyTimeoutMs: plan.readyTimeoutMs, queueLimit: plan.queueLimit }),
+    destination: createDestination(destinationPlan, env, { readyTimeoutMs: plan.readyTimeoutMs, queueLimit: plan.queueLimit, trace }),
   }))
   const destinations: Destination[] = routes.map((route) => route.destination)
   const nextOccurrence = occurrences(win)
@@ -83,10 +89,15 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
       const event = toPopinEvent(name, data)
       if (!event) return log.debug('ignored a popinEvent call without an event name', name)
       const occurrence = identify(plan, { event, page, id: nextOccurrence() })
+      const id = occurrence.fields.eventId
       for (const route of routes) {
+        const destination = route.destination.name
+        // The readers name here the fields the privacy policy keeps out of this destination.
+        const dropped: string[] | undefined = (occurrence.dropped = trace && [])
         const calls = runDestination(route.plan, occurrence)
+        if (dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
         if ('reason' in calls) {
-          if (log.debugEnabled) log.debug(`${event.name} → ${route.destination.name}: not sent (${calls.reason})`)
+          trace?.({ type: 'skipped', destination, id, event: event.name, text: `not sent (${calls.reason})` })
           continue
         }
         route.destination.deliver(hasher.take() ? settleHashes(calls) : calls)
@@ -101,7 +112,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     log.debug('a bridge was already running on this page: it is replaced, not doubled')
     previous.destroy()
   }
-  const unlisten = options.listen === false ? () => undefined : listen(win, handle, log)
+  const unlisten = !IN_BROWSER_BUNDLE && options.listen === false ? () => undefined : listen(win, handle, log)
   const startAll = () => !stopped && destinations.forEach((d) => d.start())
   const unwait = whenBodyExists(win, startAll)
 
@@ -146,6 +157,11 @@ function safeCompile(config: unknown, options: CompileOptions): Compiled {
   }
 }
 
+/** No window: the npm build imported on a server. A drop-in always runs in a page (code left out of it). */
+function outsideAPage(win: BridgeWindow | undefined): win is undefined {
+  return !IN_BROWSER_BUNDLE && !win
+}
+
 /**
  * Vendors are looked for once the body exists: page scripts in `<head>` have run by then, and
  * react-ga4 needs the body for its script tag.
@@ -179,7 +195,8 @@ function occurrences(win: BridgeWindow): () => string {
   return () => `${token}.${count++}`
 }
 
-function urlAsksForDebug(win: BridgeWindow | undefined): boolean {
+/** Whether the page's URL has `?popin_bridge_debug`: debug mode, and the debugger overlay. */
+export function urlAsksForDebug(win: { location?: Location } | undefined): boolean {
   try {
     return new URLSearchParams(win?.location?.search ?? '').has(DEBUG_FLAG)
   } catch {
