@@ -2,6 +2,7 @@ import type { Adapter, AdapterEnv, BridgeWindow } from './adapter'
 import { followGoogleConsent } from './consent/follow-google'
 import { followTcf } from './consent/follow-tcf'
 import { consentUpdate, type ConsentState } from './consent/state'
+import { urlAsksForDebug } from './debug-flag'
 import { createDestination, type Destination } from './destination'
 import { formatProblems, type Problem } from './config/problems'
 import { toPopinEvent } from './events/intake'
@@ -48,7 +49,6 @@ export interface Bridge {
 }
 
 const ACTIVE_KEY = '__popinBridgeActive'
-const DEBUG_FLAG = 'popin_bridge_debug'
 
 /**
  * Creates a bridge with the given adapters: listens to Popin, maps each event with the config
@@ -193,13 +193,4 @@ function occurrences(win: BridgeWindow): () => string {
   const token = `${random[0]}${random[1]}`.slice(0, 14)
   let count = 0
   return () => `${token}.${count++}`
-}
-
-/** Whether the page's URL has `?popin_bridge_debug`: debug mode, and the debugger overlay. */
-export function urlAsksForDebug(win: { location?: Location } | undefined): boolean {
-  try {
-    return new URLSearchParams(win?.location?.search ?? '').has(DEBUG_FLAG)
-  } catch {
-    return false
-  }
 }

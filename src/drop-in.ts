@@ -1,6 +1,7 @@
 import { version } from '../package.json'
 import type { Adapter } from './adapter'
-import { createBridgeWith, urlAsksForDebug, type Bridge } from './bridge'
+import { createBridgeWith, type Bridge } from './bridge'
+import { urlAsksForDebug } from './debug-flag'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { LOG_PREFIX } from './lib/logger'
 import type { Problem } from './config/problems'

@@ -10,12 +10,8 @@ import type { Logger } from './lib/logger'
 export type TraceRecord =
   /** A bridge started: the destinations it uses, and every config problem (a destination with one is off). */
   | { type: 'start'; destinations: TracedDestination[]; problems: readonly Problem[] }
-  /** A Popin event came in (`screen`: a screen-navigation event); `id` is its occurrence's id, carried by every record about it. */
-  | { type: 'event'; id: string; event: string; screen?: string }
   /** A vendor call was made: for an event (`call` is what the destination was given), or to set up or signal consent. */
   | (About & { type: 'sent'; vendorCall: VendorCall; call?: Call })
-  /** A vendor rule changed the call before it went (GA4's naming rules, Facebook's standard events). */
-  | (About & { type: 'note' })
   /** The privacy policy kept these payload fields out of what this destination gets. */
   | (About & { type: 'dropped'; fields: string[] })
   /** Nothing was sent, and why (the config rule, consent, the vendor, the privacy policy). */
@@ -28,13 +24,16 @@ export type TraceRecord =
 /** A destination as the trace names it (its adapter: read these only). `vendorGlobal` is `fbq`, `gtag`, … */
 export type TracedDestination = Pick<Adapter, 'name' | 'label' | 'vendorGlobal'>
 
-/** Which event (by occurrence id; none for set-up and consent signals), which destination, and what happened, in words. */
+/**
+ * Which event (by its occurrence's id, the same in every record about it; none for set-up and
+ * consent signals), which destination, and what happened, in words.
+ */
 interface About {
   destination: string
   id?: string
   /** The Popin event's name, or `set-up` / `consent` for the vendor's own calls. */
   event: string
-  /** What debug mode prints after the arrow: `not sent (events.nudge_show is false)`, `gtag("event", …)`. */
+  /** What debug mode prints after the arrow: `not sent (why)`, `queued, waiting for what`, `gtag("event", …)`. */
   text: string
 }
 

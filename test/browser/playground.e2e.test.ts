@@ -24,7 +24,6 @@ describe.skipIf(!chromiumAvailable())('the demo playground (npm run demo)', () =
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
     await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort())
-    demo.segmentRequests.length = 0
     await page.goto(demo.url + path)
     await expect.poll(() => page.textContent('#problems')).toBe('✓ config is valid')
     await page.click('#play')
