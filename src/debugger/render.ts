@@ -86,7 +86,8 @@ function describeOutcome(doc: Document, o: Outcome): HTMLElement {
     { class: 'outcome sent', 'data-outcome': 'sent' },
     h(doc, 'span', { class: 'label' }, 'Sent'),
     ' ',
-    call ? h(doc, 'strong', { class: 'name' }, call.name) : undefined,
+    // An identify call has no name of its own (it carries the event's): its kind says more.
+    call ? h(doc, 'strong', { class: 'name' }, call.call === 'identify' ? 'identify' : call.name) : undefined,
     call && Object.keys(call.params).length ? paramsTable(doc, call.params) : undefined,
     h(doc, 'details', { class: 'vendor' }, h(doc, 'summary', {}, o.vendor.length > 1 ? `${o.vendor.length} vendor calls` : 'vendor call'), ...o.vendor.map((text) => h(doc, 'code', {}, text))),
   )
