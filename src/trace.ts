@@ -3,9 +3,10 @@ import type { Problem } from './config/problems'
 import type { Logger } from './lib/logger'
 
 /**
- * What the bridge did, as data: one record per Popin event, then per destination each vendor
- * call made or the reason none was. Debug mode prints the same records as console lines; the
- * debugger (`?popin_bridge_debug`, the playground) draws them as a timeline.
+ * What the bridge did, as data: per Popin event and destination, each vendor call made or the
+ * reason none was (and what waits, and what the privacy policy kept out). Debug mode prints the
+ * same records as console lines; the debugger (`?popin_bridge_debug`, the playground) draws them
+ * as a timeline.
  */
 export type TraceRecord =
   /** A bridge started: the destinations it uses, and every config problem (a destination with one is off). */

@@ -12,13 +12,12 @@ export interface RenderOptions {
 /** The timeline for people: config problems, each destination's state, then one row per Popin event. */
 export function renderTimeline(doc: Document, model: Timeline, options: RenderOptions): HTMLElement[] {
   const shown = model.destinations.filter((d) => !options.filter || d.name === options.filter)
-  const events = model.rows.filter((row): row is EventRow => row.kind === 'event')
+  // The first start is the page's; a later one is a new config (PopinBridge.init).
+  const rows = model.rows.filter((row, i) => i > 0 || row.kind === 'event').map((row) => (row.kind === 'event' ? eventRow(doc, row, shown) : h(doc, 'li', { class: 'restart' }, 'The bridge restarted with a new config; its state is above.')))
   return [
     problemsList(doc, model),
     h(doc, 'ul', { class: 'destinations', 'aria-label': 'Destinations' }, ...shown.map((d) => destinationState(doc, d, options.window))),
-    events.length
-      ? h(doc, 'ol', { class: 'timeline', 'aria-label': 'Popin events, newest last' }, ...events.map((row) => eventRow(doc, row, shown)))
-      : h(doc, 'p', { class: 'empty' }, 'No Popin event yet.'),
+    rows.length ? h(doc, 'ol', { class: 'timeline', 'aria-label': 'Popin events, newest last' }, ...rows) : h(doc, 'p', { class: 'empty' }, 'No Popin event yet.'),
   ]
 }
 

@@ -42,5 +42,5 @@ code { font: 11.5px/1.35 ui-monospace, SFMono-Regular, Menlo, monospace; }
 .params th { font-weight: 500; color: #556; background: #f7f8fa; }
 .vendor { color: #667; overflow-wrap: anywhere; } .vendor summary { cursor: pointer; font-size: 11.5px; } .vendor code { display: block; }
 .sent > .name, .sent > .params { margin-right: 6px; }
-.empty { color: #778; }
+.empty, .restart { color: #778; } .restart { font-style: italic; text-align: center; }
 `

@@ -67,7 +67,12 @@ export function timeline(records: readonly TraceRecord[]): Timeline {
   let problems: readonly Problem[] = []
   const rows: (EventRow | StartRow)[] = []
   const byId = new Map<string, EventRow>()
-  const destination = (name: string) => destinations.find((d) => d.name === name)
+  // A destination the start record named, or one seen first in a record (the start fell out of the bounded trace).
+  const destination = (name: string) => {
+    let found = destinations.find((d) => d.name === name)
+    if (!found) destinations.push((found = { name, label: name, vendorGlobal: '', problems: [], own: [] }))
+    return found
+  }
 
   for (const record of records) {
     if (record.type === 'start') {
@@ -81,14 +86,14 @@ export function timeline(records: readonly TraceRecord[]): Timeline {
       byId.clear()
       continue
     }
+    const d = destination(record.destination)
     if (record.type === 'ready') {
-      const d = destination(record.destination)
-      if (d) d.ready = record.loaded ? 'loaded' : 'found'
+      d.ready = record.loaded ? 'loaded' : 'found'
       continue
     }
     if (record.id === undefined) {
       // The vendor's own set-up and consent calls.
-      if (record.type === 'sent') destination(record.destination)?.own.push(record.text)
+      if (record.type === 'sent') d.own.push(record.text)
       continue
     }
     let row = byId.get(record.id)

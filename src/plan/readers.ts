@@ -105,11 +105,10 @@ export function sourceReader(source: ParamSource, policy: Policy): Reader {
     return (o) => read(o)
   }
   if ('@page' in source) {
-    const field = source['@page'] as PageField
-    const { read, cls } = pageField(field)
+    const { read, cls } = pageField(source['@page'] as PageField)
     return (o) => {
       const value = read(o)
-      return value === undefined ? undefined : judge(o, `page.${field}`, value, cls, policy)
+      return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
     }
   }
   const children = Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)] as const)
@@ -134,10 +133,8 @@ export function forwardPayload(into: JsonObject, o: Occurrence, policy: Policy):
   const { data } = o.event
   for (const key of Object.keys(data)) {
     if (hasOwn(into, key)) continue
-    if (policy.personal !== 'send' && !FORWARDABLE_KEY.test(key)) {
-      o.dropped?.push(key)
-      continue
-    }
+    // Such a key may itself be data: it is not repeated, even in the trace.
+    if (policy.personal !== 'send' && !FORWARDABLE_KEY.test(key)) continue
     const value = judge(o, key, data[key] as JsonValue, fieldClass(key), policy)
     if (value !== undefined) into[key] = value
   }
