@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { timeline, type EventRow } from '../src/debugger/timeline'
 import type { TraceRecord } from '../src/trace'
@@ -96,5 +98,41 @@ describe('the trace (debug mode)', () => {
     bridgeFor(win, { debug: true, extends: 'none', destinations: { dataLayer: { events: { '*': true } } } })
     for (let i = 0; i < 1200; i++) win.popinEvent('nudge_show', { uid: 'u1' })
     expect(traceOf(win)).toHaveLength(1000)
+  })
+})
+
+describe('the debugger with the npm build', () => {
+  it('createBridge opens the overlay for ?popin_bridge_debug, as a chunk of its own; Escape closes it', async () => {
+    const { createBridge } = await import('../src/index')
+    const win = makeWindow('https://shop.example/?popin_bridge_debug')
+    fixIds(win)
+    installFakeVendors(win)
+    const bridge = createBridge({ destinations: { facebookPixel: { pixelId: '1234567890' } } }, { window: win as unknown as Window, console: { log: () => undefined, warn: () => undefined, error: () => undefined } })
+    try {
+      win.popinEvent('nudge_show', { uid: 'u-1' })
+      await expect.poll(() => win.document.querySelector('popin-bridge-debugger')?.shadowRoot?.querySelectorAll('.row').length).toBe(1)
+      const root = win.document.querySelector('popin-bridge-debugger')!.shadowRoot!
+      expect(root.querySelector('.row .destination-outcome[data-destination="facebookPixel"]')?.textContent).toBe('Facebook PixelNot sent events.nudge_show is false')
+
+      // A redraw (a new event) keeps the vendor calls someone unfolded.
+      const details = root.querySelector<HTMLDetailsElement>('.row details.vendor')!
+      details.open = true
+      win.popinEvent('nudge_open', { uid: 'u-1' })
+      await expect.poll(() => root.querySelectorAll('.row').length).toBe(2)
+      expect(root.querySelector<HTMLDetailsElement>('.row details.vendor')!.open).toBe(true)
+
+      win.dispatchEvent(new win.KeyboardEvent('keydown', { key: 'Escape' }))
+      expect(win.document.querySelector('popin-bridge-debugger')).toBeNull()
+    } finally {
+      bridge.destroy()
+    }
+  })
+
+  it('the npm build imports the overlay from a chunk, not from the entry', () => {
+    const entry = readFileSync(join(__dirname, '../dist/index.js'), 'utf8')
+    const chunk = /import\('\.\/(chunks\/overlay-[\w-]+\.js)'\)/.exec(entry)?.[1]
+    expect(chunk).toBeDefined()
+    expect(readFileSync(join(__dirname, '../dist', chunk!), 'utf8')).toContain('popin-bridge-debugger')
+    expect(entry).not.toContain('popin-bridge-debugger')
   })
 })

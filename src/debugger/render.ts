@@ -51,7 +51,7 @@ function destinationState(doc: Document, d: Destination, win: Record<string, unk
     { class: `destination ${state}`, 'data-destination': d.name, 'data-state': state },
     h(doc, 'strong', {}, d.label),
     ` ${detail}`,
-    d.own.length ? h(doc, 'details', {}, h(doc, 'summary', {}, `${d.own.length} set-up and consent call${d.own.length > 1 ? 's' : ''}`), ...d.own.map((text) => h(doc, 'code', { class: 'vendor' }, text))) : undefined,
+    d.own.length ? h(doc, 'details', { 'data-key': `own/${d.name}` }, h(doc, 'summary', {}, `${d.own.length} set-up and consent call${d.own.length > 1 ? 's' : ''}`), ...d.own.map((text) => h(doc, 'code', { class: 'vendor' }, text))) : undefined,
   )
 }
 
@@ -61,20 +61,21 @@ function eventRow(doc: Document, row: EventRow, destinations: Destination[]): HT
     'li',
     { class: 'row', 'data-event': row.event, 'data-id': row.id },
     h(doc, 'div', { class: 'event' }, h(doc, 'strong', {}, row.event), ' ', h(doc, 'span', { class: 'id', title: 'event id, the same at every destination' }, row.id)),
-    h(doc, 'ul', { class: 'outcomes' }, ...destinations.map((d) => destinationOutcomes(doc, d, row.outcomes.get(d.name) ?? []))),
+    h(doc, 'ul', { class: 'outcomes' }, ...destinations.map((d) => destinationOutcomes(doc, d, row.outcomes.get(d.name) ?? [], `${row.id}/${d.name}`))),
   )
 }
 
-function destinationOutcomes(doc: Document, d: Destination, outcomes: Outcome[]): HTMLElement {
+function destinationOutcomes(doc: Document, d: Destination, outcomes: Outcome[], key: string): HTMLElement {
   const parts = d.problems.length
     ? [outcome(doc, 'disabled', 'Disabled', `a config problem at ${d.problems.map((p) => `${p.path} (${p.message})`).join(', ')}`)]
     : outcomes.length
-      ? outcomes.map((o) => describeOutcome(doc, o))
+      ? outcomes.map((o, i) => describeOutcome(doc, o, `${key}/${i}`))
       : [outcome(doc, 'waiting', 'Nothing yet', 'still being prepared (hashing)')]
   return h(doc, 'li', { class: 'destination-outcome', 'data-destination': d.name }, h(doc, 'span', { class: 'to' }, d.label), h(doc, 'div', { class: 'what' }, ...parts))
 }
 
-function describeOutcome(doc: Document, o: Outcome): HTMLElement {
+/** `key` names its folded vendor calls, so that a redraw keeps them open. */
+function describeOutcome(doc: Document, o: Outcome, key: string): HTMLElement {
   if (o.kind === 'skipped') return outcome(doc, 'skipped', 'Not sent', o.reason)
   if (o.kind === 'waiting') return outcome(doc, 'waiting', 'Waiting', o.reason)
   if (o.kind === 'dropped') return outcome(doc, 'dropped', 'Privacy policy', `kept out ${o.fields.join(', ')}`)
@@ -88,7 +89,7 @@ function describeOutcome(doc: Document, o: Outcome): HTMLElement {
     // An identify call has no name of its own (it carries the event's): its kind says more.
     call ? h(doc, 'strong', { class: 'name' }, call.call === 'identify' ? 'identify' : call.name) : undefined,
     call && Object.keys(call.params).length ? paramsTable(doc, call.params) : undefined,
-    h(doc, 'details', { class: 'vendor' }, h(doc, 'summary', {}, o.vendor.length > 1 ? `${o.vendor.length} vendor calls` : 'vendor call'), ...o.vendor.map((text) => h(doc, 'code', {}, text))),
+    h(doc, 'details', { class: 'vendor', 'data-key': key }, h(doc, 'summary', {}, o.vendor.length > 1 ? `${o.vendor.length} vendor calls` : 'vendor call'), ...o.vendor.map((text) => h(doc, 'code', {}, text))),
   )
 }
 

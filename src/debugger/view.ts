@@ -45,7 +45,9 @@ export function showTrace(host: HTMLElement, chrome: (root: HTMLElement, tools: 
       select.value = filter && names.includes(filter) ? filter : ''
     }
     const atBottom = body.scrollHeight - body.scrollTop - body.clientHeight < 24
+    const open = [...body.querySelectorAll<HTMLElement>('details[open]')].map((details) => details.dataset.key)
     body.replaceChildren(...renderTimeline(doc, model, { filter: select.value || undefined, window: win }))
+    for (const details of body.querySelectorAll<HTMLDetailsElement>('details[data-key]')) if (open.includes(details.dataset.key)) details.open = true
     if (atBottom) body.scrollTop = body.scrollHeight
   }
   const schedule = () => {
