@@ -115,11 +115,11 @@ describe('the debugger with the npm build', () => {
       expect(root.querySelector('.row .destination-outcome[data-destination="facebookPixel"]')?.textContent).toBe('Facebook PixelNot sent events.nudge_show is false')
 
       // A redraw (a new event) keeps the vendor calls someone unfolded.
-      const details = root.querySelector<HTMLDetailsElement>('.row details.vendor')!
-      details.open = true
+      const unfolded = () => root.querySelector('.row details.vendor') as unknown as { open: boolean }
+      unfolded().open = true
       win.popinEvent('nudge_open', { uid: 'u-1' })
       await expect.poll(() => root.querySelectorAll('.row').length).toBe(2)
-      expect(root.querySelector<HTMLDetailsElement>('.row details.vendor')!.open).toBe(true)
+      expect(unfolded().open).toBe(true)
 
       win.dispatchEvent(new win.KeyboardEvent('keydown', { key: 'Escape' }))
       expect(win.document.querySelector('popin-bridge-debugger')).toBeNull()
