@@ -2,16 +2,19 @@ import type { Adapter, AdapterEnv, BridgeWindow, Call } from './adapter'
 import { followGoogleConsent } from './consent/follow-google'
 import { followTcf } from './consent/follow-tcf'
 import { consentUpdate, type ConsentState } from './consent/state'
+import { urlAsksForDebug } from './debug-flag'
 import { createDestination, type Destination } from './destination'
 import type { RelayChannelFactory } from './first-party/channel'
 import { formatProblems, type Problem } from './config/problems'
 import { toPopinEvent } from './events/intake'
 import { deferredHash, settleHashes } from './lib/deferred-hash'
+import { IN_BROWSER_BUNDLE } from './lib/browser-bundle'
 import { listen } from './listen'
 import { createLogger } from './lib/logger'
 import { compile, type Compiled, type CompileOptions } from './plan/compile'
 import { readPageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
+import { createTracer } from './trace'
 import type { BridgeConfig } from './types'
 
 export interface BridgeOptions {
@@ -52,7 +55,6 @@ export interface Bridge {
 }
 
 const ACTIVE_KEY = '__popinBridgeActive'
-const DEBUG_FLAG = 'popin_bridge_debug'
 
 /**
  * Creates a bridge with the given adapters: listens to Popin, maps each event with the config
@@ -64,7 +66,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
   const hasher = deferredHash(win?.crypto?.subtle)
   const { plan, problems } = safeCompile(config, { adapters: options.adapters, side: 'browser', hash: hasher.hash })
   const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
-  if (!win) {
+  if (outsideAPage(win)) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
     return { problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
   }
@@ -73,10 +75,14 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     log.error(`the config has ${problems.length} problem(s).${off}\n${formatProblems(problems)}`)
   }
 
+  // Debug mode keeps what happens to each event, as data, in window.popinBridgeTrace (src/trace.ts).
+  const trace = createTracer(log, win)
+  trace?.({ type: 'start', destinations: plan.destinations.map((d) => d.adapter), problems })
+
   const env: AdapterEnv = { window: win, log, consent: { ...plan.consent, state: consentUpdate(options.consent) } }
   const routes = plan.destinations.map((destinationPlan) => ({
     plan: destinationPlan,
-    destination: createDestination(destinationPlan, env, { readyTimeoutMs: plan.readyTimeoutMs, queueLimit: plan.queueLimit }),
+    destination: createDestination(destinationPlan, env, { readyTimeoutMs: plan.readyTimeoutMs, queueLimit: plan.queueLimit, trace }),
   }))
   const destinations: Destination[] = routes.map((route) => route.destination)
   const nextOccurrence = occurrences(win)
@@ -91,15 +97,20 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
       if (!event) return log.debug('ignored a popinEvent call without an event name', name)
       const occurrence = identify(plan, { event, page, id: nextOccurrence() })
       const relayed: Record<string, Call[] | Promise<Call[]>> = {}
+      const id = occurrence.fields.eventId
       for (const route of routes) {
+        const destination = route.destination.name
+        // The readers name here the fields the privacy policy keeps out of this destination.
+        const dropped: string[] | undefined = (occurrence.dropped = trace && [])
         const calls = runDestination(route.plan, occurrence)
+        if (dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
         if ('reason' in calls) {
-          if (log.debugEnabled) log.debug(`${event.name} → ${route.destination.name}: not sent (${calls.reason})`)
+          trace?.({ type: 'skipped', destination, id, event: event.name, text: `not sent (${calls.reason})` })
           continue
         }
         const settled = hasher.take() ? settleHashes(calls) : calls
         const via = channel && route.plan.adapter.relay
-        if (via) relayed[route.destination.name] = settled
+        if (via) relayed[destination] = settled
         if (via !== 'relay') route.destination.deliver(settled)
       }
       channel?.send(event, occurrence.fields, relayed)
@@ -113,7 +124,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
     log.debug('a bridge was already running on this page: it is replaced, not doubled')
     previous.destroy()
   }
-  const unlisten = options.listen === false ? () => undefined : listen(win, handle, log)
+  const unlisten = !IN_BROWSER_BUNDLE && options.listen === false ? () => undefined : listen(win, handle, log)
   const startAll = () => !stopped && destinations.forEach((d) => d.start())
   const unwait = whenBodyExists(win, startAll)
 
@@ -160,6 +171,11 @@ function safeCompile(config: unknown, options: CompileOptions): Compiled {
   }
 }
 
+/** No window: the npm build imported on a server. A drop-in always runs in a page (code left out of it). */
+function outsideAPage(win: BridgeWindow | undefined): win is undefined {
+  return !IN_BROWSER_BUNDLE && !win
+}
+
 /**
  * Vendors are looked for once the body exists: page scripts in `<head>` have run by then, and
  * react-ga4 needs the body for its script tag.
@@ -191,12 +207,4 @@ function occurrences(win: BridgeWindow): () => string {
   const token = `${random[0]}${random[1]}`.slice(0, 14)
   let count = 0
   return () => `${token}.${count++}`
-}
-
-function urlAsksForDebug(win: BridgeWindow | undefined): boolean {
-  try {
-    return new URLSearchParams(win?.location?.search ?? '').has(DEBUG_FLAG)
-  } catch {
-    return false
-  }
 }

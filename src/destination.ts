@@ -1,6 +1,7 @@
 import { isGranted, type AdapterEnv, type Call, type VendorCall } from './adapter'
 import { consentFor } from './consent/state'
 import type { DestinationPlan } from './plan/compile'
+import { describe, type Tracer } from './trace'
 
 /** How often a missing page vendor is looked for again while events wait. */
 export const POLL_MS = 100
@@ -8,6 +9,8 @@ export const POLL_MS = 100
 export interface DestinationOptions {
   readyTimeoutMs: number
   queueLimit: number
+  /** Told what becomes of each call, when someone reads the trace. */
+  trace?: Tracer
 }
 
 export interface Destination {
@@ -30,6 +33,7 @@ type State = 'idle' | 'waiting' | 'ready' | 'gave-up' | 'failed'
  */
 export function createDestination({ adapter, settings, explicit, category }: DestinationPlan, env: AdapterEnv, options: DestinationOptions): Destination {
   const { log } = env
+  const { trace } = options
   const label = adapter.name
   let state: State = 'idle'
   let client: unknown
@@ -41,11 +45,17 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   /** A vendor with no consent signal of its own (Segment) is not even loaded before a grant. */
   let loadOnGrant = false
 
+  /** Which destination and which occurrence a record is about. */
+  const about = (call: Call) => ({ destination: label, id: call.eventId, event: call.event.name })
+  const skip = (call: Call, reason: string) => trace?.({ type: 'skipped', ...about(call), text: `not sent (${reason})` })
+
   const fail = (what: string, error: unknown) => {
     const first = log.once(`${label}:error`, 'error', `${label}: ${what}; other destinations are unaffected`, error)
     if (!first) log.debug(`${label}: ${what}`, error)
   }
 
+  const noConsent = `no consent for ${category}`
+  const full = `more than ${options.queueLimit} events waiting; newer ones are dropped`
   const allowed = () => consentFor(category, env.consent.state, env.consent.required)
   // Consent signals go out once the config requires consent or the page has decided something.
   const signalling = () => env.consent.required || Object.keys(env.consent.state).length > 0
@@ -65,10 +75,11 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   const becomeReady = (found: unknown, loadedHere = false) => {
     client = found
     state = 'ready'
+    trace?.({ type: 'ready', destination: label, loaded: loadedHere })
     clearTimeout(timer)
     if (signalling() && !(loadedHere && adapter.loadSignalsConsent)) signalConsent('default')
     try {
-      for (const vendorCall of adapter.setupCalls?.(settings, client, env) ?? []) invoke(vendorCall, 'set-up')
+      for (const vendorCall of adapter.setupCalls?.(settings, client, env) ?? []) invoke(vendorCall)
     } catch (error) {
       fail(`could not set up ${adapter.vendorGlobal}`, error)
     }
@@ -86,9 +97,12 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     for (const vendorCall of adapter.consentCalls?.(env.consent, kind, settings, allowed() === true) ?? []) invoke(vendorCall, 'consent')
   }
 
-  const invoke = (vendorCall: VendorCall, what: string) => {
-    // describe() serialises the call: only worth it when someone reads the console.
-    if (log.debugEnabled) log.debug(`${what} → ${label}: ${describe(vendorCall)}`)
+  /** A vendor call for an event (`call`), or the vendor's own set-up or consent signal. */
+  const invoke = (vendorCall: VendorCall, what: Call | string = 'set-up') => {
+    if (trace) {
+      const text = describe(vendorCall)
+      trace(typeof what === 'string' ? { type: 'sent', destination: label, event: what, text, vendorCall } : { type: 'sent', ...about(what), text, vendorCall, call: what })
+    }
     try {
       const result = adapter.invoke(client, vendorCall)
       if (isThenable(result)) result.then(undefined, (error) => fail(`${vendorCall.fn} rejected`, error))
@@ -105,9 +119,10 @@ export function createDestination({ adapter, settings, explicit, category }: Des
 
   const giveUp = () => {
     state = 'gave-up'
-    const dropped = queue.length
+    const absent = `no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms`
+    queue.forEach((call) => skip(call, absent))
+    notice('absent', `${label}: ${absent}; ${queue.length} waiting event(s) dropped. ${hint()}`)
     queue = []
-    notice('absent', `${label}: no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms; ${dropped} waiting event(s) dropped. ${hint()}`)
   }
 
   const hint = () =>
@@ -124,29 +139,28 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     const call = signalling() ? { ...original, consent: { analytics: isGranted(env.consent, 'analytics'), ads: isGranted(env.consent, 'ads') } } : original
     const notes: string[] = []
     let vendorCalls: VendorCall[] = []
+    let prepared: Call | null = null
     try {
-      const prepared = adapter.prepare ? adapter.prepare(call, settings, (note) => notes.push(note)) : call
+      prepared = adapter.prepare ? adapter.prepare(call, settings, (note) => notes.push(note)) : call
       if (prepared) vendorCalls = adapter.vendorCalls(prepared, settings)
     } catch (error) {
       return fail(`could not prepare ${call.event.name}`, error)
     }
     for (const note of notes) log.debug(`${call.event.name} → ${label}: ${note}`)
-    for (const vendorCall of vendorCalls) invoke(vendorCall, call.event.name)
+    for (const vendorCall of vendorCalls) invoke(vendorCall, prepared ?? call)
   }
 
   const accept = (call: Call) => {
     const permitted = allowed()
-    if (permitted === false) return log.debug(`${call.event.name} → ${label}: not sent (no consent for ${category})`)
+    if (permitted === false) return skip(call, noConsent)
     if (state === 'gave-up') find()
     if (state === 'ready' && permitted) return send(call)
-    if (state === 'gave-up' || state === 'failed') {
-      log.debug(`${call.event.name} → ${label}: dropped, ${adapter.vendorGlobal} is not available`)
-      return
-    }
+    if (state === 'gave-up' || state === 'failed') return skip(call, `${adapter.vendorGlobal} is not available`)
     if (queue.length >= options.queueLimit) {
-      return notice('full', `${label}: more than ${options.queueLimit} events waiting; newer ones are dropped`)
+      skip(call, full)
+      return notice('full', `${label}: ${full}`)
     }
-    log.debug(`${call.event.name} → ${label}: queued, waiting for ${permitted ? adapter.vendorGlobal : `consent (${category})`}`)
+    trace?.({ type: 'waiting', ...about(call), text: `queued, waiting for ${permitted ? adapter.vendorGlobal : `consent (${category})`}` })
     queue.push(call)
   }
 
@@ -173,7 +187,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     deliver(calls) {
       if (Array.isArray(calls) && hashing.length === 0) return calls.forEach(accept)
       const slot: { calls?: Call[] } = Array.isArray(calls) ? { calls } : {}
-      if (hashing.length >= options.queueLimit) return notice('full', `${label}: more than ${options.queueLimit} events waiting; newer ones are dropped`)
+      if (hashing.length >= options.queueLimit) return notice('full', `${label}: ${full}`)
       hashing.push(slot)
       if (!Array.isArray(calls)) {
         calls.then(
@@ -184,8 +198,8 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     },
 
     consentChanged() {
-      if (allowed() === false && queue.length) {
-        log.debug(`${label}: ${queue.length} waiting event(s) dropped (no consent for ${category})`)
+      if (allowed() === false) {
+        queue.forEach((call) => skip(call, noConsent))
         queue = []
       }
       if (loadOnGrant && allowed() === true) {
@@ -223,8 +237,10 @@ export function createDestination({ adapter, settings, explicit, category }: Des
           if (state !== 'waiting') return
           state = 'failed'
           clearTimeout(timer)
+          const failed = `${adapter.label} failed to load (blocked or offline?)`
+          queue.forEach((call) => skip(call, failed))
           queue = []
-          fail(`${adapter.label} failed to load (blocked or offline?)`, error)
+          fail(failed, error)
         },
       )
     } catch (error) {
@@ -236,17 +252,4 @@ export function createDestination({ adapter, settings, explicit, category }: Des
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'
-}
-
-/** `fbq("trackSingle", "123", "Lead", {...})`, as debug mode prints it. */
-export function describe({ fn, args }: VendorCall): string {
-  return `${fn}(${args.map((arg) => safeStringify(arg)).join(', ')})`
-}
-
-function safeStringify(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
 }

@@ -2,6 +2,7 @@ import { version } from '../package.json'
 import type { Adapter } from './adapter'
 import { createBridgeWith, type Bridge } from './bridge'
 import type { RelayChannelFactory } from './first-party/channel'
+import { urlAsksForDebug } from './debug-flag'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { LOG_PREFIX } from './lib/logger'
 import type { Problem } from './config/problems'
@@ -48,9 +49,22 @@ export function startDropIn(adapters: readonly Adapter[], relayChannel?: RelayCh
     },
   }
   win.PopinBridge = api
-  api.init(readConfig(win, document.currentScript))
+  const script = document.currentScript as HTMLScriptElement | null
+  api.init(readConfig(win, script))
+  if (urlAsksForDebug(win)) loadDebugger(script)
 }
 
+/** The file of the debugger overlay, next to the drop-in's own: loaded only for `?popin_bridge_debug`. */
+export const DEBUGGER_FILE = 'popin-bridge.debugger.js'
+
+/** A tag without a `src` (pasted inline) has no place to load it from; a failed load stays the overlay's own. */
+function loadDebugger(script: HTMLScriptElement | null) {
+  try {
+    document.head.appendChild(document.createElement('script')).src = new URL(DEBUGGER_FILE, script!.src).href
+  } catch {
+    // No overlay: debug mode's console lines remain.
+  }
+}
 function readConfig(win: Record<string, any>, script: Element | null): BridgeConfig | undefined {
   const inline = script?.getAttribute('data-config')
   if (inline) {

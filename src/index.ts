@@ -2,6 +2,7 @@ import { fullAdapters } from '../adapters/full'
 import { createBridgeWith, type Bridge, type BridgeOptions } from './bridge'
 import { toJsonSchema } from './config/json-schema'
 import { createRelayChannel } from './first-party/channel'
+import { urlAsksForDebug } from './debug-flag'
 import type { Problem } from './config/problems'
 import { checkConfig, schemaFor } from './plan/compile'
 import { relayAdapters, relaySchemaFor } from './relay/adapters'
@@ -24,7 +25,11 @@ export { formatProblems } from './config/problems'
  * // later: bridge.destroy()
  */
 export function createBridge(config?: BridgeConfig, options: Partial<BridgeOptions> = {}): Bridge {
-  return createBridgeWith(config, { adapters: fullAdapters, relayChannel: createRelayChannel, ...options })
+  const bridge = createBridgeWith(config, { adapters: fullAdapters, relayChannel: createRelayChannel, ...options })
+  const win = options.window ?? globalThis.window
+  // ?popin_bridge_debug: the debugger overlay, a chunk of its own loaded only then.
+  if (urlAsksForDebug(win)) import('./debugger/overlay').then(({ openOverlay }) => openOverlay(win), () => undefined)
+  return bridge
 }
 
 /**

@@ -37,9 +37,12 @@ describe('debug mode', () => {
     win.popinEvent(long, { uid: 'u1', email: 'a@b.co', nested: { a: 1 } })
     expect(console.log.mock.calls.map((args) => args[0])).toEqual([
       // Not a Popin-like name: GA4 may not get it ({{event}} renders empty); Segment (personalData "send") may.
+      '[popin-bridge] popin-widget open → ga4: the privacy policy kept out event',
       '[popin-bridge] popin-widget open → ga4: not sent (events.popin-widget open: no name the privacy policy lets out)',
       '[popin-bridge] popin-widget open → segment: queued, waiting for analytics',
       '[popin-bridge] popin-widget open → dataLayer: not sent (no rule at events.*)',
+      // GA4 never gets personal data: debug mode names what the policy held back.
+      `[popin-bridge] ${long} → ga4: the privacy policy kept out email`,
       `[popin-bridge] ${long} → ga4: event name "${long}" sent as "popin_widget_opened_from_the_launcher_bu" (GA4 naming rules)`,
       `[popin-bridge] ${long} → ga4: param "uid" sent as "popin_uid" (GA4 naming rules)`,
       `[popin-bridge] ${long} → ga4: dropped param "nested": GA4 params are text, numbers or booleans`,

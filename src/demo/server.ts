@@ -4,26 +4,38 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { demoConfig, demoPage } from './page'
 
+export interface SegmentRequest {
+  path: string
+  body: unknown
+}
+
 export interface DemoServer {
   url: string
-  /** What the stand-in Segment API received, oldest first. */
-  segmentRequests: { path: string; body: unknown }[]
+  /** What the stand-in Segment API received, oldest first, by the page view that sent it. */
+  segmentRequests: Map<string, SegmentRequest[]>
   close(): Promise<void>
 }
 
 const BUNDLES: Record<string, string> = {
   '/popin-bridge.min.js': 'popin-bridge.min.js',
   '/popin-bridge.lite.min.js': 'popin-bridge.lite.min.js',
+  '/popin-bridge.debugger.js': 'popin-bridge.debugger.js',
 }
 const MAX_BODY = 64 * 1024
 const MAX_KEPT = 500
+/** Page views whose requests are kept: the oldest is forgotten first. */
+const MAX_PAGES = 50
+/** `/segment/<page view>/v1/…` and `/segment/<page view>/requests`. */
+const SEGMENT_PATH = /^\/segment\/([A-Za-z0-9]{1,32})(\/v1\/.*|\/requests)$/
 
 /**
  * The playground: `/` (full bundle) and `/lite`, the bundles from `distDir`, and a stand-in for
- * Segment's API under `/segment/v1/*` that keeps what it receives for the page's panel.
+ * Segment's API that keeps what it receives for the page's panel. Each page view posts under a
+ * path of its own (`/segment/<page view>/v1/*`), so each page shows its own requests only.
  */
 export async function startDemoServer(options: { port?: number; host?: string; distDir: string }): Promise<DemoServer> {
-  const segmentRequests: DemoServer['segmentRequests'] = []
+  const segmentRequests: DemoServer['segmentRequests'] = new Map()
+  let views = 0
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => send(res, 500, 'text/plain', error.message))
   })
@@ -32,21 +44,26 @@ export async function startDemoServer(options: { port?: number; host?: string; d
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     const origin = `http://${req.headers.host ?? 'localhost'}`
     if (req.method === 'GET' && (path === '/' || path === '/lite')) {
-      return send(res, 200, 'text/html; charset=utf-8', demoPage(path === '/lite' ? 'lite' : 'full', demoConfig(origin)))
+      const view = `p${++views}`
+      segmentRequests.set(view, [])
+      for (const old of segmentRequests.keys()) if (segmentRequests.size > MAX_PAGES) segmentRequests.delete(old)
+      return send(res, 200, 'text/html; charset=utf-8', demoPage(path === '/lite' ? 'lite' : 'full', demoConfig(origin, view), view))
     }
     const bundle = BUNDLES[path]
     if (req.method === 'GET' && bundle) {
       return send(res, 200, 'text/javascript; charset=utf-8', await readFile(join(options.distDir, bundle), 'utf8'))
     }
-    if (path.startsWith('/segment/v1/') && req.method === 'POST') {
+    const [, view, rest] = SEGMENT_PATH.exec(path) ?? []
+    const kept = view === undefined ? undefined : segmentRequests.get(view)
+    if (kept && rest !== '/requests' && req.method === 'POST') {
       const text = await readBody(req)
-      segmentRequests.push({ path: path.slice('/segment'.length), body: safeJson(text) })
-      if (segmentRequests.length > MAX_KEPT) segmentRequests.shift()
+      kept.push({ path: rest as string, body: safeJson(text) })
+      if (kept.length > MAX_KEPT) kept.shift()
       return send(res, 200, 'application/json', '{"success":true}')
     }
-    if (path === '/segment/requests') {
-      if (req.method === 'DELETE') segmentRequests.length = 0
-      return send(res, 200, 'application/json', JSON.stringify(segmentRequests))
+    if (kept && rest === '/requests') {
+      if (req.method === 'DELETE') kept.length = 0
+      return send(res, 200, 'application/json', JSON.stringify(kept))
     }
     send(res, 404, 'text/plain', 'not found')
   }

@@ -15,6 +15,8 @@ export interface Occurrence {
   page: PageContext
   /** The occurrence's unique part (`{{occurrence}}`). */
   id: string
+  /** When the trace is read: the payload fields the privacy policy kept out, added as readers run. */
+  dropped?: string[]
 }
 
 /** Reads one value for one occurrence, with the destination's privacy policy already applied. */
@@ -24,6 +26,13 @@ export type Reader = (occurrence: Occurrence) => JsonValue | undefined
 export interface Policy {
   personal: PersonalPolicy
   hash: Hash
+}
+
+/** The policy's verdict on one field; a field it keeps out is named in the occurrence's `dropped`. */
+function judge(o: Occurrence, field: string, value: JsonValue, cls: SourceClass, policy: Policy): JsonValue | undefined {
+  const out = applyPolicy(value, cls, policy.personal, policy.hash)
+  if (out === undefined) o.dropped?.push(field)
+  return out
 }
 
 /** A page field: the address ones as URLs, the others as text the shop wrote. */
@@ -68,7 +77,7 @@ export function templateReader(template: string, policy: Policy, eventClass: Sou
     for (let i = 1; i < parts.length; i += 2) {
       const { read, cls } = variables[i] as ReturnType<typeof variable>
       const raw = read(o)
-      const value = raw === undefined || raw === '' || (raw !== null && typeof raw === 'object') ? undefined : applyPolicy(raw, cls, letOut.personal, letOut.hash)
+      const value = raw === undefined || raw === '' || (raw !== null && typeof raw === 'object') ? undefined : judge(o, parts[i] as string, raw, cls, letOut)
       if (value !== undefined && value !== null) {
         text += String(value)
         filled = true
@@ -88,7 +97,7 @@ export function sourceReader(source: ParamSource, policy: Policy): Reader {
     return (o) => {
       const raw = getPath(o.event.data, path)
       const value = cls === 'url' && typeof raw === 'string' ? withoutQuery(raw) : raw
-      return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
+      return value === undefined ? undefined : judge(o, path, value, cls, policy)
     }
   }
   if ('@template' in source) {
@@ -120,11 +129,13 @@ export function sourceReader(source: ParamSource, policy: Policy): Reader {
 const FORWARDABLE_KEY = /^(?![^]*\d{6})[A-Za-z][A-Za-z0-9_]{0,39}$/
 
 /** `payload: true`: every payload field not named in params, each judged by the policy. */
-export function forwardPayload(into: JsonObject, data: JsonObject, policy: Policy): void {
+export function forwardPayload(into: JsonObject, o: Occurrence, policy: Policy): void {
+  const { data } = o.event
   for (const key of Object.keys(data)) {
     if (hasOwn(into, key)) continue
+    // Such a key may itself be data: it is not repeated, even in the trace.
     if (policy.personal !== 'send' && !FORWARDABLE_KEY.test(key)) continue
-    const value = applyPolicy(data[key] as JsonValue, fieldClass(key), policy.personal, policy.hash)
+    const value = judge(o, key, data[key] as JsonValue, fieldClass(key), policy)
     if (value !== undefined) into[key] = value
   }
 }
