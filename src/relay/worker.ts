@@ -14,6 +14,7 @@ export interface ActiveServerDestination {
 /** Due rows claimed per turn and destination: enough to fill several batches. */
 export const CLAIM_LIMIT = 256
 const IDLE_MS = 200
+const CLAIM_SPACING_MS = 20
 const DEFAULT_CONCURRENCY = 4
 const MAX_PACING_WAIT_MS = 1000
 const MAX_DELAY_MS = 3600 * 1000
@@ -61,16 +62,22 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     // slowest request.
     let claimed = 0
     let sent: (() => void) | undefined
+    let lastClaim = 0
     while (running) {
       if (claimed > CLAIM_LIMIT / 2) {
         await new Promise<void>((resolve) => (sent = resolve))
         continue
       }
-      let found = 0
+      // Under a stream of webhooks every one wakes the loop: claims at most every CLAIM_SPACING_MS,
+      // so each takes many rows, rather than a database round trip per webhook and destination.
+      const spacing = lastClaim + CLAIM_SPACING_MS - Date.now()
+      if (spacing > 0) await new Promise((resolve) => setTimeout(resolve, spacing))
+      let drained = true
       try {
-        const claimedAt = Date.now()
-        const due = await store.claimDue(claimedAt, CLAIM_LIMIT - claimed, destination)
-        found = due.length
+        const claimedAt = (lastClaim = Date.now())
+        const wanted = CLAIM_LIMIT - claimed
+        const due = await store.claimDue(claimedAt, wanted, destination)
+        drained = due.length < wanted
         claimed += due.length
         for (const group of groups(due)) {
           const delivery = deliver(group, claimedAt).then(record, (error: Error) => {
@@ -87,7 +94,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       } catch (error) {
         fail(error as Error)
       }
-      if (!found && running) await idle()
+      if (drained && running) await idle()
     }
   })
 
