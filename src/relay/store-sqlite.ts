@@ -95,6 +95,13 @@ export function openSqliteStore(path: string): Store {
   const deleteVisit = db.prepare('DELETE FROM visits WHERE lookup = ?')
   const forget = db.transaction((lookups: string[]) => lookups.reduce((n, lookup) => n + deleteVisit.run(lookup).changes, 0))
   const purgeVisits = db.prepare('DELETE FROM visits WHERE updated_at < ?')
+  // One statement per number of lookups (a webhook has one to three), prepared once.
+  const visitQueries = new Map<number, ReturnType<typeof db.prepare<unknown[]>>>()
+  const selectVisits = (n: number) => {
+    let query = visitQueries.get(n)
+    if (!query) visitQueries.set(n, (query = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${Array(n).fill('?').join(', ')})`)))
+    return query
+  }
 
   // Async like the PostgreSQL store; the work itself is synchronous (libsql).
   return {
@@ -130,7 +137,7 @@ export function openSqliteStore(path: string): Store {
     remember: async (visits, at) => remember(visits, at),
     async recall(lookups, since) {
       if (!lookups.length) return {}
-      const rows = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${lookups.map(() => '?').join(', ')})`).all(since, ...lookups) as { lookup: string; keys: string }[]
+      const rows = selectVisits(lookups.length).all(since, ...lookups) as { lookup: string; keys: string }[]
       return mergeVisits(lookups, rows)
     },
     forget: async (lookups) => forget(lookups),
