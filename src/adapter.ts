@@ -216,6 +216,8 @@ export interface ServerSender {
   request(call: Call, context: ServerContext): StoredRequest
   /** Adds the secrets to a stored request, just before it is sent. */
   authorize(request: StoredRequest, secrets: Record<string, string>): StoredRequest
+  /** The same request to the vendor's validation endpoint, which checks it without recording it (`relay.validateGa4`). */
+  validation?(request: StoredRequest): StoredRequest
   /** For a 4xx other than 408 and 429: whether the vendor says to try again (e.g. throttling). */
   retryable?(status: number, body: string): boolean
   /** How stored requests to this vendor may share one HTTP request; without it, one request each. */

@@ -43,6 +43,9 @@ export const measurementProtocol: ServerSender = {
     }
   },
 
+  // https://developers.google.com/analytics/devguides/collection/protocol/ga4/validating-events
+  validation: (request) => ({ ...request, url: request.url.replace('/mp/collect?', '/debug/mp/collect?') }),
+
   authorize: (request, secrets) => ({ ...request, url: `${request.url}&api_secret=${encodeURIComponent(secrets.apiSecret as string)}` }),
 
   // Up to 25 events per request, all for one client_id; each event keeps its own time

@@ -153,8 +153,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const event = webhookEvent(body as JsonObject, settings.timeZone)
     // The visit this webhook's visitor made, when the page sent one: its match keys go with it.
     // Without an allowed origin no page can send one, and the webhook costs no lookup.
-    const visit = settings.allowedOrigins.length ? await store.recall(webhookLookups(event.data), now - settings.visitRetentionDays * DAY_MS) : {}
-    const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, entries: outboxEntries(body as JsonObject, event, key, now, visit) })
+    const lookups = webhookLookups(event.data)
+    const visit = settings.allowedOrigins.length ? await store.recall(lookups, now - settings.visitRetentionDays * DAY_MS) : {}
+    const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, lookups, entries: outboxEntries(body as JsonObject, event, key, now, visit) })
     if (outcome === 'duplicate') metrics.inc('popin_relay_duplicates_total')
     reply(res, 200, { status: outcome, id: key })
   }
@@ -213,13 +214,13 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const visits: Visit[] = []
     for (const event of batch.events) {
       const eventTime = new Date(Math.min(event.at, now))
+      const lookups = [...(event.uid ? [uidLookup(event.uid)] : []), ...(event.lead.em ? [`em:${event.lead.em}`] : []), ...(event.lead.ph ? [`ph:${event.lead.ph}`] : [])]
       for (const [destination, calls] of event.calls) {
         const name = destination.adapter.name
         // What the page sent, as the inbox keeps it: no IP, no user agent.
         const stored = JSON.stringify({ url: batch.url, id: event.id, event: event.event, at: event.at, uid: event.uid, destination: name, calls })
-        rows.push({ key: sha256Hex(`browser:${name}:${event.id}`), event: event.event, body: stored, receivedAt: now, entries: requests(destination, calls, eventTime, context) })
+        rows.push({ key: sha256Hex(`browser:${name}:${event.id}`), event: event.event, body: stored, receivedAt: now, source: 'browser', lookups, entries: requests(destination, calls, eventTime, context) })
       }
-      const lookups = [...(event.uid ? [uidLookup(event.uid)] : []), ...(event.lead.em ? [`em:${event.lead.em}`] : []), ...(event.lead.ph ? [`ph:${event.lead.ph}`] : [])]
       if (lookups.length && Object.keys(visit).length) visits.push({ lookups, keys: visit })
     }
     const outcomes = await Promise.all(rows.map((row) => commit(row)))

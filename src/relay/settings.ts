@@ -58,6 +58,7 @@ export function relaySchema(serverDestinations: readonly string[]) {
     trustProxy: optional(describe(v.boolean('must be true or false'), "Read the browser's IP from the last X-Forwarded-For address (set it only behind your own proxy). Default false")),
     browserRequestsPerMinute: optional(describe(integer(1, 100_000), 'Requests to POST /e per client IP and minute, per instance; more get 429. Default 120')),
     visitRetentionDays: optional(describe(integer(1, 400), "How long a visitor's match keys are kept to stitch later webhooks to the visit. Default 30")),
+    validateGa4: optional(describe(v.boolean('must be true or false'), "Also send each GA4 request to the Measurement Protocol's validation endpoint (/debug/mp/collect) and show its validationMessages in the admin pages. Default false")),
   })
 }
 
@@ -86,6 +87,7 @@ export interface RelaySettings {
   trustProxy: boolean
   browserRequestsPerMinute: number
   visitRetentionDays: number
+  validateGa4: boolean
 }
 
 /** The relay's settings with defaults, from a config already checked; the environment's database URL replaces the config's. */
@@ -110,6 +112,7 @@ export function relaySettings(relay: RelayConfig | undefined, overrides: Partial
     trustProxy: relay?.trustProxy ?? false,
     browserRequestsPerMinute: relay?.browserRequestsPerMinute ?? 120,
     visitRetentionDays: relay?.visitRetentionDays ?? 30,
+    validateGa4: relay?.validateGa4 ?? false,
     ...overrides,
   }
 }

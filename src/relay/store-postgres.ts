@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { StoredRequest } from '../adapter'
+import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
 import type { DeadLetter, Settled, Store, StoreOptions } from './store'
 import { mergeVisits } from './visits'
 
@@ -28,6 +29,9 @@ export const MIGRATIONS: readonly string[] = [
   // Stitching: a visitor's match keys by lookup key (uid:, em:, ph: and a SHA-256 hex).
   `CREATE TABLE visits (lookup TEXT PRIMARY KEY, keys JSONB NOT NULL, updated_at BIGINT NOT NULL);
    CREATE INDEX visits_updated ON visits (updated_at);`,
+  // The admin pages: where a row came from, the lookup keys it is searched by, the vendor's answer.
+  `ALTER TABLE inbox ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook', ADD COLUMN lookups TEXT NOT NULL DEFAULT '';
+   ALTER TABLE outbox ADD COLUMN response TEXT;`,
 ]
 
 /**
@@ -74,6 +78,8 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
     await pool.end()
     throw error
   }
+  const deliveriesOf = async (keys: string[]) =>
+    (await pool.query<DeliveryRecord>('SELECT id, key, destination, seq, status, attempts, last_error, response, updated_at FROM outbox WHERE key = ANY($1::text[]) ORDER BY id', [keys])).rows.map(deliveryRow)
   // The token of each lease this instance holds: a settle counts only while the lease is still its
   // own, so a slow instance whose lease expired cannot overwrite what the one that took over recorded.
   const tokens = new Map<number, string>()
@@ -89,8 +95,8 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
         await client.query('BEGIN')
         // ON CONFLICT DO NOTHING: the same webhook reaching two instances at once is stored once.
         const { rows } = await client.query<{ key: string }>(
-          'INSERT INTO inbox (key, event, body, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ON CONFLICT (key) DO NOTHING RETURNING key',
-          [sorted.map((w) => w.key), sorted.map((w) => noNul(w.event)), sorted.map((w) => w.body), sorted.map((w) => w.receivedAt)],
+          'INSERT INTO inbox (key, event, body, received_at, source, lookups) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[]) ON CONFLICT (key) DO NOTHING RETURNING key',
+          [sorted.map((w) => w.key), sorted.map((w) => noNul(w.event)), sorted.map((w) => w.body), sorted.map((w) => w.receivedAt), sorted.map((w) => w.source ?? 'webhook'), sorted.map((w) => lookupText(w.lookups))],
         )
         const inserted = new Set(rows.map((row) => row.key))
         // The first of a key in the batch is the stored one; any later copy is a duplicate.
@@ -157,10 +163,19 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       // times carry fractions of a millisecond: rounded up, never earlier than chosen.
       await pool.query(
         `UPDATE outbox o SET status = CASE v.status WHEN 'deferred' THEN 'pending' ELSE v.status END, leased_until = NULL, lease_token = NULL,
-           attempts = o.attempts + (v.status <> 'deferred')::int, next_at = v.next_at, last_error = CASE v.status WHEN 'deferred' THEN o.last_error ELSE v.error END, updated_at = v.at
-         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) AS v(id, status, next_at, error, at, token)
+           attempts = o.attempts + (v.status <> 'deferred')::int, next_at = v.next_at, last_error = CASE v.status WHEN 'deferred' THEN o.last_error ELSE v.error END,
+           response = CASE v.status WHEN 'deferred' THEN o.response ELSE v.response END, updated_at = v.at
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[]) AS v(id, status, next_at, error, at, token, response)
          WHERE o.id = v.id AND o.lease_token = v.token`,
-        [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => Math.ceil(o.nextAt)), outcomes.map((o) => o.error ?? null), outcomes.map((o) => o.at), outcomes.map((o) => tokens.get(o.id) ?? null)],
+        [
+          outcomes.map((o) => o.id),
+          outcomes.map((o) => o.status),
+          outcomes.map((o) => Math.ceil(o.nextAt)),
+          outcomes.map((o) => o.error ?? null),
+          outcomes.map((o) => o.at),
+          outcomes.map((o) => tokens.get(o.id) ?? null),
+          outcomes.map((o) => (o.response === undefined ? null : noNul(o.response))),
+        ],
       )
       for (const o of outcomes) tokens.delete(o.id)
     },
@@ -174,6 +189,21 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       const { rows } = await pool.query<DeadLetter & { id: string }>("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
       return rows.map((row) => ({ ...row, id: Number(row.id) }))
     },
+
+    async replayDeadLetter(id, now) {
+      const { rowCount } = await pool.query("UPDATE outbox SET status = 'pending', attempts = 0, next_at = $1, last_error = NULL, updated_at = $1 WHERE id = $2 AND status = 'dead'", [now, id])
+      return (rowCount ?? 0) > 0
+    },
+
+    async inbox({ limit, offset = 0, lookup }) {
+      const { rows } = await pool.query<InboxRecord>(
+        'SELECT key, event, body, source, received_at FROM inbox WHERE ($1::text IS NULL OR strpos(lookups, $1) > 0) ORDER BY received_at DESC, key LIMIT $2 OFFSET $3',
+        [lookup ? ` ${lookup} ` : null, limit, offset],
+      )
+      return withDeliveries(rows, await deliveriesOf(rows.map((row) => row.key)))
+    },
+
+    deliveries: async (key) => (await deliveriesOf([key])).map(({ row }) => row),
 
     async counts() {
       const { rows } = await pool.query<{ destination: string; status: string; n: number }>('SELECT destination, status, COUNT(*)::int AS n FROM outbox GROUP BY destination, status')

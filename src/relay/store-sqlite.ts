@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'libsql'
 import type { StoredRequest } from '../adapter'
+import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
 import type { DeadLetter, IncomingWebhook, Settled, Store, Visit } from './store'
 import { mergeVisits } from './visits'
 
@@ -39,7 +40,11 @@ export function openSqliteStore(path: string): Store {
     CREATE INDEX IF NOT EXISTS outbox_due_by_destination ON outbox (destination, status, next_at);
     CREATE TABLE IF NOT EXISTS visits (lookup TEXT PRIMARY KEY, keys TEXT NOT NULL, updated_at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS visits_updated ON visits (updated_at);
+    CREATE INDEX IF NOT EXISTS inbox_received ON inbox (received_at);
   `)
+  // Columns added since the first release: for the admin pages.
+  addColumns(db, 'inbox', { source: "TEXT NOT NULL DEFAULT 'webhook'", lookups: "TEXT NOT NULL DEFAULT ''" })
+  addColumns(db, 'outbox', { response: 'TEXT' })
   // One relay process per database: whatever it had in flight when it died is due again.
   db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
   // The log SQLite appends each commit to; it stays while the connection is open. Its folder is
@@ -47,14 +52,14 @@ export function openSqliteStore(path: string): Store {
   const wal = openSync(`${path}-wal`, 'r')
   syncFolder(dirname(resolve(path)))
 
-  const insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (key, event, body, received_at) VALUES (?, ?, ?, ?)')
+  const insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (key, event, body, received_at, source, lookups) VALUES (?, ?, ?, ?, ?, ?)')
   const insertOutbox = db.prepare(
     'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   )
   // Many webhooks, one transaction: one flush for all the requests that arrived together.
   const accept = db.transaction((webhooks: IncomingWebhook[]) =>
-    webhooks.map(({ key, event, body, receivedAt, entries }) => {
-      if (insertInbox.run(key, event, body, receivedAt).changes === 0) return 'duplicate' as const
+    webhooks.map(({ key, event, body, receivedAt, entries, source, lookups }) => {
+      if (insertInbox.run(key, event, body, receivedAt, source ?? 'webhook', lookupText(lookups)).changes === 0) return 'duplicate' as const
       for (const entry of entries) {
         const status = entry.deadReason ? 'dead' : 'pending'
         insertOutbox.run(key, entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, status, receivedAt, entry.deadReason ?? null, receivedAt)
@@ -72,15 +77,19 @@ export function openSqliteStore(path: string): Store {
   const leaseTo = lease('AND destination = ?')
   const claim = (now: number, limit: number, destination?: string) =>
     (destination === undefined ? leaseAny.all(now, limit) : leaseTo.all(now, destination, limit)) as { id: number; key: string; destination: string; request: string; event_time: number; attempts: number }[]
-  const finish = db.prepare("UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
+  const finish = db.prepare('UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, response = ?, updated_at = ? WHERE id = ?')
   const defer = db.prepare("UPDATE outbox SET leased = 0, next_at = ?, updated_at = ? WHERE id = ?")
   const settle = db.transaction((outcomes: Settled[]) => {
     for (const o of outcomes) {
       if (o.status === 'deferred') defer.run(o.nextAt, o.at, o.id)
-      else finish.run(o.status, o.nextAt, o.error ?? null, o.at, o.id)
+      else finish.run(o.status, o.nextAt, o.error ?? null, o.response ?? null, o.at, o.id)
     }
   })
   const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
+  const replayOne = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE id = ? AND status = 'dead'")
+  const inboxRows = db.prepare('SELECT key, event, body, source, received_at FROM inbox WHERE (? IS NULL OR instr(lookups, ?) > 0) ORDER BY received_at DESC, key LIMIT ? OFFSET ?')
+  const deliveryRows = db.prepare('SELECT id, key, destination, seq, status, attempts, last_error, response, updated_at FROM outbox WHERE key IN (SELECT value FROM json_each(?)) ORDER BY id')
+  const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
   const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
   const backlogRows = db.prepare("SELECT o.destination, COUNT(*) AS pending, MIN(i.received_at) AS oldest FROM outbox o JOIN inbox i ON i.key = o.key WHERE o.status = 'pending' GROUP BY o.destination")
@@ -124,6 +133,12 @@ export function openSqliteStore(path: string): Store {
     settle: async (outcomes) => settle(outcomes),
     replayDead: async (now) => replay.run(now, now).changes,
     deadLetters: async () => deadRows.all() as DeadLetter[],
+    replayDeadLetter: async (id, now) => replayOne.run(now, now, id).changes > 0,
+    async inbox({ limit, offset = 0, lookup }) {
+      const rows = inboxRows.all(lookup ?? null, lookup ? ` ${lookup} ` : null, limit, offset) as InboxRecord[]
+      return withDeliveries(rows, deliveriesOf(rows.map((row) => row.key)))
+    },
+    deliveries: async (key) => deliveriesOf([key]).map(({ row }) => row),
     async counts() {
       const out: Record<string, Record<string, number>> = {}
       for (const row of counts.all() as { destination: string; status: string; n: number }[]) (out[row.destination] ??= {})[row.status] = row.n
@@ -147,6 +162,12 @@ export function openSqliteStore(path: string): Store {
       closeSync(wal)
     },
   }
+}
+
+/** Adds the columns a table lacks (SQLite has no ADD COLUMN IF NOT EXISTS). */
+function addColumns(db: Database.Database, table: string, columns: Record<string, string>) {
+  const present = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name))
+  for (const [name, type] of Object.entries(columns)) if (!present.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`)
 }
 
 function syncFolder(folder: string) {

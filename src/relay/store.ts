@@ -17,7 +17,16 @@ export interface IncomingWebhook {
   body: string
   receivedAt: number
   entries: OutboxEntry[]
+  /** Where it came from: Popin's webhook (the default) or a page's `POST /e`. */
+  source?: Source
+  /** The lookup keys it is found by in the admin's search (`uid:`, `em:`, `ph:` and a SHA-256 hex). */
+  lookups?: string[]
 }
+
+export type Source = 'webhook' | 'browser'
+
+/** Most characters of a vendor's answer kept per delivery. */
+export const RESPONSE_EXCERPT_CHARS = 2048
 
 /**
  * done; pending again at `nextAt` after a failed attempt; dead, with the reason in `error`; or
@@ -29,6 +38,8 @@ export interface Settled {
   nextAt: number
   at: number
   error?: string
+  /** The start of the vendor's answer (its body), kept for the admin pages. */
+  response?: string
 }
 
 export interface Delivery {
@@ -48,6 +59,35 @@ export interface DeadLetter {
   last_error: string
 }
 
+/** One outbox row as the admin pages show it. */
+export interface DeliveryRow {
+  id: number
+  destination: string
+  seq: number
+  status: 'pending' | 'done' | 'dead'
+  attempts: number
+  lastError: string | null
+  response: string | null
+  updatedAt: number
+}
+
+/** One inbox row (a webhook or a browser event), with its deliveries. */
+export interface InboxRow {
+  key: string
+  event: string
+  body: string
+  source: Source
+  receivedAt: number
+  deliveries: DeliveryRow[]
+}
+
+/** Which inbox rows, newest first: a page of them, only those found by a lookup key. */
+export interface InboxQuery {
+  limit: number
+  offset?: number
+  lookup?: string
+}
+
 /**
  * The relay's database: an inbox of webhooks keyed by idempotency key, and an outbox row per
  * destination call. A webhook and its rows are written in one transaction before Popin gets its
@@ -63,6 +103,12 @@ export interface Store {
   /** Makes every dead delivery due again; returns how many. */
   replayDead(now: number): Promise<number>
   deadLetters(): Promise<DeadLetter[]>
+  /** Makes one dead delivery due again; false when there is no dead delivery of that id. */
+  replayDeadLetter(id: number, now: number): Promise<boolean>
+  /** Inbox rows newest first, each with its deliveries. */
+  inbox(query: InboxQuery): Promise<InboxRow[]>
+  /** The deliveries of one inbox row, by id. */
+  deliveries(key: string): Promise<DeliveryRow[]>
   /** Outbox rows by destination and status. */
   counts(): Promise<Record<string, Record<string, number>>>
   /** Per destination: deliveries waiting, and when the webhook of the oldest of them arrived. */
@@ -110,3 +156,4 @@ export const isPostgresUrl = (database: string) => /^postgres(?:ql)?:\/\//i.test
 export function openStore(database: string, options: StoreOptions): Promise<Store> {
   return isPostgresUrl(database) ? openPostgresStore(database, options) : Promise.resolve(openSqliteStore(database))
 }
+

@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger'
 import type { Metrics } from './metrics'
 import type { ServerSender } from '../adapter'
 import type { RelaySettings } from './settings'
-import type { Delivery, Settled, Store } from './store'
+import { RESPONSE_EXCERPT_CHARS, type Delivery, type Settled, type Store } from './store'
 
 export interface ActiveServerDestination {
   server: ServerSender
@@ -192,14 +192,18 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     const { server, secrets } = active
     const label = { destination: rows[0]!.destination }
     const request = rows.length === 1 || !server.batch ? rows[0]!.request : server.batch.merge(rows.map((row) => row.request))
+    // relay.validateGa4: the same request to the vendor's validation endpoint too, for its messages.
+    const validation = settings.validateGa4 && server.validation ? () => server.authorize(server.validation!(request), secrets) : undefined
     const outcome = await limiter(rows[0]!.destination).run(() =>
-      Date.now() - claimedAt > settings.leaseMs / 2 ? Promise.resolve({ later: Date.now() }) : send(() => server.authorize(request, secrets), server, settings.requestTimeoutMs),
+      Date.now() - claimedAt > settings.leaseMs / 2 ? Promise.resolve({ later: Date.now() }) : send(() => server.authorize(request, secrets), server, settings.requestTimeoutMs, validation),
     )
     const at = Date.now()
     if ('later' in outcome) return rows.map(({ id }) => ({ id, status: 'deferred', nextAt: outcome.later, at }))
+    const response = outcome.text?.slice(0, RESPONSE_EXCERPT_CHARS)
+    const answer = response === undefined ? {} : { response }
     if (outcome.ok) {
       metrics.inc('popin_relay_forwarded_total', label, rows.length)
-      return rows.map(({ id }) => ({ id, status: 'done', nextAt: at, at }))
+      return rows.map(({ id }) => ({ id, status: 'done', nextAt: at, at, ...answer }))
     }
     if (!outcome.retry && rows.length > 1) {
       // A bad event inside: send each half again, so only that event is refused.
@@ -212,11 +216,11 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       if (!outcome.retry || attempts >= settings.maxAttempts) {
         metrics.inc('popin_relay_dead_lettered_total', label)
         log.warn(`relay: ${delivery.destination} dead letter ${delivery.key.slice(0, 12)}: ${outcome.error}`)
-        return { id, status: 'dead', nextAt: at, at, error: outcome.retry ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error }
+        return { id, status: 'dead', nextAt: at, at, error: outcome.retry ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error, ...answer }
       }
       metrics.inc('popin_relay_retried_total', label)
       const backoff = Math.random() * Math.min(MAX_DELAY_MS, settings.retryBaseMs * 2 ** (attempts - 1))
-      return { id, status: 'pending', nextAt: at + Math.min(MAX_DELAY_MS, outcome.retryAfterMs ?? backoff), at, error: outcome.error }
+      return { id, status: 'pending', nextAt: at + Math.min(MAX_DELAY_MS, outcome.retryAfterMs ?? backoff), at, error: outcome.error, ...answer }
     })
   }
 
@@ -269,10 +273,14 @@ class Limiter {
   }
 }
 
-type Outcome = { ok: true } | { ok: false; retry: boolean; error: string; retryAfterMs?: number }
+/** `text`: the vendor's answer, when there was one. */
+type Outcome = { ok: true; text: string } | { ok: false; retry: boolean; error: string; retryAfterMs?: number; text?: string }
 
-/** Authorises and sends one request. A sender that throws (a secret it cannot encode) is a failure to retry, like the network's. */
-async function send(authorized: () => ReturnType<ServerSender['authorize']>, server: ServerSender, timeoutMs: number): Promise<Outcome> {
+/**
+ * Authorises and sends one request. A sender that throws (a secret it cannot encode) is a failure to retry, like the network's.
+ * Once it is accepted, `validation` (when given) is sent too, and its answer is the one kept; it never changes the outcome.
+ */
+async function send(authorized: () => ReturnType<ServerSender['authorize']>, server: ServerSender, timeoutMs: number, validation?: () => ReturnType<ServerSender['authorize']>): Promise<Outcome> {
   let response: { status: number; text: string; retryAfter: string | undefined }
   let request: ReturnType<ServerSender['authorize']>
   try {
@@ -286,11 +294,19 @@ async function send(authorized: () => ReturnType<ServerSender['authorize']>, ser
     return { ok: false, retry: true, error: (error as Error).message }
   }
   const { status, text } = response
-  if (status >= 200 && status < 300) return { ok: true }
+  if (status >= 200 && status < 300) {
+    if (!validation) return { ok: true, text }
+    try {
+      const check = validation()
+      return { ok: true, text: (await post(check.url, check.headers, JSON.stringify(check.body), timeoutMs)).text }
+    } catch (error) {
+      return { ok: true, text: `validation failed: ${(error as Error).message}` }
+    }
+  }
   const error = `HTTP ${status}: ${text.slice(0, 300)}`
   const retry = status === 408 || status === 429 || status >= 500 || (server.retryable?.(status, text) ?? false)
   const retryAfterMs = retryAfter(response.retryAfter)
-  return { ok: false, retry, error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
+  return { ok: false, retry, error, text, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
 }
 
 // node:http with keep-alive rather than fetch: at hundreds of deliveries a second it costs less CPU.
