@@ -14,9 +14,11 @@ import { NO_PAGE } from '../plan/page'
 import { identify, runDestination } from '../plan/run'
 import { relayAdapters, relaySchemaFor } from './adapters'
 import { nestedDeeperThan } from '../lib/nested-deeper-than'
+import { ADMIN_TOKEN_ENV, adminPages } from './admin/index'
 import { BadBatch, BROWSER_PATH, browserEvents, MAX_BROWSER_BODY_BYTES } from './browser-events'
 import { createMetrics, type BrowserRejectionReason, type RejectionReason } from './metrics'
 import { rateLimiter } from './rate-limit'
+import { readBody } from './read-body'
 import { parsePopinTimestamp } from './popin-time'
 import { sha256Hex } from './sha256'
 import { relaySettings, type RelayConfig, type RelaySettings } from './settings'
@@ -106,6 +108,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     }
     return entries
   }
+  const adminToken = env[ADMIN_TOKEN_ENV]
+  // Without a token the admin pages do not exist (404).
+  const admin = adminToken ? adminPages({ store, token: adminToken, timeZone: settings.timeZone, trustProxy: settings.trustProxy, replayed: () => worker.poke() }) : undefined
   const rateLimited = rateLimiter(settings.browserRequestsPerMinute)
   let channelSource: Promise<Buffer> | undefined
 
@@ -117,7 +122,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   })
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const path = (req.url ?? '/').split('?')[0]
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
     if (req.method === 'GET' && path === '/healthz') return reply(res, 200, { status: 'ok', outbox: await store.counts() })
     if (req.method === 'GET' && path === '/readyz') return ready(res)
     if (req.method === 'GET' && path === '/metrics') {
@@ -125,6 +130,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render(outbox, backlog))
       return
     }
+    if (admin && (path === '/admin' || path.startsWith('/admin/'))) return admin(req, res, path)
     if (path === BROWSER_PATH) return browser(req, res)
     if (req.method === 'GET' && path === CHANNEL_SCRIPT_PATH) return script(res)
     if (path !== WEBHOOK_PATH) return reply(res, 404, { error: 'not found' })
@@ -387,23 +393,4 @@ function digest(text: string): Buffer {
 
 function reply(res: ServerResponse, status: number, body: unknown, close = false, headers: OutgoingHttpHeaders = {}) {
   res.writeHead(status, { ...headers, 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) }).end(JSON.stringify(body))
-}
-
-/** The body as text, or undefined once it passes `limit` bytes (the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        resolve(undefined)
-        req.pause()
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
 }

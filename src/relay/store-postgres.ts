@@ -195,10 +195,10 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       return (rowCount ?? 0) > 0
     },
 
-    async inbox({ limit, offset = 0, lookup }) {
+    async inbox({ limit, offset = 0, lookup, key }) {
       const { rows } = await pool.query<InboxRecord>(
-        'SELECT key, event, body, source, received_at FROM inbox WHERE ($1::text IS NULL OR strpos(lookups, $1) > 0) ORDER BY received_at DESC, key LIMIT $2 OFFSET $3',
-        [lookup ? ` ${lookup} ` : null, limit, offset],
+        'SELECT key, event, body, source, received_at FROM inbox WHERE ($1::text IS NULL OR strpos(lookups, $1) > 0) AND ($4::text IS NULL OR key = $4) ORDER BY received_at DESC, key LIMIT $2 OFFSET $3',
+        [lookup ? ` ${lookup} ` : null, limit, offset, key ?? null],
       )
       return withDeliveries(rows, await deliveriesOf(rows.map((row) => row.key)))
     },

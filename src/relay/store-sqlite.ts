@@ -87,7 +87,7 @@ export function openSqliteStore(path: string): Store {
   })
   const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
   const replayOne = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE id = ? AND status = 'dead'")
-  const inboxRows = db.prepare('SELECT key, event, body, source, received_at FROM inbox WHERE (? IS NULL OR instr(lookups, ?) > 0) ORDER BY received_at DESC, key LIMIT ? OFFSET ?')
+  const inboxRows = db.prepare('SELECT key, event, body, source, received_at FROM inbox WHERE (? IS NULL OR instr(lookups, ?) > 0) AND (? IS NULL OR key = ?) ORDER BY received_at DESC, key LIMIT ? OFFSET ?')
   const deliveryRows = db.prepare('SELECT id, key, destination, seq, status, attempts, last_error, response, updated_at FROM outbox WHERE key IN (SELECT value FROM json_each(?)) ORDER BY id')
   const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
@@ -134,8 +134,8 @@ export function openSqliteStore(path: string): Store {
     replayDead: async (now) => replay.run(now, now).changes,
     deadLetters: async () => deadRows.all() as DeadLetter[],
     replayDeadLetter: async (id, now) => replayOne.run(now, now, id).changes > 0,
-    async inbox({ limit, offset = 0, lookup }) {
-      const rows = inboxRows.all(lookup ?? null, lookup ? ` ${lookup} ` : null, limit, offset) as InboxRecord[]
+    async inbox({ limit, offset = 0, lookup, key }) {
+      const rows = inboxRows.all(lookup ?? null, lookup ? ` ${lookup} ` : null, key ?? null, key ?? null, limit, offset) as InboxRecord[]
       return withDeliveries(rows, deliveriesOf(rows.map((row) => row.key)))
     },
     deliveries: async (key) => deliveriesOf([key]).map(({ row }) => row),

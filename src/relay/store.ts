@@ -81,11 +81,12 @@ export interface InboxRow {
   deliveries: DeliveryRow[]
 }
 
-/** Which inbox rows, newest first: a page of them, only those found by a lookup key. */
+/** Which inbox rows, newest first: a page of them, or only those found by a lookup key, or the one of an id. */
 export interface InboxQuery {
   limit: number
   offset?: number
   lookup?: string
+  key?: string
 }
 
 /**
