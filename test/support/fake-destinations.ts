@@ -47,7 +47,7 @@ export async function startFakeDestinations() {
     } catch {
       // keep the text
     }
-    const answer = respond[prefix as Prefix]?.({ url: req.url ?? '', body }) ?? answers[prefix as Prefix]?.shift() ?? { status: 200 }
+    const answer = respond[prefix as Prefix]?.({ url: req.url ?? '', body }) ?? answers[prefix as Prefix]?.shift() ?? defaultAnswer(req.url ?? '')
     if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs))
     received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, status: answer.status })
     if (res.destroyed) return
@@ -99,6 +99,9 @@ export function messagesOf(prefix: Prefix, request: Pick<Recorded, 'url' | 'body
   if (prefix === 'ga4') return body.events.map((event: any) => ({ client_id: body.client_id, ...event }))
   return request.url.split('?')[0]!.endsWith('/v1/batch') ? body.batch : [body]
 }
+
+/** 200 `{}`; GA4's validation endpoint, like Google's, answers a list of messages (none: valid). */
+const defaultAnswer = (url: string): Answer => (url.startsWith('/ga4/debug/mp/collect') ? { status: 200, body: '{"validationMessages":[]}' } : { status: 200 })
 
 export type FakeDestinations = Awaited<ReturnType<typeof startFakeDestinations>>
 
