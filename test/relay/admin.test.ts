@@ -173,6 +173,37 @@ onEachEngine(() => {
     })
   })
 
+  describe('admin pages: browser events', () => {
+    it('shows POST /e events with their match keys, never the clear values a page sent to Segment, and finds them by uid and email hash', async () => {
+      const admin = await startAdminRelay({ allowedOrigins: ['https://shop.example'] })
+      running = admin
+      const lead = { em: ADA_EM, ph: sha256Hex('447700900123') }
+      const event = {
+        id: 'popin_captured.30719854623408.9',
+        event: 'popin_captured',
+        at: Date.now() - 1000,
+        uid: 'u-1',
+        lead,
+        calls: {
+          facebookPixel: [{ call: 'track', name: 'Lead', params: { content_name: 'Popin lead form' }, matchKeys: lead }],
+          segment: [{ call: 'identify', name: 'identify', params: { name: 'Ada Lovelace', email: 'Ada@Example.com', phone: '+44 7700 900123' } }],
+        },
+      }
+      const sent = await fetch(`${admin.relay.url}/e`, { method: 'POST', headers: { origin: 'https://shop.example', 'content-type': 'text/plain' }, body: JSON.stringify({ url: 'https://shop.example/product/42', keys: {}, events: [event] }) })
+      expect(sent.status).toBe(200)
+      await expect.poll(() => admin.relay.store.counts()).toEqual({ facebookPixel: { done: 1 }, segment: { done: 1 } })
+      for (const path of ['/admin', '/admin?uid=u-1', `/admin?em=${ADA_EM}`]) {
+        const html = await admin.page(path)
+        // One inbox row per destination the page sent the occurrence to.
+        expect(html.match(/<li class="row" data-key="[0-9a-f]{64}" data-source="browser">/g), path).toHaveLength(2)
+        expect(html).toContain(`<a href="/admin?em=${ADA_EM}">${ADA_EM}</a>`)
+        expect(html).toContain('<span class="label">Browser event</span>')
+        expectNoPersonalDataIn(html, path)
+      }
+      expect(await admin.page('/admin?uid=u-2')).toContain('Nothing here.')
+    })
+  })
+
   describe('admin pages: replay', () => {
     it('refuses a post without the CSRF token, with a wrong one, or from another site', async () => {
       const admin = await startAdminRelay({ maxAttempts: 1 })
