@@ -1,7 +1,8 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest'
+import Database from 'libsql'
 import { openStore, type IncomingWebhook, type Store } from '../../src/relay/store'
-import { onEachEngine, testDatabase } from './support'
+import { onEachEngine, queryDatabase, tempDatabase, testDatabase } from './support'
 
 let store: Store | undefined
 afterEach(async () => {
@@ -81,5 +82,26 @@ onEachEngine(() => {
       expect(await store.deadLetters()).toEqual([])
       expect((await store.claimDue(3000, 10)).map((d) => [d.id, d.attempts])).toEqual([[meta!.id, 0]])
     })
+  })
+})
+
+describe('store: a SQLite file of an earlier release', () => {
+  it('gains the admin columns, its rows read as webhooks with no answer yet', async () => {
+    const path = tempDatabase()
+    const old = new Database(path)
+    old.exec(`CREATE TABLE inbox (key TEXT PRIMARY KEY, event TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL);
+      CREATE TABLE outbox (id INTEGER PRIMARY KEY, key TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL,
+        request TEXT NOT NULL, event_time INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL, leased INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at INTEGER NOT NULL, UNIQUE (key, destination, seq));
+      INSERT INTO inbox VALUES ('old', 'popin_call_missed', '{}', 1000);
+      INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, updated_at) VALUES ('old', 'ga4', 0, '{}', 1000, 'done', 1000, 1000);`)
+    old.close()
+    store = await openStore(path, { leaseMs: 30_000 })
+    const [row] = await store.inbox({ limit: 10 })
+    expect([row!.source, row!.deliveries[0]!.response]).toEqual(['webhook', null])
+    await store.close()
+    // Opened again, nothing is added twice.
+    store = await openStore(path, { leaseMs: 30_000 })
+    expect((await queryDatabase<{ name: string }>(path, 'PRAGMA table_info(inbox)')).map((c) => c.name)).toEqual(['key', 'event', 'body', 'received_at', 'source', 'lookups'])
   })
 })
