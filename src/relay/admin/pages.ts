@@ -73,12 +73,14 @@ function inboxRow(row: InboxRow, m: OverviewModel, csrf: Html): Html {
   const table = (rows: Html[], label: string) => (rows.length ? html`<table class="params" aria-label="${label}"><tbody>${rows}</tbody></table>` : '')
   const fields = s.fields.map(([key, value]) => html`<tr><th scope="row">${key}</th><td>${key === 'user_id' ? html`<a href="/admin?uid=${encodeURIComponent(value)}">${value}</a>` : value}</td></tr>`)
   if (row.source === 'browser' && s.uid) fields.push(html`<tr><th scope="row">uid</th><td><a href="/admin?uid=${encodeURIComponent(s.uid)}">${s.uid}</a></td></tr>`)
-  const keys = s.keys.map(([key, hash]) => html`<tr><th scope="row">${key}</th><td><code>${key === 'em' ? html`<a href="/admin?em=${hash}">${hash}</a>` : hash}</code></td></tr>`)
+  // Hashes shortened for reading; the whole one is in the title, and the email's is a search link.
+  const keys = s.keys.map(([key, hash]) => html`<tr><th scope="row">${key}</th><td><code title="${hash}">${key === 'em' ? html`<a href="/admin?em=${hash}">${hash.slice(0, 16)}…</a>` : `${hash.slice(0, 16)}…`}</code></td></tr>`)
   return html`<li class="row" data-key="${row.key}" data-source="${row.source}">
 <div class="event"><strong>${s.event}</strong> <span class="label">${row.source === 'browser' ? 'Browser event' : 'Webhook'}</span> <span class="id">${time(row.receivedAt)} · <a href="/admin?key=${row.key}">${row.key.slice(0, 12)}</a></span></div>
-${table(fields, 'Fields')}${s.hidden ? html`<p class="hidden-fields">${s.hidden} field${s.hidden > 1 ? 's' : ''} kept out by the privacy policy (personal data shows only as the hashed match keys).</p>` : ''}
-${table(keys, 'Match keys, SHA-256')}${s.calls?.length ? html`<p class="hidden-fields">Calls: ${s.calls.join(', ')}</p>` : ''}
-<ul class="outcomes">${row.deliveries.map((d) => delivery(d, m, csrf))}${row.deliveries.length ? '' : html`<li class="empty">No delivery: no destination of this relay takes it.</li>`}</ul></li>`
+<ul class="outcomes">${row.deliveries.map((d) => delivery(d, m, csrf))}${row.deliveries.length ? '' : html`<li class="empty">No delivery: no destination of this relay takes it.</li>`}</ul>
+<div class="details">${table(fields, 'Fields')}${table(keys, 'Match keys, SHA-256')}</div>
+${s.hidden ? html`<p class="hidden-fields">${s.hidden} field${s.hidden > 1 ? 's' : ''} kept out by the privacy policy (personal data shows only as the hashed match keys).</p>` : ''}${s.calls?.length ? html`<p class="hidden-fields">Calls: ${s.calls.join(', ')}</p>` : ''}
+</li>`
 }
 
 const STATUS = { done: ['sent', 'Delivered'], pending: ['waiting', 'Pending'], dead: ['skipped', 'Dead letter'] } as const

@@ -19,6 +19,7 @@ button.action:focus-visible, .search input:focus-visible { outline: 2px solid #8
 .dead th { color: #556; font-weight: 500; }
 .answer { color: #334; } .answer code { font-size: 11.5px; }
 .messages { margin: 2px 0; padding-left: 18px; color: #7a4b00; }
+.details { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: flex-start; margin-top: 6px; }
 .hidden-fields { color: #778; font-size: 12px; margin: 2px 0; }
 .pages { display: flex; gap: 12px; margin-top: 10px; }
 .login { max-width: 420px; }
