@@ -79,6 +79,8 @@ forwards it to the Meta Conversions API, GA4 Measurement Protocol and Segment as
 GET /healthz, GET /readyz and GET /metrics (Prometheus). SIGTERM stops accepting, finishes
 deliveries in flight and exits. "replay" makes every dead letter due again; a running relay sends them.
 POST /e takes the bridge's browser events (relayUrl) from the origins in relay.allowedOrigins.
+GET /admin shows recent webhooks, their deliveries and dead letters (with a replay button), personal
+data only as hashes, behind POPIN_BRIDGE_ADMIN_TOKEN; without it there is no /admin.
 "forget" erases the match keys kept to stitch webhooks to a visit, for an email, a phone
 (with its country code) or a Popin uid; they are purged after relay.visitRetentionDays anyway.
 
@@ -88,6 +90,7 @@ Secrets come from the environment only:
   POPIN_BRIDGE_GA4_API_SECRET      Measurement Protocol API secret
   POPIN_BRIDGE_SEGMENT_WRITE_KEY   Segment source write key
   POPIN_BRIDGE_DATABASE_URL        a postgres:// URL, in place of relay.database (--database still wins)
+  POPIN_BRIDGE_ADMIN_TOKEN         turns on the admin pages at /admin (Bearer token, or the login form)
 `,
   schema: `popin-bridge schema
 
