@@ -157,4 +157,3 @@ export const isPostgresUrl = (database: string) => /^postgres(?:ql)?:\/\//i.test
 export function openStore(database: string, options: StoreOptions): Promise<Store> {
   return isPostgresUrl(database) ? openPostgresStore(database, options) : Promise.resolve(openSqliteStore(database))
 }
-

@@ -36,7 +36,7 @@ onEachEngine(() => {
       const admin = await startAdminRelay()
       running = admin
       expect((await admin.post(recent(WEBHOOKS.popin_call_missed!))).status).toBe(200)
-      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${ADMIN_TOKEN}x` }, { cookie: 'popin_bridge_admin=1.2.3' }]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong' } as Record<string, string>, { authorization: `Bearer ${ADMIN_TOKEN}x` }, { cookie: 'popin_bridge_admin=1.2.3' }]) {
         const response = await admin.get('/admin', headers)
         expect(response.status).toBe(401)
         const text = await response.text()

@@ -59,11 +59,13 @@ ${m.search ? '' : html`<nav class="pages">${m.page > 0 ? html`<a href="/admin?pa
 function deadLetters(m: OverviewModel, csrf: Html): Html {
   if (!m.dead.length) return html`<h3>Dead letters</h3><p class="empty">None: every delivery was accepted or is still being tried.</p>`
   return html`<h3>Dead letters (${m.dead.length}) <form class="inline" method="post" action="/admin/replay">${csrf}<input type="hidden" name="all" value="1"><button class="action" type="submit">Replay all</button></form></h3>
-<table class="dead" aria-label="Dead letters"><thead><tr><th>Destination</th><th>Event</th><th>Attempts</th><th>Reason</th><th></th></tr></thead><tbody>${m.dead.map(
+<table class="dead" aria-label="Dead letters"><thead><tr><th>Destination</th><th>Event</th><th>Attempts</th><th>Reason</th><th></th></tr></thead><tbody>${m.dead.slice(0, MAX_DEAD_SHOWN).map(
     (d) =>
       html`<tr data-dead="${d.id}"><td>${m.labels[d.destination] ?? d.destination}</td><td><a class="id" href="/admin?key=${d.key}">${d.key.slice(0, 12)}</a></td><td>${d.attempts}</td><td>${d.last_error}</td><td>${replayForm(d.id, csrf)}</td></tr>`,
-  )}</tbody></table>`
+  )}</tbody></table>${m.dead.length > MAX_DEAD_SHOWN ? html`<p class="empty">And ${m.dead.length - MAX_DEAD_SHOWN} more: replay all, or find them by their webhook.</p>` : ''}`
 }
+
+const MAX_DEAD_SHOWN = 100
 
 const replayForm = (id: number, csrf: Html) =>
   html`<form class="inline" method="post" action="/admin/replay">${csrf}<input type="hidden" name="id" value="${id}"><button class="action" type="submit" data-replay="${id}">Replay</button></form>`
