@@ -108,7 +108,7 @@ export interface Store {
   replayDeadLetter(id: number, now: number): Promise<boolean>
   /** Inbox rows newest first, each with its deliveries. */
   inbox(query: InboxQuery): Promise<InboxRow[]>
-  /** The deliveries of one inbox row, by id. */
+  /** The deliveries of one inbox row, by its key. */
   deliveries(key: string): Promise<DeliveryRow[]>
   /** Outbox rows by destination and status. */
   counts(): Promise<Record<string, Record<string, number>>>
