@@ -128,6 +128,20 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
     expect(batches()[0]![1].keys).toEqual({ facebookPixel: { fbp: FBP, fbc: 'fb.1.1764000000000.AbCdEf' }, ga4: { client_id: '555.666', session_id: '777' }, segment: { anonymousId: 'anon-4a8e1b0c' } })
   })
 
+  it("Segment's anonymousId from the ajs_anonymous_id cookie when no window.analytics answers (the full bundle's own instance): raw or JSON-quoted", async () => {
+    for (const [value, expected] of [
+      ['a1b2c3d4-0e5f-4a6b-8c7d-9e0f1a2b3c4d', 'a1b2c3d4-0e5f-4a6b-8c7d-9e0f1a2b3c4d'],
+      ['%22a1b2c3d4-0e5f-4a6b-8c7d-9e0f1a2b3c4d%22', 'a1b2c3d4-0e5f-4a6b-8c7d-9e0f1a2b3c4d'],
+    ]) {
+      const { win, batches } = shop('https://shop.example/product/42', [`ajs_anonymous_id=${value}`])
+      delete win.analytics.user
+      withChannel(win)
+      win.popinEvent('popin_call_end', CALL_END)
+      await settle()
+      expect(batches()[0]![1].keys.segment).toEqual({ anonymousId: expected })
+    }
+  })
+
   it('reads _ga and _ga_<stream> in the GS1 and the 2025 GS2 formats', () => {
     expect(gaClientId('GA1.1.1197596843.1673515099')).toBe('1197596843.1673515099')
     expect(gaClientId('GA1.2.1197596843.1673515099')).toBe('1197596843.1673515099')
