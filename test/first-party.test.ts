@@ -106,6 +106,19 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
     expect(calls.analytics).toEqual([])
   })
 
+  it("debug mode's trace shows what each destination handed to the relay, with the call", async () => {
+    const { win } = shop()
+    withChannel(win, { ...CONFIG, debug: true })
+    win.popinEvent('popin_call_end', CALL_END)
+    await settle()
+    const relayed = (win as any).popinBridgeTrace.filter((record: any) => record.type === 'sent' && record.vendorCall.fn === 'relay')
+    expect(relayed.map(({ destination, id, event, text, vendorCall, call }: any) => ({ destination, id, event, text, vendorCall, name: call.name, params: call.params }))).toEqual([
+      { destination: 'facebookPixel', id: 'popin_call_end.00.0', event: 'popin_call_end', text: `to the relay, ${RELAY}/e`, vendorCall: { fn: 'relay', args: ['Contact'] }, name: 'Contact', params: { content_name: 'Popin video call', call_id: 'call-77' } },
+      { destination: 'ga4', id: 'popin_call_end.00.0', event: 'popin_call_end', text: `to the relay, ${RELAY}/e`, vendorCall: { fn: 'relay', args: ['popin_call_end'] }, name: 'popin_call_end', params: { call_id: 'call-77', invited: false, popin_uid: 'u-1' } },
+      { destination: 'segment', id: 'popin_call_end.00.0', event: 'popin_call_end', text: `to the relay, ${RELAY}/e`, vendorCall: { fn: 'relay', args: ['Call Ended'] }, name: 'Call Ended', params: { popin_uid: 'u-1', call_id: 'call-77', invited: false } },
+    ])
+  })
+
   it('without relayUrl nothing changes: the page vendors get every event, nothing is posted', async () => {
     const { win, calls, beacon } = shop()
     withChannel(win, { destinations: CONFIG.destinations })
