@@ -73,6 +73,7 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
         `${RELAY}/e`,
         {
           url: 'https://shop.example/product/42',
+          sent: NOW,
           keys: KEYS,
           events: [
             callEnd(0),
@@ -176,7 +177,7 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
     win.popinEvent('popin_call_end', CALL_END)
     await settle()
     const analyticsOnly = ['ga4', 'segment']
-    expect(batches()).toEqual([[`${RELAY}/e`, { url: 'https://shop.example/product/42', keys: { ga4: KEYS.ga4, segment: {} }, events: [callEnd(0, analyticsOnly), callEnd(1, analyticsOnly)] }]])
+    expect(batches()).toEqual([[`${RELAY}/e`, { url: 'https://shop.example/product/42', sent: NOW, keys: { ga4: KEYS.ga4, segment: {} }, events: [callEnd(0, analyticsOnly), callEnd(1, analyticsOnly)] }]])
   })
 
   it('consent denied: nothing is sent at all', async () => {
