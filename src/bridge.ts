@@ -110,7 +110,11 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
         }
         const settled = hasher.take() ? settleHashes(calls) : calls
         const via = channel && route.plan.adapter.relay
-        if (via) relayed[destination] = settled
+        if (via) {
+          relayed[destination] = settled
+          // The relay is this destination's vendor here: the debugger shows what it was handed.
+          if (trace) void Promise.resolve(settled).then((list) => list.forEach((call) => trace({ type: 'sent', destination, id, event: event.name, text: `to the relay, ${plan.relayUrl}/e`, vendorCall: { fn: 'relay', args: [call.name] }, call })))
+        }
         if (via !== 'relay') route.destination.deliver(settled)
       }
       channel?.send(event, occurrence.fields, relayed)

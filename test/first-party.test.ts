@@ -73,6 +73,7 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
         `${RELAY}/e`,
         {
           url: 'https://shop.example/product/42',
+          sent: NOW,
           keys: KEYS,
           events: [
             callEnd(0),
@@ -106,6 +107,19 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
     expect(calls.analytics).toEqual([])
   })
 
+  it("debug mode's trace shows what each destination handed to the relay, with the call", async () => {
+    const { win } = shop()
+    withChannel(win, { ...CONFIG, debug: true })
+    win.popinEvent('popin_call_end', CALL_END)
+    await settle()
+    const relayed = (win as any).popinBridgeTrace.filter((record: any) => record.type === 'sent' && record.vendorCall.fn === 'relay')
+    expect(relayed.map(({ destination, id, event, text, vendorCall, call }: any) => ({ destination, id, event, text, vendorCall, name: call.name, params: call.params }))).toEqual([
+      { destination: 'facebookPixel', id: 'popin_call_end.00.0', event: 'popin_call_end', text: `to the relay, ${RELAY}/e`, vendorCall: { fn: 'relay', args: ['Contact'] }, name: 'Contact', params: { content_name: 'Popin video call', call_id: 'call-77' } },
+      { destination: 'ga4', id: 'popin_call_end.00.0', event: 'popin_call_end', text: `to the relay, ${RELAY}/e`, vendorCall: { fn: 'relay', args: ['popin_call_end'] }, name: 'popin_call_end', params: { call_id: 'call-77', invited: false, popin_uid: 'u-1' } },
+      { destination: 'segment', id: 'popin_call_end.00.0', event: 'popin_call_end', text: `to the relay, ${RELAY}/e`, vendorCall: { fn: 'relay', args: ['Call Ended'] }, name: 'Call Ended', params: { popin_uid: 'u-1', call_id: 'call-77', invited: false } },
+    ])
+  })
+
   it('without relayUrl nothing changes: the page vendors get every event, nothing is posted', async () => {
     const { win, calls, beacon } = shop()
     withChannel(win, { destinations: CONFIG.destinations })
@@ -126,6 +140,20 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
     win.popinEvent('popin_call_end', CALL_END)
     await settle()
     expect(batches()[0]![1].keys).toEqual({ facebookPixel: { fbp: FBP, fbc: 'fb.1.1764000000000.AbCdEf' }, ga4: { client_id: '555.666', session_id: '777' }, segment: { anonymousId: 'anon-4a8e1b0c' } })
+  })
+
+  it("Segment's anonymousId from the ajs_anonymous_id cookie when no window.analytics answers (the full bundle's own instance): raw or JSON-quoted", async () => {
+    for (const [value, expected] of [
+      ['a1b2c3d4-0e5f-4a6b-8c7d-9e0f1a2b3c4d', 'a1b2c3d4-0e5f-4a6b-8c7d-9e0f1a2b3c4d'],
+      ['%22a1b2c3d4-0e5f-4a6b-8c7d-9e0f1a2b3c4d%22', 'a1b2c3d4-0e5f-4a6b-8c7d-9e0f1a2b3c4d'],
+    ]) {
+      const { win, batches } = shop('https://shop.example/product/42', [`ajs_anonymous_id=${value}`])
+      delete win.analytics.user
+      withChannel(win)
+      win.popinEvent('popin_call_end', CALL_END)
+      await settle()
+      expect(batches()[0]![1].keys.segment).toEqual({ anonymousId: expected })
+    }
   })
 
   it('reads _ga and _ga_<stream> in the GS1 and the 2025 GS2 formats', () => {
@@ -149,7 +177,7 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
     win.popinEvent('popin_call_end', CALL_END)
     await settle()
     const analyticsOnly = ['ga4', 'segment']
-    expect(batches()).toEqual([[`${RELAY}/e`, { url: 'https://shop.example/product/42', keys: { ga4: KEYS.ga4, segment: {} }, events: [callEnd(0, analyticsOnly), callEnd(1, analyticsOnly)] }]])
+    expect(batches()).toEqual([[`${RELAY}/e`, { url: 'https://shop.example/product/42', sent: NOW, keys: { ga4: KEYS.ga4, segment: {} }, events: [callEnd(0, analyticsOnly), callEnd(1, analyticsOnly)] }]])
   })
 
   it('consent denied: nothing is sent at all', async () => {

@@ -33,6 +33,11 @@ export interface WireEvent {
 /** What the page posts: the page (without its query), each destination's match keys, the events. */
 export interface WireBatch {
   url?: string
+  /**
+   * When the page posted it, by the page's clock: with each event's `at`, how long before the post
+   * it happened, which the relay takes from its own clock (a page's clock may be hours off).
+   */
+  sent: number
   keys: Record<string, VisitKeys>
   events: WireEvent[]
 }
@@ -112,7 +117,7 @@ export const createRelayChannel: RelayChannelFactory = (win, { relayUrl, destina
     try {
       const keys: WireBatch['keys'] = {}
       for (const event of events) for (const name of Object.keys(event.calls)) keys[name] ??= keysOf(name, plans.get(name)!.settings)
-      const body = JSON.stringify({ url: withoutQuery(win.location.href), keys, events } satisfies WireBatch)
+      const body = JSON.stringify({ url: withoutQuery(win.location.href), sent: Date.now(), keys, events } satisfies WireBatch)
       // Bytes, not characters: a name in Devanagari takes three bytes a letter.
       if (new TextEncoder().encode(body).length > MAX_BODY && events.length > 1) {
         const half = events.length >> 1

@@ -19,9 +19,21 @@ export const gaClientId = (value = '') => /^GA\d\.\d+\.(\d+\.\d+)$/.exec(value)?
 export const gaSessionId = (value = '') => (/^GS1\.\d+\.(\d+)/.exec(value) ?? /^GS2\.\d+\.(?:\S*?\$)?s(\d+)/.exec(value))?.[1]
 
 /**
+ * analytics.js keeps its anonymousId in a cookie, raw (analytics-next, the full bundle's own
+ * instance included) or JSON-quoted (classic analytics.js): read when no `window.analytics` answers.
+ */
+function ajsAnonymousId(win: BridgeWindow): string | undefined {
+  try {
+    return decodeURIComponent(cookie(win, 'ajs_anonymous_id') ?? '').replace(/^"(.*)"$/, '$1') || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Reads the page's match keys for one relayed destination: Meta's `_fbp` and `_fbc` (else one
  * built from the landing URL's `fbclid`, as the Pixel would), GA4's client and session ids (from
- * gtag when it has answered, else from its cookies), Segment's anonymousId from analytics.js.
+ * gtag when it has answered, else from its cookies), Segment's anonymousId from analytics.js (or its cookie).
  */
 export function visitKeyReader(win: BridgeWindow) {
   const fbclid = /[?&]fbclid=([^&#]+)/.exec(win.location.search)?.[1]
@@ -42,7 +54,7 @@ export function visitKeyReader(win: BridgeWindow) {
       const stream = id ? cookie(win, `_ga_${id.slice(2)}`) : /(?:^|;\s*)_ga_\w+=([^;]*)/.exec(win.document.cookie)?.[1]
       return { client_id: fromGtag.client_id ?? gaClientId(cookie(win, '_ga')), session_id: fromGtag.session_id ?? gaSessionId(stream) }
     }
-    if (destination === 'segment') return { anonymousId: win.analytics?.user?.().anonymousId?.() ?? undefined }
+    if (destination === 'segment') return { anonymousId: win.analytics?.user?.().anonymousId?.() ?? ajsAnonymousId(win) }
     return {}
   }
 }

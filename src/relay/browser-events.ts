@@ -33,14 +33,15 @@ export class BadBatch extends Error {}
  * only names and values that would pass as a label or a URL get through, and Meta's match keys
  * must be SHA-256 hex. Destinations this relay does not forward to are skipped.
  */
-export function browserEvents(body: unknown, routes: readonly DestinationPlan[]): { url?: string; events: BrowserEvent[] } {
+export function browserEvents(body: unknown, routes: readonly DestinationPlan[]): { url?: string; sent?: number; events: BrowserEvent[] } {
   if (!isPlainObject(body)) throw new BadBatch('body must be a JSON object with an "events" list')
-  const { events } = body
+  const { events, sent } = body
   if (body.url !== undefined && typeof body.url !== 'string') throw new BadBatch('"url" must be the page\'s URL')
+  if (sent !== undefined && (typeof sent !== 'number' || !Number.isFinite(sent))) throw new BadBatch('"sent" must be a time in epoch milliseconds')
   // An address the policy would not let out (a query, an "@") is left out, not refused.
   const url = typeof body.url === 'string' && isClean(body.url, 'url') ? body.url : undefined
   if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BROWSER_EVENTS) throw new BadBatch(`"events" must be a list of 1 to ${MAX_BROWSER_EVENTS} events`)
-  return { ...(url ? { url } : {}), events: events.map((event, i) => browserEvent(event, `events[${i}]`, routes, url)) }
+  return { ...(url ? { url } : {}), ...(sent !== undefined ? { sent } : {}), events: events.map((event, i) => browserEvent(event, `events[${i}]`, routes, url)) }
 }
 
 function browserEvent(input: unknown, path: string, routes: readonly DestinationPlan[], url: string | undefined): BrowserEvent {

@@ -219,7 +219,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const rows: IncomingWebhook[] = []
     const visits: Visit[] = []
     for (const event of batch.events) {
-      const eventTime = new Date(Math.min(event.at, now))
+      // How long before the post it happened, by the page's clock; when, by the relay's.
+      const eventTime = new Date(now - Math.max(0, (batch.sent ?? now) - event.at))
       const lookups = [...(event.uid ? [uidLookup(event.uid)] : []), ...(event.lead.em ? [`em:${event.lead.em}`] : []), ...(event.lead.ph ? [`ph:${event.lead.ph}`] : [])]
       for (const [destination, calls] of event.calls) {
         const name = destination.adapter.name

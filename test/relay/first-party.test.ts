@@ -123,6 +123,21 @@ onEachEngine(() => {
       ])
     })
 
+    it("dates events by how long before the post they happened, so a page whose clock is days off still gets the right time", async () => {
+      running = await relayWithOrigins()
+      const { relay, fakes } = running
+      // The page's clock is 3 days and 5 hours behind: its events would be dead letters for GA4 (72 h).
+      const pageNow = Date.now() - (3 * 24 + 5) * 3_600_000
+      const posted = Date.now()
+      const response = await send(relay.url, { body: { ...batch(pageNow - 4000), sent: pageNow }, headers: fromShop })
+      expect(response.status).toBe(200)
+      await expect.poll(() => eventCount(fakes)).toBe(7)
+      const times = fakes.messages('ga4').map((event) => event.timestamp_micros / 1000).sort()
+      // 4 s and 3 s before the post, by the relay's clock (give or take the time the request took).
+      expect(times.map((ms) => Math.round((posted - ms) / 1000))).toEqual([4, 3])
+      expect(await relay.store.deadLetters()).toEqual([])
+    })
+
     it('is idempotent by occurrence id: the same batch again is acknowledged as duplicates and sent once', async () => {
       running = await relayWithOrigins()
       const { relay, fakes, database } = running
@@ -178,6 +193,7 @@ onEachEngine(() => {
         [[1, 2], 400, 'body must be a JSON object with an "events" list'],
         [{ events: [] }, 400, '"events" must be a list of 1 to 100 events'],
         [{ ...batch(Date.now()), url: 42 }, 400, '"url" must be the page\'s URL'],
+        [{ ...batch(Date.now()), sent: 'now' }, 400, '"sent" must be a time in epoch milliseconds'],
         [{ events: [{ ...batch(Date.now()).events[0], id: 'has a space' }] }, 400, "events[0].id must be the occurrence's id"],
         [{ events: [{ ...batch(Date.now()).events[0], at: 'yesterday' }] }, 400, 'events[0].at must be a time in epoch milliseconds'],
         [{ events: [{ ...batch(Date.now()).events[0], calls: { ga4: [{ call: 'send', name: 'x', params: {} }] } }] }, 400, 'events[0].calls.ga4[0].call must be one of event'],
