@@ -20,7 +20,7 @@ const syncToDisk = promisify(fdatasync)
  * of them, and those deliveries are then sent again with the same ids, as after any crash (a
  * process crash loses nothing committed).
  */
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string, delivers = false): Store {
   const db = new Database(path)
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = NORMAL')
@@ -46,7 +46,7 @@ export function openSqliteStore(path: string): Store {
   addColumns(db, 'inbox', { source: "TEXT NOT NULL DEFAULT 'webhook'", lookups: "TEXT NOT NULL DEFAULT ''" })
   addColumns(db, 'outbox', { response: 'TEXT' })
   // One relay process per database: whatever it had in flight when it died is due again.
-  db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
+  if (delivers) db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
   // The log SQLite appends each commit to; it stays while the connection is open. Its folder is
   // synced once, so that the file itself survives a power cut.
   const wal = openSync(`${path}-wal`, 'r')

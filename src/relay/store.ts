@@ -149,11 +149,17 @@ export interface Backlog {
 export interface StoreOptions {
   /** How long a claimed delivery stays another instance's (PostgreSQL). */
   leaseMs: number
+  /**
+   * SQLite: this process is the relay, so what a previous one had leased when it died is due again.
+   * Not for a command run beside a running relay (`relay replay`, `relay forget`): it would make
+   * the relay's requests in flight due again, and sent twice.
+   */
+  delivers?: boolean
 }
 
 /** `relay.database` names the engine: a postgres:// URL is PostgreSQL, anything else a SQLite file. */
 export const isPostgresUrl = (database: string) => /^postgres(?:ql)?:\/\//i.test(database)
 
 export function openStore(database: string, options: StoreOptions): Promise<Store> {
-  return isPostgresUrl(database) ? openPostgresStore(database, options) : Promise.resolve(openSqliteStore(database))
+  return isPostgresUrl(database) ? openPostgresStore(database, options) : Promise.resolve(openSqliteStore(database, options.delivers ?? false))
 }

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest'
-import { replayDeadLetters, startRelay } from '../../src/relay/relay'
+import { forgetVisitor, replayDeadLetters, startRelay } from '../../src/relay/relay'
 import { WEBHOOKS } from '../fixtures/webhooks'
 import { inboxCount, onEachEngine, quietLog, recentTimestamp, relayConfig, SECRETS, startTestRelay, testDatabase } from './support'
 
@@ -15,6 +15,20 @@ const rated = (): Record<string, unknown> => ({ ...WEBHOOKS.popin_call_missed, t
 
 onEachEngine(() => {
   describe('the webhook endpoint', () => {
+    it('relay replay and relay forget, run beside a running relay, leave its requests in flight alone: each is sent once', async () => {
+      running = await startTestRelay({ requestTimeoutMs: 3000 })
+      const { post, fakes, database } = running
+      // Segment takes 600 ms to answer: the commands run while the relay holds its row.
+      fakes.respond.segment = () => ({ status: 200, delayMs: 600 })
+      expect((await post(rated())).status).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(await replayDeadLetters({ relay: { database } }, {}, {})).toBe(0)
+      expect(await forgetVisitor({ relay: { database } }, { uid: 'u-1' }, {}, {})).toBe(0)
+      await expect.poll(() => fakes.messages('segment').length, { timeout: 2000 }).toBe(1)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(fakes.received.filter((r) => r.url.startsWith('/segment/'))).toHaveLength(1)
+    })
+
     it('refuses a missing or wrong X-API-KEY with 401 and stores nothing', async () => {
       running = await startTestRelay()
       const { post, database } = running
