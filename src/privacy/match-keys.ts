@@ -1,8 +1,10 @@
 import type { Hash } from './policy'
 import type { Contact } from './contact'
 
+export const MATCH_KEY_NAMES = ['em', 'ph', 'fn', 'ln', 'ct', 'zp', 'country', 'external_id'] as const
+
 /** Meta's match keys (advanced matching, Conversions API `user_data`), each SHA-256 hashed. */
-export type MatchKeys = Partial<Record<'em' | 'ph' | 'fn' | 'ln' | 'ct' | 'zp' | 'country' | 'external_id', string>>
+export type MatchKeys = Partial<Record<(typeof MATCH_KEY_NAMES)[number], string>>
 
 /** Spaces, digits and ASCII punctuation (`!-/`, `:-@`, `[-``, `{-~`); letters of any script stay. */
 const NOT_LETTERS = /[\s\d!-/:-@[-`{-~]/g

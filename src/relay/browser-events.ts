@@ -3,6 +3,7 @@ import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject, JsonValue } from '../lib/json'
 import { MAX_RULES_PER_EVENT } from '../config/schema'
 import type { DestinationPlan } from '../plan/compile'
+import { MATCH_KEY_NAMES } from '../privacy/match-keys'
 import { isClean } from '../privacy/policy'
 
 /** What `POST /e` takes: the bridge's batches are a few KB; browsers cap a beacon at 64 KB. */
@@ -76,6 +77,8 @@ function browserCall(input: unknown, path: string, { adapter }: DestinationPlan,
   const out: Call = { ...shared, call, name, params: (strict ? clean(params as JsonObject) : params) as JsonObject }
   if (matchKeys !== undefined) {
     if (!isPlainObject(matchKeys) || !Object.values(matchKeys).every((hash) => typeof hash === 'string' && HASH.test(hash))) throw new BadBatch(`${path}.matchKeys must hold SHA-256 hex hashes only`)
+    const unknown = Object.keys(matchKeys).find((key) => !(MATCH_KEY_NAMES as readonly string[]).includes(key))
+    if (unknown !== undefined) throw new BadBatch(`${path}.matchKeys may hold only ${MATCH_KEY_NAMES.join(', ')}`)
     out.matchKeys = matchKeys as Record<string, string>
   }
   return out
@@ -83,12 +86,16 @@ function browserCall(input: unknown, path: string, { adapter }: DestinationPlan,
 
 const passes = (value: JsonValue) => isClean(value, 'label') || isClean(value, 'url')
 
-/** Params with every leaf that would not pass as a label or a URL left out. */
+/** A param's name, as GA4 and Meta take them: it must read as a name, not as data (no "@", no 6 digits). */
+const PARAM_NAME = /^(?![^]*\d{6})[A-Za-z_][A-Za-z0-9_]{0,39}$/
+
+/** Params with every name that is not one and every leaf that would not pass as a label or a URL left out. */
 function clean(value: JsonValue): JsonValue | undefined {
   if (Array.isArray(value)) return value.map(clean).filter((item) => item !== undefined) as JsonValue[]
   if (isPlainObject(value)) {
     const out: JsonObject = {}
     for (const key of Object.keys(value)) {
+      if (!PARAM_NAME.test(key)) continue
       const child = clean(value[key] as JsonValue)
       if (child !== undefined) out[key] = child
     }

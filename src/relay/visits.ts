@@ -1,3 +1,4 @@
+import { hasOwn } from '../lib/has-own'
 import type { VisitKeys } from '../adapter'
 import type { JsonObject } from '../lib/json'
 import { contactOf } from '../privacy/contact'
@@ -39,7 +40,8 @@ export function visitKeysOf(keys: unknown): VisitKeys {
   for (const perDestination of Object.values(keys as Record<string, unknown>)) {
     if (!perDestination || typeof perDestination !== 'object') continue
     for (const [key, value] of Object.entries(perDestination as Record<string, unknown>)) {
-      const shape = SHAPES[key as keyof VisitKeys]
+      // Own keys only: "constructor" or "toString" must not find Object's.
+      const shape = hasOwn(SHAPES, key) ? SHAPES[key as keyof VisitKeys] : undefined
       if (shape && typeof value === 'string' && shape.test(value)) out[key] = value
     }
   }

@@ -198,6 +198,7 @@ onEachEngine(() => {
         [{ events: [{ ...batch(Date.now()).events[0], at: 'yesterday' }] }, 400, 'events[0].at must be a time in epoch milliseconds'],
         [{ events: [{ ...batch(Date.now()).events[0], calls: { ga4: [{ call: 'send', name: 'x', params: {} }] } }] }, 400, 'events[0].calls.ga4[0].call must be one of event'],
         [{ events: [{ ...batch(Date.now()).events[0], calls: { facebookPixel: [{ call: 'track', name: 'Lead', params: {}, matchKeys: { em: 'ada@example.com' } }] } }] }, 400, 'events[0].calls.facebookPixel[0].matchKeys must hold SHA-256 hex hashes only'],
+        [{ events: [{ ...batch(Date.now()).events[0], calls: { facebookPixel: [{ call: 'track', name: 'Lead', params: {}, matchKeys: { 'ada@example.com': sha('x') } }] } }] }, 400, 'events[0].calls.facebookPixel[0].matchKeys may hold only em, ph, fn, ln, ct, zp, country, external_id'],
         [{ events: [{ ...batch(Date.now()).events[0], calls: { ga4: [{ call: 'event', name: 'ada@example.com', params: {} }] } }] }, 400, 'events[0].calls.ga4[0].name is not a name GA4 may receive'],
       ]
       for (const [body, status, error] of cases) {
@@ -216,14 +217,25 @@ onEachEngine(() => {
         event: 'popin_rating_done',
         at: Date.now() - 1000,
         calls: {
-          ga4: [{ call: 'event', name: 'popin_rating', params: { rating: 5, comment: 'call me on 07700 900123', email: 'ada@example.com' } }],
-          facebookPixel: [{ call: 'trackCustom', name: 'PopinCallRated', params: { rating: 5, note: 'ada@example.com' } }],
+          ga4: [{ call: 'event', name: 'popin_rating', params: { rating: 5, comment: 'call me on 07700 900123', email: 'ada@example.com', 'ada@example.com': 1, n447700900123: true } }],
+          facebookPixel: [{ call: 'trackCustom', name: 'PopinCallRated', params: { rating: 5, note: 'ada@example.com', extra: { 'bob@example.com': 'x', kept: 'yes' } } }],
         },
       }
       expect((await send(relay.url, { body: { url: PAGE, keys: {}, events: [event] }, headers: fromShop })).status).toBe(200)
       await expect.poll(() => fakes.messages('ga4').length + fakes.messages('meta').length).toBe(2)
       expect(fakes.messages('ga4')[0].params).toEqual({ rating: 5, engagement_time_msec: 1 })
-      expect(fakes.messages('meta')[0].custom_data).toEqual({ rating: 5 })
+      // Names that read as data go too, whatever their value.
+      expect(fakes.messages('meta')[0].custom_data).toEqual({ rating: 5, extra: { kept: 'yes' } })
+    })
+
+    it('ignores match keys it does not know, "constructor" and "toString" included, and stores the batch', async () => {
+      running = await relayWithOrigins()
+      const { relay, fakes } = running
+      const keys = { facebookPixel: { constructor: 'x', toString: 'y', fbp: KEYS.facebookPixel.fbp, email: 'ada@example.com' } }
+      const response = await send(relay.url, { body: batch(Date.now() - 1000, keys), headers: fromShop })
+      expect([response.status, response.json]).toEqual([200, { status: 'stored', stored: 6, duplicates: 0 }])
+      await expect.poll(() => fakes.messages('meta').length).toBe(2)
+      expect(fakes.messages('meta').map((event) => event.user_data)).toEqual([0, 1].map(() => ({ fbp: KEYS.facebookPixel.fbp, client_ip_address: '127.0.0.1', client_user_agent: UA })))
     })
 
     it('leaves out a page address the policy would not let out (a query, an email in the path), and keeps the events', async () => {
