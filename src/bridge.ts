@@ -113,7 +113,7 @@ export function createBridgeWith(config: BridgeConfig | undefined, options: Brid
         if (via) {
           relayed[destination] = settled
           // The relay is this destination's vendor here: the debugger shows what it was handed.
-          if (trace) void Promise.resolve(settled).then((list) => list.forEach((call) => trace({ type: 'sent', destination, id, event: event.name, text: `to the relay, ${plan.relayUrl}/e`, vendorCall: { fn: 'relay', args: [call.name] }, call })))
+          if (trace) void Promise.resolve(settled).then((list) => list.forEach((call) => trace({ type: 'sent', destination, id, event: event.name, text: `to the relay, ${plan.relayUrl}/e`, vendorCall: { fn: 'relay', args: [call.name] }, call })), () => undefined)
         }
         if (via !== 'relay') route.destination.deliver(settled)
       }

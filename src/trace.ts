@@ -53,8 +53,13 @@ export function createTracer(log: Logger, win: Record<string, any>): Tracer | un
   return log.debugEnabled
     ? (record) => {
         if ('text' in record) log.debug(`${record.event} → ${record.destination}: ${record.text}`)
-        const buffer = (win[TRACE_BUFFER] ??= [])
-        if (buffer.push(record) > TRACE_LIMIT) buffer.shift()
+        try {
+          // The page may hold anything under that name: then the trace starts a list of its own.
+          const buffer = Array.isArray(win[TRACE_BUFFER]) ? win[TRACE_BUFFER] : (win[TRACE_BUFFER] = [])
+          if (buffer.push(record) > TRACE_LIMIT) buffer.shift()
+        } catch {
+          // A frozen or hostile global: the console lines remain.
+        }
       }
     : undefined
 }

@@ -29,6 +29,18 @@ describe('the trace (debug mode)', () => {
     expect(win.popinBridgeTrace).toBeUndefined()
   })
 
+  it('a page global of that name that is not a list, or is frozen, never makes the bridge throw', () => {
+    for (const held of ['not a list', Object.freeze([])]) {
+      const win = makeWindow()
+      const calls = installFakeVendors(win)
+      win.popinBridgeTrace = held
+      expect(() => bridgeFor(win, { debug: true })).not.toThrow()
+      expect(() => win.popinEvent('nudge_show', { uid: 'u1' })).not.toThrow()
+      // The vendors still get their calls.
+      expect(calls.gtag.filter((args) => args[0] === 'event')).toHaveLength(1)
+    }
+  })
+
   it('says, per event and destination, what was sent, why not, what waits, and what the policy kept out', () => {
     const win = makeWindow()
     fixIds(win)
