@@ -70,12 +70,15 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       }
       // Under a stream of webhooks every one wakes the loop: claims at most every CLAIM_SPACING_MS,
       // so each takes many rows, rather than a database round trip per webhook and destination.
-      const spacing = lastClaim + CLAIM_SPACING_MS - Date.now()
+      // A paced destination claims only once its pace has a free start, and only what the pace can
+      // start within MAX_PACING_WAIT_MS: a backlog waits in the database, not claimed and deferred
+      // again and again.
+      const spacing = Math.max(lastClaim + CLAIM_SPACING_MS - Date.now(), limiter(destination).paceWait())
       if (spacing > 0) await new Promise((resolve) => setTimeout(resolve, spacing))
       let drained = true
       try {
         const claimedAt = (lastClaim = Date.now())
-        const wanted = CLAIM_LIMIT - claimed
+        const wanted = Math.min(CLAIM_LIMIT - claimed, limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1))
         const due = await store.claimDue(claimedAt, wanted, destination)
         drained = due.length < wanted
         claimed += due.length
@@ -253,6 +256,14 @@ class Limiter {
     private readonly limit: number,
     private readonly perSecond?: number,
   ) {}
+  /** Most rows worth claiming: what the requests the pace lets start within MAX_PACING_WAIT_MS can carry. */
+  paceRows(perRequest: number): number {
+    return this.perSecond ? Math.max(1, Math.ceil((this.perSecond * MAX_PACING_WAIT_MS) / 1000)) * perRequest : Infinity
+  }
+  /** How long until the pace has a free start (0 without a pace). */
+  paceWait(now = Date.now()): number {
+    return this.perSecond ? Math.max(0, this.nextStart - now) : 0
+  }
   async run<T>(task: () => Promise<T | { later: number }>): Promise<T | { later: number }> {
     if (this.perSecond) {
       const now = Date.now()

@@ -179,6 +179,27 @@ describe('per-destination limits', () => {
     await expect.poll(() => fakes.messages('ga4').length, { timeout: 4000 }).toBe(2)
   }, 10_000)
 
+  it('a paced destination with a backlog claims only what its pace can start: the backlog waits in the database', async () => {
+    running = await startTestRelay({ limits: { ga4: { requestsPerSecond: 20 } } })
+    const { relay, fakes } = running
+    watchGa4(fakes, 0)
+    let claimedGa4 = 0
+    const claimDue = relay.store.claimDue.bind(relay.store)
+    vi.spyOn(relay.store, 'claimDue').mockImplementation(async (now, limit, destination) => {
+      const rows = await claimDue(now, limit, destination)
+      if (destination === 'ga4') claimedGa4 += rows.length
+      return rows
+    })
+    // 2,000 GA4 deliveries due at once, one visitor each: 100 seconds of work at 20 a second.
+    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
+    const now = Date.now()
+    await relay.store.accept(Array.from({ length: 2000 }, (_, i) => ({ key: `backlog-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // About 30 sent; at most a claim's worth a second looked at, not a claim every 20 ms.
+    expect(fakes.messages('ga4').length).toBeGreaterThanOrEqual(20)
+    expect(claimedGa4).toBeLessThanOrEqual(3 * 256)
+  })
+
   it('paces requests to requestsPerSecond; rows past the next second wait in the database, their attempts not counted', async () => {
     running = await startTestRelay({ limits: { ga4: { requestsPerSecond: 4 } } })
     const ga4 = watchGa4(running.fakes, 0)
