@@ -135,6 +135,8 @@ describe('the debugger with the npm build', () => {
 
       win.dispatchEvent(new win.KeyboardEvent('keydown', { key: 'Escape' }))
       expect(win.document.querySelector('popin-bridge-debugger')).toBeNull()
+      // Closed, it no longer watches the trace: the buffer's own push is back.
+      expect(win.popinBridgeTrace.push).toBe(Array.prototype.push)
     } finally {
       bridge.destroy()
     }

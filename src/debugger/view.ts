@@ -58,15 +58,18 @@ export function showTrace(host: HTMLElement, chrome: (root: HTMLElement, tools: 
   select.addEventListener('change', draw)
 
   const push = buffer.push
-  buffer.push = function (this: TraceRecord[], ...records: TraceRecord[]) {
+  const watching = function (this: TraceRecord[], ...records: TraceRecord[]) {
     schedule()
     return push.apply(this, records)
   }
+  buffer.push = watching
   draw()
   return {
     root,
     stop() {
       stopped = true
+      // Put the buffer's push back unless someone wrapped it since: a reopened view wraps it again.
+      if (buffer.push === watching) buffer.push = push
     },
   }
 }
