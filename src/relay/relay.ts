@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { sameSecret } from './same-secret'
 import { serverSenders } from '../../adapters/server'
 import type { Call, ServerContext, VisitKeys } from '../adapter'
 import { formatProblems } from '../config/problems'
@@ -81,7 +81,6 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   const store = await openStore(settings.database, { ...settings, delivers: true })
   const metrics = createMetrics([...active.keys()])
   const worker = startWorker(store, active, serverSenders.map((s) => s.browser.name), settings, metrics, log)
-  const expectedKey = apiKey ? digest(apiKey) : undefined
 
   /** One destination's calls for one occurrence, as stored requests. */
   const requests = (destination: DestinationPlan, calls: Call[], eventTime: Date, extra: Pick<ServerContext, 'visit' | 'browser'>): OutboxEntry[] => {
@@ -325,8 +324,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   }
 
   function authorized(header: string | string[] | undefined): boolean {
-    if (!expectedKey) return true
-    return typeof header === 'string' && timingSafeEqual(digest(header), expectedKey)
+    if (!apiKey) return true
+    return typeof header === 'string' && sameSecret(header, apiKey)
   }
 
   try {
@@ -385,11 +384,6 @@ export async function forgetVisitor(config: unknown, who: { email?: string; phon
   } finally {
     await store.close()
   }
-}
-
-/** Equal-length digests, so the comparison takes the same time whatever was sent. */
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest()
 }
 
 function reply(res: ServerResponse, status: number, body: unknown, close = false, headers: OutgoingHttpHeaders = {}) {

@@ -1,13 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { sameSecret as same } from '../same-secret'
 
 export const ADMIN_TOKEN_ENV = 'POPIN_BRIDGE_ADMIN_TOKEN'
 const COOKIE = 'popin_bridge_admin'
 const SESSION_MS = 12 * 3600 * 1000
 
-/** Equal-length digests, so the comparison takes the same time whatever was sent. */
-const digest = (text: string) => createHash('sha256').update(text).digest()
-const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b))
 
 /**
  * Who may read the admin pages: a request with `Authorization: Bearer <token>`, or with the
