@@ -59,6 +59,16 @@ onEachEngine(() => {
       expect(text).not.toMatch(/<script|<link|src=|https?:\/\//)
     })
 
+    it('answer an oversized form with 413 and close the connection, logged in or not', async () => {
+      const admin = await startAdminRelay()
+      running = admin
+      for (const [path, headers] of [['/admin/login', {}], ['/admin/replay', admin.bearer]] as const) {
+        const response = await admin.form(path, { token: 'x'.repeat(10_000) }, headers)
+        expect([response.status, response.headers.get('connection')]).toEqual([413, 'close'])
+        expect(await response.text()).toContain('Refused: the form is too large.')
+      }
+    })
+
     it('log in through the form: an HttpOnly, SameSite=Strict cookie for /admin; a wrong token is 401', async () => {
       const admin = await startAdminRelay()
       running = admin

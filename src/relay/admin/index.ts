@@ -39,8 +39,9 @@ export function adminPages({ store, token, timeZone, trustProxy, replayed }: Adm
     const url = new URL(req.url ?? '/', 'http://relay')
     if (req.method === 'POST' && path === '/admin/login') {
       const form = await readForm(req)
+      if (!form) return tooLarge(res)
       if (!fromSameOrigin(req)) return send(res, 403, refusedPage('Refused: this form was posted from another site.'))
-      if (!form || !auth.isToken(form.get('token') ?? '')) return send(res, 401, loginPage('Wrong token.'))
+      if (!auth.isToken(form.get('token') ?? '')) return send(res, 401, loginPage('Wrong token.'))
       const secure = trustProxy && req.headers['x-forwarded-proto'] === 'https'
       return redirect(res, '/admin', { 'set-cookie': auth.loginCookie(secure) })
     }
@@ -73,8 +74,9 @@ export function adminPages({ store, token, timeZone, trustProxy, replayed }: Adm
     }
     if (req.method !== 'POST') return send(res, 405, refusedPage('Use the links and buttons of these pages.'))
     const form = await readForm(req)
+    if (!form) return tooLarge(res)
     if (!fromSameOrigin(req)) return send(res, 403, refusedPage('Refused: this form was posted from another site.'))
-    if (!form || !auth.isCsrfToken(session, form.get('csrf'))) return send(res, 403, refusedPage('Refused: the form has no valid CSRF token. Reload the page and try again.'))
+    if (!auth.isCsrfToken(session, form.get('csrf'))) return send(res, 403, refusedPage('Refused: the form has no valid CSRF token. Reload the page and try again.'))
     if (path === '/admin/logout') return redirect(res, '/admin', { 'set-cookie': auth.logoutCookie() })
     if (path === '/admin/search') {
       const found = searchOf(form.get('q') ?? '')
@@ -126,6 +128,9 @@ const HEADERS = {
   // Not no-referrer: with it, Chromium sends "Origin: null" on the pages' own form posts.
   'referrer-policy': 'same-origin',
 }
+
+/** The rest of an oversized form is not read: the connection is closed rather than left waiting. */
+const tooLarge = (res: ServerResponse) => send(res, 413, refusedPage('Refused: the form is too large.'), { connection: 'close' })
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { ...HEADERS, ...headers }).end(body)
