@@ -242,6 +242,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
   /** The browser's address: the socket's, or with relay.trustProxy the last X-Forwarded-For hop (the one your proxy added). */
   function clientIp(req: IncomingMessage): string | undefined {
+    if (!settings.trustProxy && req.headers['x-forwarded-for'] !== undefined) {
+      log.once('untrusted-proxy', 'warn', 'relay: POST /e requests come through a proxy (X-Forwarded-For) but relay.trustProxy is off: every visitor counts as the proxy\'s address, for the rate limit and for Meta\'s client_ip_address. Set relay.trustProxy if that proxy is yours.')
+    }
     const forwarded = settings.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined
     return (forwarded || req.socket.remoteAddress)?.replace(/^::ffff:/, '')
   }

@@ -158,12 +158,21 @@ onEachEngine(() => {
       await send(relay.url, { body, headers: { ...fromShop, 'x-forwarded-for': '10.9.9.9, 203.0.113.7' } })
       await expect.poll(() => fakes.messages('meta').length).toBe(1)
       expect(fakes.messages('meta')[0].user_data.client_ip_address).toBe('203.0.113.7')
+      expect((running.log.once.mock.calls as unknown[][]).filter(([key]) => key === 'untrusted-proxy')).toEqual([])
       await running.close()
 
       running = await relayWithOrigins()
       await send(running.relay.url, { body, headers: { ...fromShop, 'x-forwarded-for': '203.0.113.7' } })
       await expect.poll(() => running!.fakes.messages('meta').length).toBe(1)
       expect(running.fakes.messages('meta')[0].user_data.client_ip_address).toBe('127.0.0.1')
+      // Said once, since that proxy is probably the shop's own.
+      expect((running.log.once.mock.calls as unknown[][]).filter(([key]) => key === 'untrusted-proxy')).toEqual([
+        [
+          'untrusted-proxy',
+          'warn',
+          "relay: POST /e requests come through a proxy (X-Forwarded-For) but relay.trustProxy is off: every visitor counts as the proxy's address, for the rate limit and for Meta's client_ip_address. Set relay.trustProxy if that proxy is yours.",
+        ],
+      ])
     })
 
     it('answers the preflight of an allowed origin; another origin, or none, gets 403 and nothing is stored', async () => {
