@@ -29,9 +29,7 @@ describe.skipIf(!chromiumAvailable())("the relay's admin pages in Chromium", () 
         ? { status: 200, body: JSON.stringify({ validationMessages: [{ fieldPath: 'events.params.call_duration', description: 'Parameter value is over 100 characters.', validationCode: 'VALUE_INVALID' }] }) }
         : undefined
     // Segment refuses the first webhook: a dead letter to replay.
-    fakes.answers.segment.push({ status: 400, body: '{"success":false,"message":"invalid write key"}' })
-    expect((await admin.post(recent(WEBHOOKS.popin_call_missed!))).status).toBe(200)
-    await expect.poll(async () => (await relay.store.counts()).segment).toEqual({ dead: 1 })
+    await admin.deadLetter('segment', recent(WEBHOOKS.popin_call_missed!), '{"success":false,"message":"invalid write key"}')
     for (const body of [WEBHOOKS.popin_user_captured!, INDIAN_WEBHOOKS.popin_call_successful!]) expect((await admin.post(recent(body))).status).toBe(200)
     await expect.poll(() => relay.store.backlog()).toEqual({})
 

@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import { startTestRelay } from './support'
 
 export const ADMIN_TOKEN = 'admin-token-for-tests'
@@ -14,8 +15,18 @@ export async function startAdminRelay(relayOptions: Record<string, unknown> = {}
   }
   const form = (path: string, fields: Record<string, string>, headers: Record<string, string> = bearer) =>
     fetch(`${running.relay.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString(), redirect: 'manual' })
-  return { ...running, bearer, get, page, form, csrf: async () => csrfOf(await page()) }
+  /** Posts a webhook that the fake at `prefix` refuses with a 400 (`body`), and waits for its dead letter. */
+  const deadLetter = async (prefix: keyof typeof DESTINATION_OF, webhook: Record<string, unknown>, body: string) => {
+    const dead = async () => (await running.relay.store.counts())[DESTINATION_OF[prefix]]?.dead ?? 0
+    const before = await dead()
+    running.fakes.answers[prefix].push({ status: 400, body })
+    if ((await running.post(webhook)).status !== 200) throw new Error('the webhook was not stored')
+    await expect.poll(dead).toBe(before + 1)
+  }
+  return { ...running, bearer, get, page, form, deadLetter, csrf: async () => csrfOf(await page()) }
 }
+
+const DESTINATION_OF = { meta: 'facebookPixel', ga4: 'ga4', segment: 'segment' } as const
 
 export function csrfOf(html: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(html)

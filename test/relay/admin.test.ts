@@ -116,9 +116,8 @@ onEachEngine(() => {
     it('keeps the answer of a refused delivery too, and its fbtrace_id from the error', async () => {
       const admin = await startAdminRelay({ maxAttempts: 1 })
       running = admin
-      admin.fakes.answers.meta.push({ status: 400, body: '{"error":{"message":"Invalid parameter","code":100,"fbtrace_id":"BzErr9"}}' })
-      expect((await admin.post(recent(WEBHOOKS.popin_call_missed!))).status).toBe(200)
-      await expect.poll(async () => (await admin.relay.store.counts()).facebookPixel).toEqual({ dead: 1 })
+      await admin.deadLetter('meta', recent(WEBHOOKS.popin_call_missed!), '{"error":{"message":"Invalid parameter","code":100,"fbtrace_id":"BzErr9"}}')
+      expect((await admin.relay.store.counts()).facebookPixel).toEqual({ dead: 1 })
       const html = await admin.page()
       expect(html).toContain('<code data-fbtrace-id>BzErr9</code>')
       expect(html).toContain('<span class="label">Dead letter</span>')
@@ -218,9 +217,8 @@ onEachEngine(() => {
     it('refuses a post without the CSRF token, with a wrong one, or from another site', async () => {
       const admin = await startAdminRelay({ maxAttempts: 1 })
       running = admin
-      admin.fakes.answers.segment.push({ status: 400, body: '{"error":"bad"}' })
-      expect((await admin.post(recent(WEBHOOKS.popin_call_missed!))).status).toBe(200)
-      await expect.poll(async () => (await admin.relay.store.counts()).segment).toEqual({ dead: 1 })
+      await admin.deadLetter('segment', recent(WEBHOOKS.popin_call_missed!), '{"error":"bad"}')
+      expect((await admin.relay.store.counts()).segment).toEqual({ dead: 1 })
       const csrf = await admin.csrf()
       const refusals = [
         admin.form('/admin/replay', { all: '1' }),
@@ -240,12 +238,10 @@ onEachEngine(() => {
     it('makes one dead letter due again, then all of them, through POST', async () => {
       const admin = await startAdminRelay({ maxAttempts: 1 })
       running = admin
-      const { relay, fakes } = admin
-      fakes.answers.segment.push({ status: 400, body: '{"error":"bad"}' }, { status: 400, body: '{"error":"bad"}' })
-      expect((await admin.post(recent(WEBHOOKS.popin_call_missed!))).status).toBe(200)
-      await expect.poll(async () => (await relay.store.counts()).segment).toEqual({ dead: 1 })
-      expect((await admin.post(recent(WEBHOOKS.popin_call_abandoned!))).status).toBe(200)
-      await expect.poll(async () => (await relay.store.counts()).segment).toEqual({ dead: 2 })
+      const { relay } = admin
+      await admin.deadLetter('segment', recent(WEBHOOKS.popin_call_missed!), '{"error":"bad"}')
+      await admin.deadLetter('segment', recent(WEBHOOKS.popin_call_abandoned!), '{"error":"bad"}')
+      expect((await relay.store.counts()).segment).toEqual({ dead: 2 })
       const html = await admin.page()
       const [first, second] = (await relay.store.deadLetters()).map((d) => d.id)
       expect(html).toContain(`<button class="action" type="submit" data-replay="${first}">Replay</button>`)
