@@ -22,8 +22,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** How the relays reach the database: directly, or through PgBouncer (set by each suite). */
 let route = (url: string) => url
 
-async function relayOn(database: string, fakes: FakeDestinations, env: Record<string, string> = {}): Promise<Relay> {
-  const relay = await startRelay(relayConfig(database.startsWith('postgres') ? route(database) : database, fakes.endpoints), { env: { ...SECRETS, ...env }, log: quietLog() })
+async function relayOn(database: string, fakes: FakeDestinations, env: Record<string, string> = {}, relayOptions: Record<string, unknown> = {}): Promise<Relay> {
+  const relay = await startRelay(relayConfig(database.startsWith('postgres') ? route(database) : database, fakes.endpoints, relayOptions), { env: { ...SECRETS, ...env }, log: quietLog() })
   open.push(relay)
   return relay
 }
@@ -119,6 +119,24 @@ describe.skipIf(!postgresAvailable()).each(routes)('relays on one PostgreSQL dat
     expect(deliveredUsers(fakes)).toEqual({ meta: ['pu-1', 'pu-2', 'pu-3'], ga4: 3, segment: ['pu-1', 'pu-2', 'pu-3'] })
     await expect.poll(() => survivor.store.counts()).toEqual({ facebookPixel: { done: 3 }, ga4: { done: 3 }, segment: { done: 3 } })
   }, 10_000)
+
+  it('do not send a row that waited past half its lease for its turn: it goes back, so no other instance sends it too', async () => {
+    const database = await freshPostgresDatabase()
+    const fakes = await fakeDestinations()
+    // One GA4 request at a time, 700 ms each, a 1 s lease: the third GA4 row would start 1.4 s after its claim.
+    const options = { leaseMs: 1000, requestTimeoutMs: 2000, limits: { ga4: { concurrency: 1 } } }
+    fakes.respond.ga4 = () => ({ status: 200, delayMs: 700 })
+    const [a, b] = [await relayOn(database, fakes, {}, options), await relayOn(database, fakes, {}, options)]
+    const claims = vi.spyOn(b.store, 'claimDue').mockResolvedValue([])
+    for (const user of ['pu-1', 'pu-2', 'pu-3']) expect((await post(a, missed(user))).status).toBe(200)
+    claims.mockRestore()
+    await expect.poll(() => fakes.messages('ga4').length, { timeout: 8000 }).toBe(3)
+    await sleep(800)
+    // Each GA4 row sent once: none after its lease had passed to the other instance.
+    expect(fakes.received.filter((r) => r.url.startsWith('/ga4/mp/collect')).length).toBe(3)
+    const attempts = await queryDatabase<{ attempts: number }>(database, "SELECT attempts FROM outbox WHERE destination = 'ga4'")
+    expect(attempts.map((row) => row.attempts)).toEqual([1, 1, 1])
+  }, 15_000)
 
   it('ignore what a slow instance records after its lease passed to another', async () => {
     const database = await freshPostgresDatabase()
