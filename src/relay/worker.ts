@@ -33,16 +33,13 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   let running = true
   const sleepers = new Set<() => void>()
   const failures = new Set<string>()
-  const limiters = new Map<string, Limiter>()
-  const limiter = (destination: string) => {
-    let found = limiters.get(destination)
-    if (!found) {
-      const { concurrency, requestsPerSecond } = settings.limits[destination] ?? {}
-      found = new Limiter(concurrency ?? destinations.get(destination)?.server.concurrency ?? DEFAULT_CONCURRENCY, requestsPerSecond)
-      limiters.set(destination, found)
-    }
-    return found
-  }
+  const limiters = new Map(
+    names.map((name) => {
+      const { concurrency, requestsPerSecond } = settings.limits[name] ?? {}
+      return [name, new Limiter(concurrency ?? destinations.get(name)?.server.concurrency ?? DEFAULT_CONCURRENCY, requestsPerSecond)]
+    }),
+  )
+  const limiter = (destination: string) => limiters.get(destination)!
 
   const idle = () =>
     new Promise<void>((resolve) => {
@@ -61,11 +58,11 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     // half a claim's worth is left, so the destination's concurrency is never idle waiting for its
     // slowest request.
     let claimed = 0
-    let sent: (() => void) | undefined
+    let freed: (() => void) | undefined
     let lastClaim = 0
     while (running) {
       if (claimed > CLAIM_LIMIT / 2) {
-        await new Promise<void>((resolve) => (sent = resolve))
+        await new Promise<void>((resolve) => (freed = resolve))
         continue
       }
       // Under a stream of webhooks every one wakes the loop: claims at most every CLAIM_SPACING_MS,
@@ -90,7 +87,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
           const done = delivery.then(() => {
             inFlight.delete(done)
             claimed -= group.length
-            sent?.()
+            freed?.()
           })
           inFlight.add(done)
         }
