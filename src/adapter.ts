@@ -106,8 +106,11 @@ export interface Adapter<Settings extends object = any, Client = any> {
   label: string
   /** The page global the adapter looks for, named in messages. */
   vendorGlobal: string
-  /** This destination's own settings, as schemas: the config schema, types and validator use them. */
-  settings: { [K in keyof Settings]-?: v.GenericSchema<Settings[K]> }
+  /**
+   * This destination's own settings, as schemas, for the config schema. The built-in destinations
+   * keep theirs apart (adapters/settings.ts), so pages do not carry them.
+   */
+  settings?: SettingsSchemas<Settings>
   /** The setting without which the bridge cannot load the vendor itself. */
   idSetting?: keyof Settings & string
   /** Call kinds a rule may name; the first is the default unless `defaultCall` says otherwise. */
@@ -152,6 +155,9 @@ export interface Adapter<Settings extends object = any, Client = any> {
   /** Runs one vendor call on the client; may return a promise the bridge watches for errors. */
   invoke(client: Client, call: VendorCall): unknown
 }
+
+/** A destination's settings, each as a schema. */
+export type SettingsSchemas<Settings> = { [K in keyof Settings]-?: v.GenericSchema<Settings[K]> }
 
 /** Types an adapter definition, keeping its literal `name` for the config types. */
 export function defineAdapter<Settings extends object, Client, Name extends string>(

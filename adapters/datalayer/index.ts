@@ -1,5 +1,3 @@
-import * as v from 'valibot'
-import { describe } from '../../src/lib/describe'
 import { defineAdapter } from '../../src/adapter'
 
 export interface DataLayerSettings {
@@ -11,9 +9,7 @@ export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'
   name: 'dataLayer',
   label: 'GTM dataLayer',
   vendorGlobal: 'dataLayer',
-  settings: {
-    name: describe(v.pipe(v.string(), v.regex(/^[A-Za-z_$][\w$]*$/, 'must be a JavaScript variable name')), 'Name of the dataLayer variable'),
-  },
+
   calls: ['push'],
   personalData: 'setting',
   // Pushing to the page's dataLayer sends nothing anywhere: GTM's own consent settings govern its tags.

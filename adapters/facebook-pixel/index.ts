@@ -1,5 +1,3 @@
-import * as v from 'valibot'
-import { describe } from '../../src/lib/describe'
 import { defineAdapter, type VendorCall } from '../../src/adapter'
 import { CHAR } from '../../src/lib/char'
 import { preset } from './preset'
@@ -19,10 +17,7 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   name: 'facebookPixel',
   label: 'Facebook Pixel',
   vendorGlobal: 'fbq',
-  settings: {
-    pixelId: describe(v.pipe(v.string(), v.regex(/^\d{5,20}$/, 'must be the digits of a Meta Pixel id')), 'Meta Pixel id'),
-    advancedMatching: describe(v.boolean('must be true or false'), "Send a captured lead's contact details, hashed, as advanced matching"),
-  },
+
   idSetting: 'pixelId',
   calls: ['track', 'trackCustom'],
   defaultCall: (name) => (isStandardEvent(name) ? 'track' : 'trackCustom'),

@@ -1,5 +1,3 @@
-import * as v from 'valibot'
-import { describe } from '../../src/lib/describe'
 import { defineAdapter } from '../../src/adapter'
 import type { JsonObject } from '../../src/lib/json'
 import { memo } from '../../src/lib/memo'
@@ -30,11 +28,7 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
   name: 'ga4',
   label: 'GA4',
   vendorGlobal: 'gtag',
-  settings: {
-    measurementId: describe(v.pipe(v.string(), v.regex(/^G-[A-Z0-9]{4,16}$/, 'must look like "G-XXXXXXX"')), 'GA4 measurement id'),
-    gtagUrl: describe(v.pipe(v.string(), v.regex(/^(https?:)?\/\/\S+$/, 'must be an http(s) URL')), 'URL the full bundle loads gtag.js from'),
-    nonce: describe(v.pipe(v.string(), v.minLength(1, 'must be a non-empty string')), 'CSP nonce for the gtag.js script'),
-  },
+
   idSetting: 'measurementId',
   calls: ['event'],
   personalData: 'never',

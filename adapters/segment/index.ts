@@ -1,6 +1,3 @@
-import * as v from 'valibot'
-import { describe } from '../../src/lib/describe'
-import { noArray } from '../../src/lib/no-array'
 import { defineAdapter } from '../../src/adapter'
 import { preset } from './preset'
 
@@ -23,18 +20,12 @@ export interface SegmentClient {
 }
 
 const METHODS = ['track', 'identify', 'page'] as const
-const url = (description: string, message: string) => describe(v.pipe(v.string(), v.regex(/^https?:\/\/[^/\s]+\S*$/, message)), description)
 
 export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>({
   name: 'segment',
   label: 'Segment',
   vendorGlobal: 'analytics',
-  settings: {
-    writeKey: describe(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a Segment write key')), 'Segment source write key'),
-    apiHost: url('Segment API base URL', 'must be an http(s) URL such as "https://api.segment.io/v1"'),
-    cdnUrl: url('Segment CDN base URL', 'must be an http(s) URL'),
-    cdnSettings: describe(noArray(v.record(v.string(), v.unknown(), 'must be an object')), 'Source settings, so none are fetched'),
-  },
+
   idSetting: 'writeKey',
   calls: METHODS,
   personalData: 'setting',

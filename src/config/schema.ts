@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { describe } from '../lib/describe'
 import { noArray } from '../lib/no-array'
+import { builtInSettings } from '../../adapters/settings'
 import type { Adapter, ParamSource, SettingsOf } from '../adapter'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentCategory } from '../consent/state'
 import { FIELD_CLASSES } from '../events/catalog'
@@ -137,7 +138,7 @@ function sharedEntries(adapter: Adapter) {
 /** One destination's section: its own settings and the shared keys. `null` removes it. */
 function destinationSchema(adapter: Adapter) {
   const { personalData, ...shared } = sharedEntries(adapter)
-  const settings = Object.fromEntries(Object.entries(adapter.settings).map(([key, schema]) => [key, optional(schema as v.GenericSchema)]))
+  const settings = Object.fromEntries(Object.entries(adapter.settings ?? builtInSettings[adapter.name] ?? {}).map(([key, schema]) => [key, optional(schema as v.GenericSchema)]))
   const entries: v.ObjectEntries = { ...shared, ...(adapter.personalData === 'setting' ? { personalData } : {}), ...settings }
   const section = object(entries, 'setting')
   return optional(v.nullable(describe(section, adapter.label)))

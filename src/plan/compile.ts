@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import type { Adapter, ConsentContext, Rule, RuleSet } from '../adapter'
+import type { Adapter, Rule, RuleSet } from '../adapter'
 import type { ConsentCategory } from '../consent/state'
 import { problemsOf, prototypeKeyProblems, type Problem } from '../config/problems'
 import { configSchema, DEFAULTS } from '../config/schema'
@@ -8,56 +8,11 @@ import { hasOwn } from '../lib/has-own'
 import { isPlainObject } from '../lib/is-plain-object'
 import { nestedDeeperThan } from '../lib/nested-deeper-than'
 import { mergePatch } from '../lib/merge-patch'
-import type { Hash } from '../privacy/policy'
-import { sourceReader, templateReader, type Occurrence, type Policy, type Reader } from './readers'
+import type { Hash, PersonalPolicy } from '../privacy/policy'
+import { instantiate } from './instantiate'
+import type { CallsSource, DestinationSource, Plan, PlanSource, Section, TableSource } from './plan'
 
-/** One call a rule makes, compiled: every name, reader and check resolved once. */
-export interface CallPlan {
-  /** As the rule says; else the adapter's default for the rendered name. */
-  call?: string
-  name: (o: Occurrence) => string | undefined
-  params: [key: string, read: Reader][]
-  payload: boolean
-}
-
-/** Why a destination gets nothing for an event, compiled once, for debug mode. */
-export interface NoCall {
-  reason: string
-}
-
-/** A section's rules by key (own keys only: a Map), and its `"*"` rule. */
-export interface RuleTable {
-  rules: Map<string, CallPlan[] | NoCall>
-  fallback: CallPlan[] | NoCall
-}
-
-export type Section = 'events' | 'screens' | 'webhooks'
-
-export interface DestinationPlan {
-  adapter: Adapter
-  settings: Record<string, unknown>
-  /** Named in the user's config, rather than only in the preset: its silence deserves a warning. */
-  explicit: boolean
-  category: ConsentCategory
-  policy: Policy
-  /** Whether its calls carry Meta's hashed match keys. */
-  matchKeys: boolean
-  sections: Record<Section, RuleTable>
-}
-
-export interface Plan {
-  debug: boolean
-  /** Renders an occurrence's id; the same for every destination. */
-  eventId: (o: Occurrence) => string
-  readyTimeoutMs: number
-  queueLimit: number
-  consent: Omit<ConsentContext, 'state'>
-  destinations: DestinationPlan[]
-  /** Destinations switched off because their section has problems. */
-  disabled: string[]
-  /** The base URL of the relay's first-party route (no trailing slash: the schema says so). */
-  relayUrl?: string
-}
+export type { CallPlan, DestinationPlan, NoCall, Plan, RuleTable, Section } from './plan'
 
 export interface Compiled {
   plan: Plan
@@ -107,6 +62,15 @@ export function checkConfig(input: unknown, adapters: readonly Adapter[], relay:
  * switches that destination off, the others run.
  */
 export function compile(input: unknown, { adapters, side, hash, relay = null }: CompileOptions): Compiled {
+  const { source, problems } = resolve(input, { adapters, side, relay })
+  return { plan: instantiate(source, adapters, hash), problems }
+}
+
+/**
+ * The first half of `compile`: the config checked and resolved into plain data (preset merged,
+ * aliases folded, `true` expanded), which the compiled tag carries instead of the config.
+ */
+export function resolve(input: unknown, { adapters, side, relay = null }: Omit<CompileOptions, 'hash'>): { source: PlanSource; problems: Problem[] } {
   const problems = checkConfig(input, adapters, relay)
   // A config that cannot be read as a whole may have asked for consent, or for nothing: nothing runs.
   const unreadable = problems.some((p) => p.path === 'config')
@@ -115,7 +79,7 @@ export function compile(input: unknown, { adapters, side, hash, relay = null }: 
   const consent = (isPlainObject(user.consent) ? user.consent : {}) as { required?: boolean; follow?: 'tcf' | 'google'; categories?: Record<string, ConsentCategory> }
   const disabled = adapters.map((a) => a.name).filter((name) => problems.some((p) => p.path === `destinations.${name}` || p.path.startsWith(`destinations.${name}.`)))
 
-  const destinations: DestinationPlan[] = []
+  const destinations: DestinationSource[] = []
   for (const adapter of unreadable ? [] : adapters) {
     if (disabled.includes(adapter.name)) continue
     const own = hasOwn(written, adapter.name)
@@ -123,33 +87,27 @@ export function compile(input: unknown, { adapters, side, hash, relay = null }: 
     const section = mergePatch(preset, own ? foldAliases(written[adapter.name]) : undefined)
     if (!isPlainObject(section) || section.enabled === false) continue
     const settings = section as Record<string, unknown>
-    const personal = adapter.personalData === 'never' ? 'omit' : ((settings.personalData as Policy['personal'] | undefined) ?? 'send')
-    const policy: Policy = { personal, hash }
-    const table = (key: Section) => compileTable(key, settings[key], adapter.preset[key] ?? {}, policy)
+    const table = (key: Section) => resolveTable(key, settings[key], adapter.preset[key] ?? {})
     destinations.push({
-      adapter,
+      name: adapter.name,
       settings,
       explicit: own,
       category: consent.categories?.[adapter.name] ?? adapter.consentCategory,
-      policy,
+      personal: adapter.personalData === 'never' ? 'omit' : ((settings.personalData as PersonalPolicy | undefined) ?? 'send'),
       matchKeys: adapter.matchKeys?.(settings as never, side) ?? false,
       sections: { events: table('events'), screens: table('screens'), webhooks: table('webhooks') },
     })
   }
-
-  // Ids reach every destination: the event's name goes in only when the catalog lists it.
-  const eventId = templateReader(typeof user.eventId === 'string' ? user.eventId : DEFAULTS.eventId, { personal: 'omit', hash }, 'known-event')
   return {
-    plan: {
+    source: {
       debug: user.debug === true,
-      // A name left out leaves no stray separator behind.
-      eventId: (o) => (eventId(o) ?? o.id).replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1'),
+      eventId: typeof user.eventId === 'string' ? user.eventId : DEFAULTS.eventId,
       readyTimeoutMs: typeof user.readyTimeoutMs === 'number' ? user.readyTimeoutMs : DEFAULTS.readyTimeoutMs,
       queueLimit: typeof user.queueLimit === 'number' ? user.queueLimit : DEFAULTS.queueLimit,
       consent: { required: consent.required === true, ...(consent.follow ? { follow: consent.follow } : {}) },
       destinations,
       disabled,
-      relayUrl: user.relayUrl as string | undefined,
+      ...(typeof user.relayUrl === 'string' ? { relayUrl: user.relayUrl } : {}),
     },
     problems,
   }
@@ -192,18 +150,17 @@ function foldAliases(section: unknown): unknown {
 
 const FORWARD: Rule[] = [{ payload: true }]
 
-function compileTable(section: Section, rules: unknown, preset: Record<string, RuleSet>, policy: Policy): RuleTable {
+function resolveTable(section: Section, rules: unknown, preset: Record<string, RuleSet>): TableSource {
   const table = (isPlainObject(rules) ? rules : {}) as Record<string, RuleSet>
-  const compileKey = (key: string, own: boolean): CallPlan[] | NoCall => {
+  const resolveKey = (key: string, own: boolean): CallsSource => {
     const ruleSet = table[key]
-    if (ruleSet === false) return { reason: `${section}.${key} is false` }
-    if (ruleSet === null || ruleSet === undefined) return { reason: `no rule at ${section}.${key}` }
+    if (ruleSet === false) return `${section}.${key} is false`
+    if (ruleSet === null || ruleSet === undefined) return `no rule at ${section}.${key}`
     const presetRule = own && hasOwn(preset, key) ? preset[key] : preset['*']
-    return expand(ruleSet, presetRule).map((rule) => compileRule(rule, policy))
+    return expand(ruleSet, presetRule)
   }
-  const compiled = new Map<string, CallPlan[] | NoCall>()
-  for (const key of Object.keys(table)) if (key !== '*') compiled.set(key, compileKey(key, true))
-  return { rules: compiled, fallback: compileKey('*', false) }
+  const keys = Object.keys(table).filter((key) => key !== '*')
+  return { rules: keys.map((key) => [key, resolveKey(key, true)]), fallback: resolveKey('*', false) }
 }
 
 /** `true` means the preset's rule for that key (else its `"*"` rule), or a plain forward. */
@@ -211,15 +168,4 @@ function expand(ruleSet: RuleSet, presetRule: RuleSet | undefined): Rule[] {
   if (ruleSet === true) return presetRule !== undefined && presetRule !== null && typeof presetRule !== 'boolean' ? expand(presetRule, undefined) : FORWARD
   if (ruleSet === false || ruleSet === null) return []
   return Array.isArray(ruleSet) ? ruleSet : [ruleSet]
-}
-
-function compileRule(rule: Rule, policy: Policy): CallPlan {
-  return {
-    ...(rule.call ? { call: rule.call } : {}),
-    name: templateReader(rule.name ?? '{{event}}', policy),
-    params: Object.keys(rule.params ?? {})
-      .filter((key) => rule.params?.[key] !== null)
-      .map((key) => [key, sourceReader(rule.params?.[key] as never, policy)]),
-    payload: rule.payload === true,
-  }
 }

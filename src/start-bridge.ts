@@ -1,0 +1,203 @@
+import type { Adapter, AdapterEnv, BridgeWindow, Call } from './adapter'
+import { followGoogleConsent } from './consent/follow-google'
+import { followTcf } from './consent/follow-tcf'
+import { consentUpdate, type ConsentState } from './consent/state'
+import { urlAsksForDebug } from './debug-flag'
+import { createDestination, type Destination } from './destination'
+import type { RelayChannelFactory } from './first-party/channel'
+import { formatProblems, type Problem } from './config/problems'
+import { toPopinEvent } from './events/intake'
+import { deferredHash, settleHashes } from './lib/deferred-hash'
+import { IN_BROWSER_BUNDLE } from './lib/browser-bundle'
+import { listen } from './listen'
+import { createLogger } from './lib/logger'
+import type { Compiled } from './plan/compile'
+import type { Hash } from './privacy/policy'
+import { readPageContext } from './plan/page'
+import { identify, runDestination } from './plan/run'
+import { createTracer } from './trace'
+
+export interface BridgeOptions {
+  /** The destinations this bridge can use; `popin-bridge` passes all of them. */
+  adapters: readonly Adapter[]
+  /** Defaults to the global `window`. */
+  window?: Window
+  /** Defaults to the global `console`. */
+  console?: Pick<Console, 'log' | 'warn' | 'error'>
+  /** Decisions already made (the drop-in keeps them across `init`). */
+  consent?: ConsentState
+  /** Listen on `window.popinEvent`. Default true; false to feed events with `handle` only. */
+  listen?: boolean
+  /**
+   * Sends to the relay's first-party route when the config has `relayUrl`: `createRelayChannel`
+   * (`popin-bridge` passes it; with `popin-bridge/core`, pass it yourself, else relayUrl does nothing).
+   */
+  relayChannel?: RelayChannelFactory
+}
+
+export interface Bridge {
+  /** Every problem found in the config, with its JSON path. Empty when the config is valid. */
+  readonly problems: readonly Problem[]
+  /** Destinations in use (after the config was checked). */
+  readonly destinations: readonly string[]
+  /** Handles one Popin event, exactly as `window.popinEvent(event, data)` does. Never throws. */
+  handle(event: unknown, data?: unknown): void
+  /**
+   * Records the visitor's consent decisions (`true` grants, `false` denies or revokes) and tells
+   * the vendors. Events that waited for a granted category are sent, in order; those of a denied
+   * one are dropped. Returns the decisions so far.
+   *
+   * @example bridge.consent({ analytics: true, ads: false })
+   */
+  consent(decisions: ConsentState): ConsentState
+  /** Stops listening, puts the page's own `popinEvent` handler back, drops waiting events. */
+  destroy(): void
+}
+
+const ACTIVE_KEY = '__popinBridgeActive'
+
+/**
+ * Runs a compiled plan in the page: listens to Popin, maps each event and fans it out. Only one
+ * bridge listens per window: a new one replaces the previous one, so starting twice never sends
+ * twice. `compiled` gets the page's SHA-256 (WebCrypto placeholders).
+ */
+export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeOptions): Bridge {
+  const win = (options.window ?? globalThis.window) as BridgeWindow | undefined
+  const hasher = deferredHash(win?.crypto?.subtle)
+  const { plan, problems } = compiled(hasher.hash)
+  const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
+  if (outsideAPage(win)) {
+    log.warn('no window here: the bridge runs in the browser and does nothing on the server')
+    return { problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
+  }
+  if (problems.length) {
+    const off = plan.disabled.length ? ` Disabled until fixed: ${plan.disabled.join(', ')}.` : ''
+    log.error(`the config has ${problems.length} problem(s).${off}\n${formatProblems(problems)}`)
+  }
+
+  // Debug mode keeps what happens to each event, as data, in window.popinBridgeTrace (src/trace.ts).
+  const trace = createTracer(log, win)
+  trace?.({ type: 'start', destinations: plan.destinations.map((d) => d.adapter), problems })
+
+  const env: AdapterEnv = { window: win, log, consent: { ...plan.consent, state: consentUpdate(options.consent) } }
+  const routes = plan.destinations.map((destinationPlan) => ({
+    plan: destinationPlan,
+    destination: createDestination(destinationPlan, env, { readyTimeoutMs: plan.readyTimeoutMs, queueLimit: plan.queueLimit, trace }),
+  }))
+  const destinations: Destination[] = routes.map((route) => route.destination)
+  const nextOccurrence = occurrences(win)
+  const page = readPageContext(win)
+  const channel = plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined
+  let stopped = false
+
+  const handle = (name: unknown, data?: unknown) => {
+    if (stopped) return
+    try {
+      const event = toPopinEvent(name, data)
+      if (!event) return log.debug('ignored a popinEvent call without an event name', name)
+      const occurrence = identify(plan, { event, page, id: nextOccurrence() })
+      const relayed: Record<string, Call[] | Promise<Call[]>> = {}
+      const id = occurrence.fields.eventId
+      for (const route of routes) {
+        const destination = route.destination.name
+        // The readers name here the fields the privacy policy keeps out of this destination.
+        const dropped: string[] | undefined = (occurrence.dropped = trace && [])
+        const calls = runDestination(route.plan, occurrence)
+        if (dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
+        if ('reason' in calls) {
+          trace?.({ type: 'skipped', destination, id, event: event.name, text: `not sent (${calls.reason})` })
+          continue
+        }
+        const settled = hasher.take() ? settleHashes(calls) : calls
+        const via = channel && route.plan.adapter.relay
+        if (via) {
+          relayed[destination] = settled
+          // The relay is this destination's vendor here: the debugger shows what it was handed.
+          if (trace) void Promise.resolve(settled).then((list) => list.forEach((call) => trace({ type: 'sent', destination, id, event: event.name, text: `to the relay, ${plan.relayUrl}/e`, vendorCall: { fn: 'relay', args: [call.name] }, call })), () => undefined)
+        }
+        if (via !== 'relay') route.destination.deliver(settled)
+      }
+      channel?.send(event, occurrence.fields, relayed)
+    } catch (error) {
+      log.once('handle', 'error', 'internal error while handling a Popin event', error)
+    }
+  }
+
+  const previous = win[ACTIVE_KEY] as Bridge | undefined
+  if (previous) {
+    log.debug('a bridge was already running on this page: it is replaced, not doubled')
+    previous.destroy()
+  }
+  const unlisten = !IN_BROWSER_BUNDLE && options.listen === false ? () => undefined : listen(win, handle, log)
+  const startAll = () => !stopped && destinations.forEach((d) => d.start())
+  const unwait = whenBodyExists(win, startAll)
+
+  const consent = (decisions: ConsentState): ConsentState => {
+    const update = consentUpdate(decisions)
+    if (stopped || Object.keys(update).length === 0) return { ...env.consent.state }
+    Object.assign(env.consent.state, update)
+    log.debug(`consent: ${JSON.stringify(env.consent.state)}`)
+    for (const destination of destinations) destination.consentChanged()
+    channel?.consentChanged()
+    return { ...env.consent.state }
+  }
+  const follow = plan.consent.follow === 'tcf' ? followTcf : plan.consent.follow === 'google' ? followGoogleConsent : undefined
+  const unfollow = follow ? follow(win, consent) : () => undefined
+
+  const bridge: Bridge = {
+    problems,
+    destinations: plan.destinations.map((d) => d.adapter.name),
+    handle,
+    consent,
+    destroy() {
+      if (stopped) return
+      stopped = true
+      unfollow()
+      unwait()
+      unlisten()
+      destinations.forEach((d) => d.stop())
+      channel?.stop()
+      if (win[ACTIVE_KEY] === bridge) delete win[ACTIVE_KEY]
+    },
+  }
+  Object.defineProperty(win, ACTIVE_KEY, { configurable: true, value: bridge })
+  return bridge
+}
+
+/** No window: the npm build imported on a server. A drop-in always runs in a page (code left out of it). */
+function outsideAPage(win: BridgeWindow | undefined): win is undefined {
+  return !IN_BROWSER_BUNDLE && !win
+}
+
+/**
+ * Vendors are looked for once the body exists: page scripts in `<head>` have run by then, and
+ * react-ga4 needs the body for its script tag.
+ */
+function whenBodyExists(win: BridgeWindow, start: () => void): () => void {
+  const document = win.document
+  if (!document || document.body) {
+    start()
+    return () => undefined
+  }
+  const onReady = () => start()
+  document.addEventListener('DOMContentLoaded', onReady, { once: true })
+  return () => document.removeEventListener('DOMContentLoaded', onReady)
+}
+
+/**
+ * Each event occurrence's unique part: a random token for this page view, then a counter, so two
+ * occurrences never share an id (Meta drops a second event with the same name and id). Digits
+ * only: letters drawn at random could spell a word, or a name.
+ */
+function occurrences(win: BridgeWindow): () => string {
+  const random = new Uint32Array(2)
+  try {
+    win.crypto.getRandomValues(random)
+  } catch {
+    random[0] = Math.random() * 2 ** 32
+    random[1] = Date.now()
+  }
+  const token = `${random[0]}${random[1]}`.slice(0, 14)
+  let count = 0
+  return () => `${token}.${count++}`
+}
