@@ -6,7 +6,6 @@ import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import esbuild from 'rollup-plugin-esbuild'
 import { es5 } from './build/es5.mjs'
-import { gtmSafe } from './build/gtm-safe.mjs'
 import { slimAnalyticsNext } from './build/slim-analytics-next.mjs'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
@@ -45,6 +44,9 @@ function sizeBudget() {
 
 /** Minification of the drop-ins; bench/ rebuilds variants with the same settings. */
 export const TERSER_OPTIONS = { ecma: 2020, compress: { passes: 3, unsafe_arrows: true, pure_getters: true }, format: { comments: false } }
+
+/** Compressed once here, so that `popin-bridge build` has less to do; its `__TAG_*__` and exports stay. */
+const TAG_RUNTIME_TERSER = { module: true, compress: { passes: 1 }, mangle: false, format: { comments: false } }
 
 const ts = (target, define) => esbuild({ target, tsconfig: 'tsconfig.json', ...(define ? { define } : {}) })
 /** Browser bundles leave out what only editors and the CLI read (src/lib/describe.ts). */
@@ -85,19 +87,19 @@ export default [
     plugins: [json({ preferConst: true }), nodeResolve(), ts('node20')],
     output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', inlineDynamicImports: true },
   },
+  // The compiled tag's runtime in ES5 syntax (GTM's Custom HTML editor rejects newer syntax):
+  // `popin-bridge build` fills it in and minifies it (src/tag/build.ts).
+  {
+    input: 'src/tag/runtime.ts',
+    onwarn,
+    plugins: [json({ preferConst: true }), nodeResolve({ browser: true }), ts('es2020', BROWSER)],
+    output: [
+      { file: 'dist/tag-runtime.js', format: 'es', plugins: [terser(TAG_RUNTIME_TERSER)] },
+      { file: 'dist/tag-runtime.es5.js', format: 'es', plugins: [es5({ module: true }), terser({ ...TAG_RUNTIME_TERSER, ecma: 5 })] },
+    ],
+  },
   dropIn('src/browser-lite.ts', 'popin-bridge.lite.min.js'),
   dropIn('src/debugger/index.ts', 'popin-bridge.debugger.js', { slim: false }),
   dropIn('src/browser.ts', 'popin-bridge.min.js'),
   dropIn('src/first-party/relay-script.ts', 'popin-bridge.relay.min.js'),
-  // The lite drop-in in ES5 syntax: what `popin-bridge snippet --gtm` pastes into a Custom HTML tag.
-  {
-    input: 'src/browser-lite.ts',
-    onwarn,
-    plugins: [json({ preferConst: true }), nodeResolve({ browser: true }), ts('es2020', BROWSER)],
-    output: {
-      file: 'dist/popin-bridge.gtm.js',
-      format: 'iife',
-      plugins: [es5(), terser({ ecma: 5, compress: { passes: 2 }, format: { comments: false } }), gtmSafe()],
-    },
-  },
 ]

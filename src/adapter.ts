@@ -1,4 +1,3 @@
-import type * as v from 'valibot'
 import type { ConsentCategory, ConsentState } from './consent/state'
 import type { JsonObject } from './lib/json'
 import type { Logger } from './lib/logger'
@@ -107,10 +106,10 @@ export interface Adapter<Settings extends object = any, Client = any> {
   /** The page global the adapter looks for, named in messages. */
   vendorGlobal: string
   /**
-   * This destination's own settings, as schemas, for the config schema. The built-in destinations
-   * keep theirs apart (adapters/settings.ts), so pages do not carry them.
+   * This destination's own settings, for the config checks. The built-in destinations keep theirs
+   * apart (adapters/settings.ts), so a compiled tag does not carry them.
    */
-  settings?: SettingsSchemas<Settings>
+  settings?: SettingSpecs<Settings>
   /** The setting without which the bridge cannot load the vendor itself. */
   idSetting?: keyof Settings & string
   /** Call kinds a rule may name; the first is the default unless `defaultCall` says otherwise. */
@@ -156,8 +155,15 @@ export interface Adapter<Settings extends object = any, Client = any> {
   invoke(client: Client, call: VendorCall): unknown
 }
 
-/** A destination's settings, each as a schema. */
-export type SettingsSchemas<Settings> = { [K in keyof Settings]-?: v.GenericSchema<Settings[K]> }
+/** One setting of a destination: its JSON type, for text the pattern it must match, and what it is for. */
+export type SettingSpec<T> = (T extends string
+  ? { type: 'string'; pattern: RegExp; message: string }
+  : T extends boolean
+    ? { type: 'boolean' }
+    : { type: 'object' }) & { description: string }
+
+/** A destination's settings, each as a spec. */
+export type SettingSpecs<Settings> = { [K in keyof Settings]-?: SettingSpec<NonNullable<Settings[K]>> }
 
 /** Types an adapter definition, keeping its literal `name` for the config types. */
 export function defineAdapter<Settings extends object, Client, Name extends string>(

@@ -1,4 +1,4 @@
-import { compile, type Compiled, type CompileOptions } from './plan/compile'
+import { compile } from './plan/compile'
 import { startBridge, type Bridge, type BridgeOptions } from './start-bridge'
 import type { BridgeConfig } from './types'
 
@@ -10,17 +10,6 @@ export type { Bridge, BridgeOptions } from './start-bridge'
  * calling it twice never sends twice.
  */
 export function createBridgeWith(config: BridgeConfig | undefined, options: BridgeOptions): Bridge {
-  return startBridge((hash) => safeCompile(config, { adapters: options.adapters, side: 'browser', hash }), options)
-}
-
-/** A config object can hold anything a page put there (getters that throw, proxies): never throw. */
-function safeCompile(config: unknown, options: CompileOptions): Compiled {
-  try {
-    return compile(config, options)
-  } catch (error) {
-    // Nothing runs: the config may have asked for consent.
-    const { plan } = compile({ extends: 'none' }, options)
-    return { plan, problems: [{ path: 'config', message: `could not be read (${(error as Error)?.message ?? error})` }] }
-  }
+  return startBridge((hash) => compile(config, { adapters: options.adapters, side: 'browser', hash }), options)
 }
 

@@ -1,10 +1,9 @@
 import { version } from '../package.json'
-import type { Adapter } from './adapter'
-import { createBridgeWith, type Bridge } from './bridge'
-import type { RelayChannelFactory } from './first-party/channel'
+import type { Bridge } from './start-bridge'
 import { urlAsksForDebug } from './debug-flag'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { LOG_PREFIX } from './lib/logger'
+import { DEBUGS } from './lib/tag-features'
 import type { Problem } from './config/problems'
 import type { BridgeConfig } from './types'
 
@@ -19,12 +18,16 @@ export interface PopinBridgeGlobal {
   readonly problems: readonly Problem[]
 }
 
+/** Starts a bridge for a config with the visitor's decisions so far. */
+export type Starter = (config: BridgeConfig | undefined, consent: ConsentState) => Bridge
+
 /**
  * The drop-in script's start-up: reads the config from the script tag's `data-config` or from
- * `window.popinBridgeConfig`, starts, and exposes `window.PopinBridge`. A second copy of the
- * script finds `window.PopinBridge` and does nothing.
+ * `window.popinBridgeConfig` (a compiled tag has its own: `readsConfig` false), starts, and
+ * exposes `window.PopinBridge`. A second copy of the script finds `window.PopinBridge` and does
+ * nothing.
  */
-export function startDropIn(adapters: readonly Adapter[], relayChannel?: RelayChannelFactory): void {
+export function startDropIn(start: Starter, readsConfig = true): void {
   const win = window as unknown as Record<string, any>
   if (win.PopinBridge) return
   let bridge: Bridge | undefined
@@ -33,7 +36,7 @@ export function startDropIn(adapters: readonly Adapter[], relayChannel?: RelayCh
     version,
     init(config) {
       bridge?.destroy()
-      bridge = createBridgeWith(config, { adapters, consent: decisions, relayChannel })
+      bridge = start(config, decisions)
       return bridge
     },
     consent(update) {
@@ -50,8 +53,8 @@ export function startDropIn(adapters: readonly Adapter[], relayChannel?: RelayCh
   }
   win.PopinBridge = api
   const script = document.currentScript as HTMLScriptElement | null
-  api.init(readConfig(win, script))
-  if (urlAsksForDebug(win)) loadDebugger(script)
+  api.init(readsConfig ? readConfig(win, script) : undefined)
+  if (DEBUGS && urlAsksForDebug(win)) loadDebugger(script)
 }
 
 /** The file of the debugger overlay, next to the drop-in's own: loaded only for `?popin_bridge_debug`. */

@@ -5,16 +5,19 @@ import { consentUpdate, type ConsentState } from './consent/state'
 import { urlAsksForDebug } from './debug-flag'
 import { createDestination, type Destination } from './destination'
 import type { RelayChannelFactory } from './first-party/channel'
-import { formatProblems, type Problem } from './config/problems'
+import { formatProblems, type Problem } from './config/problem'
 import { toPopinEvent } from './events/intake'
 import { deferredHash, settleHashes } from './lib/deferred-hash'
 import { IN_BROWSER_BUNDLE } from './lib/browser-bundle'
 import { listen } from './listen'
 import { createLogger } from './lib/logger'
 import type { Compiled } from './plan/compile'
+import { instantiate } from './plan/instantiate'
+import { DEFAULTS } from './config/defaults'
 import type { Hash } from './privacy/policy'
 import { readPageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
+import { DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES } from './lib/tag-features'
 import { createTracer } from './trace'
 
 export interface BridgeOptions {
@@ -63,8 +66,8 @@ const ACTIVE_KEY = '__popinBridgeActive'
  */
 export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeOptions): Bridge {
   const win = (options.window ?? globalThis.window) as BridgeWindow | undefined
-  const hasher = deferredHash(win?.crypto?.subtle)
-  const { plan, problems } = compiled(hasher.hash)
+  const hasher = HASHES ? deferredHash(win?.crypto?.subtle) : NO_HASH
+  const { plan, problems } = safely(compiled, hasher.hash)
   const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
   if (outsideAPage(win)) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
@@ -76,7 +79,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   }
 
   // Debug mode keeps what happens to each event, as data, in window.popinBridgeTrace (src/trace.ts).
-  const trace = createTracer(log, win)
+  const trace = DEBUGS ? createTracer(log, win) : undefined
   trace?.({ type: 'start', destinations: plan.destinations.map((d) => d.adapter), problems })
 
   const env: AdapterEnv = { window: win, log, consent: { ...plan.consent, state: consentUpdate(options.consent) } }
@@ -141,7 +144,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
     channel?.consentChanged()
     return { ...env.consent.state }
   }
-  const follow = plan.consent.follow === 'tcf' ? followTcf : plan.consent.follow === 'google' ? followGoogleConsent : undefined
+  const follow = FOLLOWS_TCF && plan.consent.follow === 'tcf' ? followTcf : FOLLOWS_GOOGLE && plan.consent.follow === 'google' ? followGoogleConsent : undefined
   const unfollow = follow ? follow(win, consent) : () => undefined
 
   const bridge: Bridge = {
@@ -163,6 +166,20 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   Object.defineProperty(win, ACTIVE_KEY, { configurable: true, value: bridge })
   return bridge
 }
+
+/** A config object can hold anything a page put there (getters that throw, proxies): never throw. */
+function safely(compiled: (hash: Hash) => Compiled, hash: Hash): Compiled {
+  try {
+    return compiled(hash)
+  } catch (error) {
+    // Nothing runs: the config may have asked for consent.
+    const nothing = { debug: false, ...DEFAULTS, consent: { required: false }, destinations: [], disabled: [] }
+    return { plan: instantiate(nothing, [], hash), problems: [{ path: 'config', message: `could not be read (${(error as Error)?.message ?? error})` }] }
+  }
+}
+
+/** A compiled tag whose config hashes nothing: were it asked, a value would be left out, never sent in clear. */
+const NO_HASH = { hash: (_text: string) => undefined as unknown as string, take: () => false }
 
 /** No window: the npm build imported on a server. A drop-in always runs in a page (code left out of it). */
 function outsideAPage(win: BridgeWindow | undefined): win is undefined {

@@ -1,9 +1,7 @@
-import * as v from 'valibot'
-import type { SettingsSchemas } from '../../src/adapter'
-import { describe } from '../../src/lib/describe'
+import type { SettingSpecs } from '../../src/adapter'
 import type { DataLayerSettings } from './index'
 
-/** What the config schema checks; the page never loads it. */
-export const dataLayerSettings: SettingsSchemas<DataLayerSettings> = {
-  name: describe(v.pipe(v.string(), v.regex(/^[A-Za-z_$][\w$]*$/, 'must be a JavaScript variable name')), 'Name of the dataLayer variable'),
+/** Its settings, checked by the config schema (the CLI) and by shape in the page (src/config/page-check.ts). */
+export const dataLayerSettings: SettingSpecs<DataLayerSettings> = {
+  name: { type: 'string', pattern: /^[A-Za-z_$][\w$]*$/, message: 'must be a JavaScript variable name', description: 'Name of the dataLayer variable' },
 }

@@ -1,10 +1,8 @@
-import * as v from 'valibot'
-import type { SettingsSchemas } from '../../src/adapter'
-import { describe } from '../../src/lib/describe'
+import type { SettingSpecs } from '../../src/adapter'
 import type { FacebookPixelSettings } from './index'
 
-/** What the config schema checks; the page never loads it. */
-export const facebookPixelSettings: SettingsSchemas<FacebookPixelSettings> = {
-  pixelId: describe(v.pipe(v.string(), v.regex(/^\d{5,20}$/, 'must be the digits of a Meta Pixel id')), 'Meta Pixel id'),
-  advancedMatching: describe(v.boolean('must be true or false'), "Send a captured lead's contact details, hashed, as advanced matching"),
+/** Its settings, checked by the config schema (the CLI) and by shape in the page (src/config/page-check.ts). */
+export const facebookPixelSettings: SettingSpecs<FacebookPixelSettings> = {
+  pixelId: { type: 'string', pattern: /^\d{5,20}$/, message: 'must be the digits of a Meta Pixel id', description: 'Meta Pixel id' },
+  advancedMatching: { type: 'boolean', description: "Send a captured lead's contact details, hashed, as advanced matching" },
 }

@@ -1,15 +1,12 @@
-import * as v from 'valibot'
-import type { SettingsSchemas } from '../../src/adapter'
-import { describe } from '../../src/lib/describe'
-import { noArray } from '../../src/lib/no-array'
+import type { SettingSpecs } from '../../src/adapter'
 import type { SegmentSettings } from './index'
 
-const url = (description: string, message: string) => describe(v.pipe(v.string(), v.regex(/^https?:\/\/[^/\s]+\S*$/, message)), description)
+const URL = /^https?:\/\/[^/\s]+\S*$/
 
-/** What the config schema checks; the page never loads it. */
-export const segmentSettings: SettingsSchemas<SegmentSettings> = {
-  writeKey: describe(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a Segment write key')), 'Segment source write key'),
-  apiHost: url('Segment API base URL', 'must be an http(s) URL such as "https://api.segment.io/v1"'),
-  cdnUrl: url('Segment CDN base URL', 'must be an http(s) URL'),
-  cdnSettings: describe(noArray(v.record(v.string(), v.unknown(), 'must be an object')), 'Source settings, so none are fetched'),
+/** Its settings, checked by the config schema (the CLI) and by shape in the page (src/config/page-check.ts). */
+export const segmentSettings: SettingSpecs<SegmentSettings> = {
+  writeKey: { type: 'string', pattern: /^[A-Za-z0-9_-]{8,64}$/, message: 'must be a Segment write key', description: 'Segment source write key' },
+  apiHost: { type: 'string', pattern: URL, message: 'must be an http(s) URL such as "https://api.segment.io/v1"', description: 'Segment API base URL' },
+  cdnUrl: { type: 'string', pattern: URL, message: 'must be an http(s) URL', description: 'Segment CDN base URL' },
+  cdnSettings: { type: 'object', description: 'Source settings, so none are fetched' },
 }

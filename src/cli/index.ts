@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { configWarnings } from '../config/warnings'
 import { configJsonSchema, formatProblems, validateConfig } from '../index'
 import { hasOwn } from '../lib/has-own'
+import { buildTag } from '../tag/build'
 import { gtmContainer } from './gtm-container'
 import { parseJsonWithPosition } from './parse-json'
 import { gtmSnippet, scriptSnippet } from './snippet'
@@ -32,8 +34,10 @@ export interface RelayOverrides {
 const HELP = `popin-bridge <command> [options]
 
 Commands:
+  build <config.json> [--out tag.js]     Compile a config into a tag: its plan and only the code it uses
+        [--gtm] [--debug]
   validate <config.json>                 Check a config: exit 1 and every problem with its JSON path
-  snippet <config.json> --gtm            Print a Google Tag Manager Custom HTML tag (ES5) with the config
+  snippet <config.json> --gtm            Print a Google Tag Manager Custom HTML tag (ES5), compiled from the config
   snippet <config.json> --script <url>   Print the <script> line for the drop-in, config inlined
   gtm-container <config.json> [--out f]  Write a GTM container export: the tag, popin.* triggers, variables
   demo [--port 8080]                     Start the playground on 127.0.0.1
@@ -47,6 +51,16 @@ Every command takes --help.
 `
 
 const COMMAND_HELP: Record<string, string> = {
+  build: `popin-bridge build <config.json> [--out tag.js] [--gtm] [--debug]
+
+Compiles a config into a tag (ES5): the plan the config makes and only the code it uses (its
+destinations; consent following, hashing and the relay channel only when the config asks).
+Place it after the Popin snippet; it forwards to the vendors already on the page. An invalid
+config: exit 1 with every problem, nothing written. Prints the tag unless --out is given.
+
+--gtm     strings safe in a GTM Custom HTML tag (no "{{")
+--debug   keep debug mode: console lines, window.popinBridgeTrace, the ?popin_bridge_debug overlay
+`,
   validate: `popin-bridge validate <config.json>
 
 Checks a config file. Exit 0 when valid; exit 1 with every problem and its JSON path
@@ -55,7 +69,7 @@ name the catalog knows (typos, most likely) are warnings on standard error: they
 `,
   snippet: `popin-bridge snippet <config.json> (--gtm | --script <url>)
 
---gtm            A Custom HTML tag for Google Tag Manager, in ES5 syntax, with the config inlined.
+--gtm            A Custom HTML tag for Google Tag Manager: the tag compiled from the config, in ES5.
                  Fire it on All Pages; it forwards to the Meta, GA4 and Segment tags the container has.
 --script <url>   The <script> line for the drop-in hosted at <url>, config in data-config.
 `,
@@ -102,6 +116,7 @@ type Options = NonNullable<ParseArgsConfig['options']>
 
 /** What each command accepts: its options, and how many positional arguments (a config file, relay's `replay`). */
 const ARGUMENTS: Record<string, { options: Options; positionals: number }> = {
+  build: { options: { out: { type: 'string' }, gtm: { type: 'boolean', default: false }, debug: { type: 'boolean', default: false } }, positionals: 1 },
   validate: { options: {}, positionals: 1 },
   snippet: { options: { gtm: { type: 'boolean', default: false }, script: { type: 'string' } }, positionals: 1 },
   'gtm-container': { options: { out: { type: 'string' } }, positionals: 1 },
@@ -151,6 +166,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return snippet(parsed, io)
     case 'gtm-container':
       return container(parsed, io)
+    case 'build':
+      return build(parsed, io)
     default:
       return validate(parsed.positionals, io)
   }
@@ -181,22 +198,36 @@ function validate(positionals: string[], io: CliIo): number {
   return 0
 }
 
-function snippet({ values, positionals }: Arguments, io: CliIo): number {
+async function build({ values, positionals }: Arguments, io: CliIo): Promise<number> {
+  const { out, gtm, debug } = values as { out?: string; gtm: boolean; debug: boolean }
+  const config = loadConfig('build', positionals, io)
+  if (typeof config === 'number') return config
+  const code = await compileTag(config.value, io, { gtm, debug })
+  if (out === undefined) io.out(code)
+  else {
+    writeFileSync(out, code)
+    io.out(`wrote ${out}: ${code.length} B, ${gzipSync(code, { level: 9 }).length} B min+gzip; place it after the Popin snippet\n`)
+  }
+  printWarnings(config.value, io)
+  return 0
+}
+
+async function snippet({ values, positionals }: Arguments, io: CliIo): Promise<number> {
   const { gtm, script } = values as { gtm: boolean; script?: string }
   if (gtm === (script !== undefined)) return usageError('snippet', 'choose one of --gtm or --script <url>', io)
   if (script === '') return usageError('snippet', '--script takes the URL of the drop-in bundle', io)
   const config = loadConfig('snippet', positionals, io)
   if (typeof config === 'number') return config
-  io.out(script === undefined ? gtmSnippet(config.value, readGtmBundle(io)) : scriptSnippet(config.value, script))
+  io.out(script === undefined ? gtmSnippet(await compileTag(config.value, io, { gtm: true })) : scriptSnippet(config.value, script))
   printWarnings(config.value, io)
   return 0
 }
 
-function container({ values, positionals }: Arguments, io: CliIo): number {
+async function container({ values, positionals }: Arguments, io: CliIo): Promise<number> {
   const { out } = values as { out?: string }
   const config = loadConfig('gtm-container', positionals, io)
   if (typeof config === 'number') return config
-  const json = `${JSON.stringify(gtmContainer(gtmSnippet(config.value, readGtmBundle(io)), new Date()), null, 2)}\n`
+  const json = `${JSON.stringify(gtmContainer(gtmSnippet(await compileTag(config.value, io, { gtm: true })), new Date()), null, 2)}\n`
   if (out === undefined) io.out(json)
   else {
     writeFileSync(out, json)
@@ -297,7 +328,10 @@ function readJson(file: string, command: string, io: CliIo): { value: unknown } 
   return parsed
 }
 
-function readGtmBundle(io: CliIo): string {
-  return readFileSync(join(io.distDir, 'popin-bridge.gtm.js'), 'utf8')
+/** The tag for a config already checked: it compiles. */
+async function compileTag(config: unknown, io: CliIo, options: { gtm?: boolean; debug?: boolean }): Promise<string> {
+  const runtime = readFileSync(join(io.distDir, options.gtm ? 'tag-runtime.es5.js' : 'tag-runtime.js'), 'utf8')
+  const result = await buildTag(config, { runtime, ...options })
+  return result.code as string
 }
 

@@ -2,30 +2,11 @@ import { version } from '../../package.json'
 import { isPlainObject } from '../lib/is-plain-object'
 
 /**
- * JSON that is safe inside an inline `<script>` and a GTM Custom HTML tag: no `</script>`, no
- * line separators that end a JS string, and no `{{` (GTM would read it as a variable).
+ * A Custom HTML tag for Google Tag Manager: the tag compiled from the config (`build --gtm`: ES5,
+ * no `{{`). It forwards to the Meta, GA4 and Segment tags the container already has.
  */
-export function inlineJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029')
-    .replace(/\{\{/g, '{\\u007b')
-}
-
-/**
- * A Custom HTML tag for Google Tag Manager: the lite drop-in in ES5 syntax with the config
- * inlined. It forwards to the Meta, GA4 and Segment tags the container already has.
- */
-export function gtmSnippet(config: unknown, gtmBundle: string): string {
-  return [
-    '<script>',
-    `/* popin-bridge ${version}: forwards Popin widget events to the vendors on the page. Fire on All Pages. */`,
-    `window.popinBridgeConfig = ${inlineJson(withoutSchema(config))};`,
-    gtmBundle.trim(),
-    '</script>',
-    '',
-  ].join('\n')
+export function gtmSnippet(tag: string): string {
+  return ['<script>', `/* popin-bridge ${version}: forwards Popin widget events to the vendors on the page. Fire on All Pages. */`, tag.trim(), '</script>', ''].join('\n')
 }
 
 /** The `<script>` line for the drop-in, config inlined, to place after the Popin snippet. */

@@ -1,16 +1,9 @@
 import * as v from 'valibot'
 import { PROTOTYPE_KEYS } from '../lib/prototype-keys'
+import type { Problem } from './problem'
 import { typeOf } from './schema'
 
-export interface Problem {
-  path: string
-  message: string
-}
-
-/** Problems as the console and the CLI print them: `path: message`, one a line. */
-export function formatProblems(problems: readonly Problem[]): string {
-  return problems.map((p) => `${p.path}: ${p.message}`).join('\n')
-}
+export { formatProblems, type Problem } from './problem'
 
 /**
  * The schema's issues as problems a person can act on, each with its JSON path. For a union

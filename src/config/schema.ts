@@ -2,11 +2,12 @@ import * as v from 'valibot'
 import { describe } from '../lib/describe'
 import { noArray } from '../lib/no-array'
 import { builtInSettings } from '../../adapters/settings'
-import type { Adapter, ParamSource, SettingsOf } from '../adapter'
+import type { Adapter, ParamSource, SettingSpec, SettingsOf } from '../adapter'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentCategory } from '../consent/state'
 import { FIELD_CLASSES } from '../events/catalog'
 import { PERSONAL_POLICIES } from '../privacy/policy'
 import { CHAR } from '../lib/char'
+import { DEFAULT_EVENT_ID, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PRESETS } from './defaults'
 import { integer, keyText, nonEmpty, oneOf, quoteList, text, textAll, words } from './text'
 
 /**
@@ -15,12 +16,7 @@ import { integer, keyText, nonEmpty, oneOf, quoteList, text, textAll, words } fr
  * (src/types.ts). Destinations and their settings come from the adapters.
  */
 
-export const PRESETS = ['popin-default', 'none'] as const
-export const PAGE_FIELDS = ['url', 'path', 'title', 'referrer', 'host'] as const
-export const MAX_RULES_PER_EVENT = 5
-export const MAX_PARAM_DEPTH = 3
-export const DEFAULT_EVENT_ID = '{{event}}.{{occurrence}}'
-export const DEFAULTS = { eventId: DEFAULT_EVENT_ID, readyTimeoutMs: 10_000, queueLimit: 100 } as const
+export { DEFAULT_EVENT_ID, DEFAULTS, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PRESETS } from './defaults'
 
 /** Keys that hold secrets: a config may ship to browsers, so they come from the environment only. */
 export const SECRET_KEY = /^(access_?token|api_?secret|api_?key|secret|token|password|write_?key_?secret)$/i
@@ -135,10 +131,22 @@ function sharedEntries(adapter: Adapter) {
   }
 }
 
+/** A destination's own setting, as a schema. */
+function settingSchema(spec: SettingSpec<any>): v.GenericSchema {
+  const schema =
+    spec.type === 'string'
+      ? text(spec.pattern, spec.message)
+      : spec.type === 'boolean'
+        ? v.boolean('must be true or false')
+        : noArray(v.record(v.string(), v.unknown(), 'must be an object'))
+  return describe(schema, spec.description)
+}
+
 /** One destination's section: its own settings and the shared keys. `null` removes it. */
 function destinationSchema(adapter: Adapter) {
   const { personalData, ...shared } = sharedEntries(adapter)
-  const settings = Object.fromEntries(Object.entries(adapter.settings ?? builtInSettings[adapter.name] ?? {}).map(([key, schema]) => [key, optional(schema as v.GenericSchema)]))
+  const specs: Record<string, SettingSpec<any>> = adapter.settings ?? builtInSettings[adapter.name] ?? {}
+  const settings = Object.fromEntries(Object.entries(specs).map(([key, spec]) => [key, optional(settingSchema(spec))]))
   const entries: v.ObjectEntries = { ...shared, ...(adapter.personalData === 'setting' ? { personalData } : {}), ...settings }
   const section = object(entries, 'setting')
   return optional(v.nullable(describe(section, adapter.label)))

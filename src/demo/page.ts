@@ -132,8 +132,14 @@ export function demoPage(bundle: 'full' | 'lite', config: unknown, view: string)
     var config;
     try { config = JSON.parse($('config').value); }
     catch (error) { return showProblems(['not valid JSON: ' + error.message]); }
-    var bridge = PopinBridge.init(config);
-    showProblems(bridge.problems.map(function (p) { return p.path + ': ' + p.message; }));
+    PopinBridge.init(config);
+    validate(config);
+  }
+  // The drop-in checks shapes only; the schema's messages come from the server (popin-bridge validate).
+  function validate(config) {
+    fetch('/validate', { method: 'POST', body: JSON.stringify(config === undefined ? {} : config) })
+      .then(function (r) { return r.json(); })
+      .then(function (problems) { showProblems(problems.map(function (p) { return p.path + ': ' + p.message; })); });
   }
   function showProblems(lines) {
     $('problems').className = lines.length ? '' : 'ok';
@@ -159,7 +165,7 @@ export function demoPage(bundle: 'full' | 'lite', config: unknown, view: string)
     });
   }
   setInterval(render, 700);
-  showProblems(PopinBridge.problems.map(function (p) { return p.path + ': ' + p.message; }));
+  validate(window.popinBridgeConfig);
   if (window.PopinBridgeDebugger) PopinBridgeDebugger.mount($('timeline'));
   render();
 })();

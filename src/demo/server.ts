@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { demoConfig, demoPage } from './page'
+import { validateConfig } from '../index'
 
 export interface SegmentRequest {
   path: string
@@ -48,6 +49,10 @@ export async function startDemoServer(options: { port?: number; host?: string; d
       segmentRequests.set(view, [])
       for (const old of segmentRequests.keys()) if (segmentRequests.size > MAX_PAGES) segmentRequests.delete(old)
       return send(res, 200, 'text/html; charset=utf-8', demoPage(path === '/lite' ? 'lite' : 'full', demoConfig(origin, view), view))
+    }
+    // The schema's verdict on a config, for the page: the drop-in itself only checks shapes.
+    if (req.method === 'POST' && path === '/validate') {
+      return send(res, 200, 'application/json', JSON.stringify(validateConfig(safeJson(await readBody(req)))))
     }
     const bundle = BUNDLES[path]
     if (req.method === 'GET' && bundle) {

@@ -6,6 +6,7 @@ import type { JsonObject } from '../lib/json'
 import { contactOf } from '../privacy/contact'
 import { matchKeys } from '../privacy/match-keys'
 import { isClean } from '../privacy/policy'
+import { HASHES } from '../lib/tag-features'
 import type { DestinationPlan, NoCall, Plan, Section } from './compile'
 import { forwardPayload, type Occurrence } from './readers'
 
@@ -62,7 +63,7 @@ function occurrenceFields(event: PopinEvent, eventId: string): OccurrenceFields 
 /** The occurrence's fields, and Meta's match keys for a destination whose plan asks for them. */
 function sharedFields(plan: DestinationPlan, { event, fields }: IdentifiedOccurrence): Omit<Call, 'call' | 'name' | 'params'> {
   const shared: Omit<Call, 'call' | 'name' | 'params'> = { ...fields }
-  if (plan.matchKeys && (event.kind === 'webhook' || CONTACT_EVENTS.has(event.name))) {
+  if (HASHES && plan.matchKeys && (event.kind === 'webhook' || CONTACT_EVENTS.has(event.name))) {
     const keys = matchKeys(contactOf(event.data), plan.policy.hash)
     if (Object.keys(keys).length) shared.matchKeys = keys
   }

@@ -178,7 +178,7 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
     await close()
   })
 
-  it('the GTM tag from `popin-bridge snippet --gtm`, pasted into a page, routes the session like the lite bundle', async () => {
+  it('the GTM tag from `popin-bridge snippet --gtm` (compiled from the config), pasted into a page, routes the session like the lite bundle', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'popin-bridge-e2e-'))
     writeFileSync(join(dir, 'bridge.json'), JSON.stringify(CONFIG))
     const tag = execFileSync(process.execPath, [join(__dirname, '../../dist/cli.js'), 'snippet', join(dir, 'bridge.json'), '--gtm'], { encoding: 'utf8' })
@@ -188,5 +188,5 @@ describe.skipIf(!available)('the drop-in bundles in Chromium', () => {
     await expectWholeSessionOnPageVendors(page, pageErrors)
     await expectNoPersonalDataOnPage(page)
     await close()
-  })
+  }, 30_000)
 })

@@ -1,0 +1,21 @@
+/**
+ * What a compiled tag may leave out. `popin-bridge build` defines each `__TAG_*__` for what its
+ * config uses (src/tag/build.ts) and the minifier drops the code behind a false one; every other
+ * build leaves them undefined, so everything is in.
+ */
+declare const __TAG_TCF__: boolean | undefined
+declare const __TAG_GOOGLE_CONSENT__: boolean | undefined
+declare const __TAG_HASH__: boolean | undefined
+declare const __TAG_DEBUG__: boolean | undefined
+declare const __TAG_RELAY__: boolean | undefined
+
+/** Consent followed from a TCF CMP. */
+export const FOLLOWS_TCF = typeof __TAG_TCF__ === 'undefined' || __TAG_TCF__
+/** Consent followed from Google consent mode. */
+export const FOLLOWS_GOOGLE = typeof __TAG_GOOGLE_CONSENT__ === 'undefined' || __TAG_GOOGLE_CONSENT__
+/** SHA-256 in the page: a destination's `personalData: "hash"`, or Meta's advanced matching. */
+export const HASHES = typeof __TAG_HASH__ === 'undefined' || __TAG_HASH__
+/** The trace, and the debugger overlay for `?popin_bridge_debug`. */
+export const DEBUGS = typeof __TAG_DEBUG__ === 'undefined' || __TAG_DEBUG__
+/** The relay channel, for a config with `relayUrl`. */
+export const RELAYS = typeof __TAG_RELAY__ === 'undefined' || __TAG_RELAY__

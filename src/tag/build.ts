@@ -1,0 +1,99 @@
+import { tokenizer } from 'acorn'
+import { minify } from 'terser'
+import { version } from '../../package.json'
+import { pageAdapters } from '../../adapters/index'
+import type { Problem } from '../config/problem'
+import { checkConfig, resolve } from '../plan/compile'
+import type { DestinationSource, PlanSource } from '../plan/plan'
+import { relaySchemaFor } from '../relay/adapters'
+
+export interface TagOptions {
+  /** The runtime the tag is cut from: dist/tag-runtime.js, or dist/tag-runtime.es5.js for `gtm`. */
+  runtime: string
+  /** Strings safe in a GTM Custom HTML tag (no `{{`), which GTM would read as a variable. */
+  gtm?: boolean
+  /** Keep debug mode: the trace, console lines, the overlay for `?popin_bridge_debug`. */
+  debug?: boolean
+}
+
+export type TagResult = { code: string; problems: [] } | { code?: undefined; problems: Problem[] }
+
+/**
+ * Compiles a config into a tag: its plan as data and only the runtime it uses (its destinations;
+ * consent following, hashing, the relay channel and debug mode only when the config asks), in
+ * ES5. An invalid config gives every problem and no tag.
+ */
+export async function buildTag(config: unknown, { runtime, gtm = false, debug = false }: TagOptions): Promise<TagResult> {
+  const problems = checkConfig(config, pageAdapters, relaySchemaFor())
+  if (problems.length) return { problems }
+  const plan = tagPlan(resolve(config, [], { adapters: pageAdapters, side: 'browser' }), debug)
+  const { body, locals } = withoutExports(runtime)
+  const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
+  const { code } = await minify(`(function(){${body}})();`, {
+    ecma: gtm ? 5 : 2020,
+    compress: {
+      passes: 3,
+      pure_getters: true,
+      pure_funcs: ['defineAdapter'],
+      global_defs: {
+        '@__TAG_PLAN__': JSON.stringify(plan),
+        '@__TAG_ADAPTERS__': `[${plan.destinations.map((d) => locals.get(d.name)).join(',')}]`,
+        __TAG_TCF__: plan.consent.follow === 'tcf',
+        __TAG_GOOGLE_CONSENT__: plan.consent.follow === 'google',
+        __TAG_HASH__: hashes,
+        __TAG_RELAY__: plan.relayUrl !== undefined,
+        __TAG_DEBUG__: debug,
+      },
+    },
+    format: { comments: false },
+  })
+  const banner = `/* popin-bridge ${version}, compiled tag: npx popin-bridge build */\n`
+  return { code: banner + (gtm ? gtmSafe(code as string) : (code as string)) + '\n', problems: [] }
+}
+
+/**
+ * The plan as the tag carries it: what the page never reads is left out (webhook rules, rule
+ * sections inside settings) and, unless it debugs, the reasons a rule sends nothing.
+ */
+function tagPlan(source: PlanSource, debug: boolean): PlanSource {
+  const destinations = source.destinations.map((destination): DestinationSource => {
+    const { events: _e, screens: _s, webhooks: _w, enabled: _on, ...settings } = destination.settings
+    const table = (key: 'events' | 'screens') => {
+      const { rules, fallback } = destination.sections[key]
+      const calls = (found: string | unknown[]) => (typeof found === 'string' && !debug ? '' : found)
+      return { rules: rules.map(([k, found]) => [k, calls(found)]), fallback: calls(fallback) } as DestinationSource['sections']['events']
+    }
+    return { ...destination, settings, sections: { events: table('events'), screens: table('screens'), webhooks: { rules: [], fallback: '' } } }
+  })
+  return { ...source, debug: source.debug || debug, destinations }
+}
+
+/** The runtime's code without its `export { … }`, and each exported name's local name. */
+function withoutExports(runtime: string): { body: string; locals: Map<string, string> } {
+  const match = /;?\s*export\s*\{([^}]*)\};?\s*$/.exec(runtime)
+  if (!match) throw new Error('dist/tag-runtime.js has no export list: rebuild it with npm run build')
+  const locals = new Map<string, string>()
+  for (const item of match[1]!.split(',')) {
+    const [local, exported = local] = item.trim().split(/\s+as\s+/)
+    if (local) locals.set(exported!, local)
+  }
+  return { body: runtime.slice(0, match.index) + ';', locals }
+}
+
+/**
+ * GTM reads `{{Name}}` in a Custom HTML tag as a variable reference and refuses unknown names:
+ * `{{` inside string literals becomes `{\x7b` (the same string at run time), `</script` is split.
+ */
+function gtmSafe(code: string): string {
+  let out = ''
+  let last = 0
+  for (const token of tokenizer(code, { ecmaVersion: 5 })) {
+    if (token.type.label !== 'string') continue
+    const raw = code.slice(token.start, token.end)
+    out += code.slice(last, token.start) + raw.replace(/\{\{/g, '{\\x7b').replace(/<\/script/gi, '<\\/script')
+    last = token.end
+  }
+  out += code.slice(last)
+  if (out.includes('{{') || /<\/script/i.test(out)) throw new Error('"{{" or "</script" left in the GTM tag')
+  return out
+}
