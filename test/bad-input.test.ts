@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { GA4_LIMITS } from '../adapters/ga4/limits'
+import {
+  LONG_EVENT_NAME,
+  MEGABYTE_CALLS,
+  NAMELESS_CALLS,
+  NON_STRING_SCREENS,
+  NOT_POPIN_LIKE,
+  ODD_PAYLOADS,
+  PROTOTYPE_KEY_CALLS,
+  PROTOTYPE_NAMES,
+  TRICKY_EVENTS,
+  trickyPayloads,
+  UNDOCUMENTED_PERSONAL,
+  widePayload,
+} from './fixtures/bad-input'
 import { bridgeFor, installFakeVendors, makeWindow, fixIds } from './helpers'
-
-const MB = 'x'.repeat(1_000_000)
 
 describe('bad input from the widget never throws, pollutes or breaks a vendor limit', () => {
   it('handles every malformed call without throwing, and sends nothing for calls without a name', () => {
@@ -10,14 +22,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     const calls = installFakeVendors(win)
     const { console } = bridgeFor(win)
     const popinEvent = win.popinEvent as (...args: unknown[]) => void
-    expect(() => {
-      popinEvent()
-      popinEvent(undefined, { uid: 'u' })
-      popinEvent(null)
-      popinEvent(42, {})
-      popinEvent({ event: 'nudge_show' })
-      popinEvent(['nudge_show'])
-    }).not.toThrow()
+    expect(() => NAMELESS_CALLS.forEach((args) => popinEvent(...args))).not.toThrow()
     expect(calls).toEqual({ fbq: [], gtag: [], analytics: [] })
     expect(win.dataLayer).toEqual([])
     expect(console.error).not.toHaveBeenCalled()
@@ -27,7 +32,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     const win = makeWindow()
     const calls = installFakeVendors(win)
     bridgeFor(win)
-    for (const data of [null, undefined, 'text', 7, ['a', 'b']]) win.popinEvent('nudge_show', data)
+    for (const data of ODD_PAYLOADS) win.popinEvent('nudge_show', data)
     expect(calls.analytics).toEqual(Array(5).fill(['track', 'Nudge Shown', {}]))
     expect(calls.gtag).toEqual(Array(5).fill(['event', 'popin_nudge_show', {}]))
   })
@@ -36,10 +41,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     const win = makeWindow()
     const calls = installFakeVendors(win)
     bridgeFor(win)
-    win.popinEvent('popin_widget_open', { uid: MB, note: MB, screenName: MB })
-    win.popinEvent('popin_rating_done', { uid: MB, rating: 5, comment: MB })
-    win.popinEvent('popin_schedule_created', { uid: MB, timezone: 'T'.repeat(150), time: MB })
-    win.popinEvent('popin_captured', { uid: MB, group: 'T'.repeat(150), email: MB })
+    for (const [name, data] of MEGABYTE_CALLS) win.popinEvent(name, data)
     // A 1 MB uid is no id, a 1 MB time no time and 150 T's no time zone: GA4 gets none of them.
     // A 150-character label (the shop's widget group) is cut to 100.
     expect(calls.gtag).toEqual([
@@ -56,10 +58,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     const win = makeWindow()
     const calls = installFakeVendors(win)
     bridgeFor(win)
-    const hostile = JSON.parse('{"uid":"u1","__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}}}')
-    win.popinEvent('popin_widget_open', hostile)
-    win.popinEvent('__proto__', hostile)
-    win.popinEvent('constructor', { screen: '__proto__' })
+    for (const [name, data] of PROTOTYPE_KEY_CALLS()) win.popinEvent(name, data)
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined()
     expect((Object.prototype as Record<string, unknown>).isAdmin).toBeUndefined()
     expect(calls.analytics[0]).toEqual(['track', 'popin_widget_open', { uid: 'u1' }])
@@ -73,7 +72,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort()
     const { toString, constructor } = Object.prototype
     expect(() => {
-      for (const name of ['__proto__', 'constructor', 'toString']) win.popinEvent(name, { uid: 'u-1' })
+      for (const name of PROTOTYPE_NAMES) win.popinEvent(name, { uid: 'u-1' })
     }).not.toThrow()
     // Not Popin-like names: GA4's {{event}} renders empty, so GA4 gets nothing; Facebook's preset has no "*" rule.
     expect(calls.gtag).toEqual([])
@@ -95,12 +94,31 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     expect(console.error).not.toHaveBeenCalled()
   })
 
+  it('a throwing getter costs its key, a cycle is cut at 4 levels, keys that throw or 200 levels cost the payload: nothing throws', () => {
+    const win = makeWindow()
+    fixIds(win)
+    const calls = installFakeVendors(win)
+    const { console } = bridgeFor(win)
+    const payloads = trickyPayloads()
+    expect(() => TRICKY_EVENTS.forEach((name, i) => win.popinEvent(name, payloads[i]))).not.toThrow()
+    expect(calls.analytics).toEqual([
+      ['track', 'Call Rated', { popin_uid: 'u1', rating: 4 }],
+      ['track', 'Call Ended', { popin_uid: 'u1', call_id: 'call-9' }],
+      ['track', 'Nudge Shown', {}],
+      ['track', 'popin_widget_open', { uid: 'u1' }],
+    ])
+    const call = { uid: 'u1', callId: 'call-9' }
+    const { popin } = (win.dataLayer as { event?: string; popin: any }[]).find((entry) => entry.event === 'popin.popin_call_end')!
+    expect(popin.self.self.self).toEqual(call)
+    expect(popin.list).toEqual([{ ...call, self: call }, { back: call }])
+    expect(console.error).not.toHaveBeenCalled()
+  })
+
   it('treats a non-string screen as an ordinary event, never as a screen view', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)
     bridgeFor(win)
-    win.popinEvent('popin_screen', { uid: 'u1', screen: { id: 'SCREEN_CHAT' } })
-    win.popinEvent('popin_screen', { uid: 'u1', screen: 12 })
+    for (const [name, data] of NON_STRING_SCREENS) win.popinEvent(name, data)
     // The preset's "*" rule for unknown events, not popin_screen_view; neither an object nor a
     // number is a screen id, so GA4 gets neither.
     expect(calls.gtag).toEqual([
@@ -117,9 +135,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     const win = makeWindow()
     const calls = installFakeVendors(win)
     bridgeFor(win)
-    const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field_${i}`, i]))
-    const long = 'popin_widget_opened_from_the_launcher_button'
-    win.popinEvent(long, { session_id: 's-1', 'bad key': 1, nested: { a: 1 }, email: 'a@b.co', note: 'mail me: a@b.co', ...wide })
+    win.popinEvent(LONG_EVENT_NAME, widePayload())
     // Cut to 40 characters; session_id is GA4's own: renamed; "bad key" is no param name; no object
     // params; email and free text never; then the first fields up to GA4's 25 parameters.
     expect(calls.gtag).toEqual([
@@ -130,7 +146,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
       ],
     ])
     // A name that is not Popin-like ("Popin Widget-Opened!") is not fixed up for GA4: it is not sent at all.
-    win.popinEvent('Popin Widget-Opened!', { uid: 'u1' })
+    win.popinEvent(NOT_POPIN_LIKE, { uid: 'u1' })
     expect(calls.gtag).toHaveLength(1)
   })
 
@@ -142,18 +158,7 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
       destinations: { ga4: { events: { '*': { payload: true } } }, facebookPixel: { events: { '*': { name: 'PopinOther', payload: true } } } },
     })
     expect(bridge.problems).toEqual([])
-    win.popinEvent('popin_auto_capture', {
-      uid: 'u1',
-      captured: { email: 'a@b.co' },
-      name: 'Ada',
-      mobile: '+44 1',
-      city: 'Camden',
-      pin_code: 'NW1',
-      comment: 'hi',
-      phone: '1',
-      plan: 'pro-2',
-      tier: 'gold',
-    })
+    win.popinEvent('popin_auto_capture', UNDOCUMENTED_PERSONAL)
     // Only the id-like values of fields nobody documented pass ("gold" could be anything: left out).
     expect(calls.gtag).toEqual([['event', 'popin_auto_capture', { popin_uid: 'u1', plan: 'pro-2' }]])
     expect(calls.fbq).toEqual([['trackCustom', 'PopinOther', { uid: 'u1', plan: 'pro-2' }, { eventID: '00.0' }]])
