@@ -21,8 +21,11 @@ const PIXEL = '1234567890'
 const GA = 'G-PAGE1234'
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
-/** What the page does: a Popin call, a consent decision, its CMP acting, its own gtag call (not recorded), time passing. */
-type Step = { popin: unknown[] } | { consent: Record<string, boolean> } | { page: (win: TestWindow) => void } | { gtag: unknown[] } | { wait: number }
+/**
+ * What the page does: a Popin call, a consent decision, a restart (`PopinBridge.init`: the tags
+ * restart with their own plan), its CMP acting, its own gtag call (not recorded), time passing.
+ */
+type Step = { popin: unknown[] } | { consent: Record<string, boolean> } | { init: true } | { page: (win: TestWindow) => void } | { gtag: unknown[] } | { wait: number }
 
 interface Row {
   title: string
@@ -38,6 +41,8 @@ interface Row {
   holds?: unknown[][]
   /** Vendors the lite's log must not mention at all. */
   never?: string[]
+  /** Lines the lite's console.log must hold (debug mode). */
+  prints?: string[]
   /** Data layers besides `dataLayer` whose pushes are recorded, created by the bridge. */
   layers?: string[]
 }
@@ -53,7 +58,7 @@ function expectedLog(ids: boolean): unknown[][] {
   let segment = 0
   return SESSION.flatMap(([name], i) => {
     const fbq = EXPECTED_FBQ.slice(2).filter((call) => (call[4] as { eventID: string }).eventID === idOf(i))
-    const [kind, params] = [EXPECTED_GTAG_EVENTS[i]![1], EXPECTED_GTAG_EVENTS[i]![2] as Record<string, unknown>]
+    const [, kind, params] = EXPECTED_GTAG_EVENTS[i] as [string, string, Record<string, unknown>]
     const { send_to: _property, ...withoutProperty } = params
     const analytics = EXPECTED_SEGMENT.slice(segment, (segment += name === 'popin_captured' ? 2 : 1))
     return [
@@ -81,7 +86,7 @@ const ROWS: Row[] = [
   { title: 'the preset (no config)', expected: expectedLog(false) },
   { title: 'CONFIG: pixelId and measurementId', config: CONFIG, expected: expectedLog(true) },
   {
-    title: 'consent required, categories moved, decisions mid-session: grant, then revoke',
+    title: 'consent required, categories moved, decisions mid-session: grant, then revoke; a restart keeps them',
     // Segment waits for ads: 6 events by then, one more than the queue holds.
     config: { ...CONFIG, queueLimit: 5, consent: { required: true, categories: { segment: 'ads', dataLayer: 'analytics' } } },
     extra: {
@@ -89,7 +94,7 @@ const ROWS: Row[] = [
       [at('popin_call_end')]: [{ consent: { ads: true } }],
       [at('popin_schedule_created')]: [{ consent: { analytics: false } }],
       [at('nudge_close')]: [{ consent: { ads: false } }],
-      [SESSION.length]: [{ consent: { analytics: true } }],
+      [SESSION.length]: [{ consent: { analytics: true } }, { init: true }],
     },
     holds: [
       ['fbq', 'consent', 'revoke'],
@@ -98,6 +103,8 @@ const ROWS: Row[] = [
       ['fbq', 'consent', 'grant'],
       ['analytics.track', 'Call Ended', { popin_uid: 'u-1', call_id: 'call-77', invited: false }, decided(true, true)],
       ['gtag', 'consent', 'update', google(false, true)],
+      // The restarted bridge signals the decisions it kept as its default.
+      ['gtag', 'consent', 'default', google(true, false)],
     ],
   },
   {
@@ -188,6 +195,14 @@ const ROWS: Row[] = [
         'Call call-77 Ended',
         { popin_uid: 'u-1', call_id: 'call-77', invited: false, call: { id: 'call-77', invited: false, page: { url: 'https://shop.example/product/42', title: 'Blue Sofa' } }, source: 'popin' },
       ],
+    ],
+  },
+  {
+    title: '"debug": true: the same console lines and trace',
+    config: { debug: true, destinations: { facebookPixel: { pixelId: PIXEL } } },
+    prints: [
+      '[popin-bridge] nudge_show → facebookPixel: not sent (events.nudge_show is false)',
+      '[popin-bridge] popin_call_end → facebookPixel: fbq("trackSingle", "1234567890", "Contact", {"content_name":"Popin video call","call_id":"call-77"}, {"eventID":"popin_call_end.00.6"})',
     ],
   },
   {
@@ -285,7 +300,15 @@ function recordVendorCalls(win: TestWindow, layers: string[]) {
     let layer: unknown[] | undefined
     Object.defineProperty(win, name, { configurable: true, get: () => layer, set: (value: unknown[]) => void (layer = wrapLayer(name, value)) })
   }
-  return { log, quietly: (action: () => void) => (quiet++, action(), quiet--) }
+  const quietly = (action: () => void) => {
+    quiet++
+    try {
+      action()
+    } finally {
+      quiet--
+    }
+  }
+  return { log, quietly }
 }
 
 /** WebCrypto digests in flight: hashed calls go out once theirs settle. */
@@ -339,11 +362,16 @@ async function play(subject: Subject, row: Row) {
   fixIds(win)
   for (const snippet of [FBQ_SNIPPET, GTAG_SNIPPET, SEGMENT_SNIPPET]) win.eval(snippet)
   row.page?.(win)
+  // The page's own handler, defined before the bridge: it gets every call, whatever the bridge does with it.
+  let handled = 0
+  win.popinEvent = () => void handled++
   const { log, quietly } = recordVendorCalls(win, row.layers ?? [])
   const errors: unknown[][] = []
   const warnings: unknown[][] = []
+  const lines: unknown[][] = []
   win.console.error = (...args: unknown[]) => void errors.push(args)
   win.console.warn = (...args: unknown[]) => void warnings.push(args)
+  win.console.log = (...args: unknown[]) => void lines.push(args)
   const thrown: unknown[] = []
   const attempt = (action: () => void) => {
     try {
@@ -356,6 +384,7 @@ async function play(subject: Subject, row: Row) {
   for (const step of script(row)) {
     if ('popin' in step) attempt(() => win.popinEvent(...step.popin))
     else if ('consent' in step) attempt(() => win.PopinBridge.consent(step.consent))
+    else if ('init' in step) attempt(() => win.PopinBridge.init(row.config))
     else if ('page' in step) attempt(() => step.page(win))
     else if ('gtag' in step) quietly(() => win.gtag(...step.gtag))
     else await new Promise((resolve) => setTimeout(resolve, step.wait))
@@ -364,7 +393,8 @@ async function play(subject: Subject, row: Row) {
   const session = log.length
   for (const args of badInputCalls()) attempt(() => win.popinEvent(...args))
   await hashesSettled()
-  return { log, session, errors, warnings, thrown, loaded: win.document.querySelectorAll('script[src]').length }
+  const trace = JSON.parse(JSON.stringify(win.popinBridgeTrace ?? null))
+  return { log, session, errors, warnings, lines, trace, thrown, handled, loaded: win.document.querySelectorAll('script[src]').length }
 }
 
 beforeAll(async () => {
@@ -380,6 +410,8 @@ describe('equivalence: the lite, the full drop-in and the compiled tags make the
     if (row.expected) expect(lite!.log.slice(0, lite!.session)).toEqual(row.expected)
     for (const call of row.holds ?? []) expect(lite!.log).toContainEqual(call)
     for (const vendor of row.never ?? []) expect(lite!.log.filter(([name]) => name === vendor)).toEqual([])
+    for (const line of row.prints ?? []) expect(lite!.lines).toContainEqual([line])
+    if (!row.config?.debug) expect(lite!.lines).toEqual([])
     // The corpus reaches the vendors too: the table compares more than the session.
     expect(lite!.log.length).toBeGreaterThan(lite!.session)
     ;[lite!, ...others].forEach((run, i) => {
@@ -387,8 +419,11 @@ describe('equivalence: the lite, the full drop-in and the compiled tags make the
       expect(run.thrown, `${subject}: thrown into the page`).toEqual([])
       expect(run.errors, `${subject}: console.error`).toEqual([])
       expect(run.loaded, `${subject}: scripts it loaded`).toBe(0)
+      expect(run.handled, `${subject}: calls the page's own handler got`).toBe(script(row).filter((step) => 'popin' in step).length + badInputCalls().length)
       expect(run.log, `${subject}: its vendor calls, against the lite's`).toEqual(lite!.log)
       expect(run.warnings, `${subject}: console.warn, against the lite's`).toEqual(lite!.warnings)
+      expect(run.lines, `${subject}: console.log (debug mode), against the lite's`).toEqual(lite!.lines)
+      expect(run.trace, `${subject}: window.popinBridgeTrace, against the lite's`).toEqual(lite!.trace)
     })
   })
 })

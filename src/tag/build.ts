@@ -26,7 +26,11 @@ export type TagResult = { code: string; problems: [] } | { code?: undefined; pro
 export async function buildTag(config: unknown, { runtime, gtm = false, debug = false }: TagOptions): Promise<TagResult> {
   const problems = checkConfig(config, pageAdapters, relaySchemaFor())
   if (problems.length) return { problems }
-  const plan = tagPlan(resolve(config, [], { adapters: pageAdapters, side: 'browser' }), debug)
+  const source = resolve(config, [], { adapters: pageAdapters, side: 'browser' })
+  // `"debug": true` asks for debug mode as --debug does: the drop-ins print it and keep the trace,
+  // so the tag keeps its code too (test/equivalence.test.ts compares their console lines).
+  const debugs = debug || source.debug
+  const plan = tagPlan(source, debugs)
   const { body, locals } = withoutExports(runtime)
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
   const { code } = await minify(`(function(){${body}})();`, {
@@ -42,7 +46,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         __TAG_GOOGLE_CONSENT__: plan.consent.follow === 'google',
         __TAG_HASH__: hashes,
         __TAG_RELAY__: plan.relayUrl !== undefined,
-        __TAG_DEBUG__: debug,
+        __TAG_DEBUG__: debugs,
       },
     },
     format: { comments: false },
@@ -65,7 +69,7 @@ function tagPlan(source: PlanSource, debug: boolean): PlanSource {
     }
     return { ...destination, settings, sections: { events: table('events'), screens: table('screens'), webhooks: { rules: [], fallback: '' } } }
   })
-  return { ...source, debug: source.debug || debug, destinations }
+  return { ...source, debug, destinations }
 }
 
 /** The runtime's code without its `export { … }`, and each exported name's local name. */
