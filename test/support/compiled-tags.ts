@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildTag } from '../../src/tag/build'
 
@@ -25,12 +25,13 @@ function sourcesDigest(): string {
  * `popin-bridge build` for a test: the tag `buildTag` makes from dist's runtime. Minifying the whole
  * runtime takes terser 1 to 3 s a tag, so each tag is kept under node_modules/.cache, named by the
  * SHA-256 of what makes it (config, options, runtime, src/ and adapters/, package.json and the
- * lockfile): a change to any of them builds it again. An invalid config throws with its problems.
+ * lockfile): a change to any of them builds it again, and the tags of older sources are deleted.
+ * An invalid config throws with its problems.
  */
 export async function compiledTag(config: unknown, { gtm = false } = {}): Promise<string> {
   const runtime = readFileSync(join(ROOT, 'dist', gtm ? 'tag-runtime.es5.js' : 'tag-runtime.js'), 'utf8')
-  const key = createHash('sha256').update(JSON.stringify({ config, gtm })).update(runtime).update(sourcesDigest()).digest('hex')
-  const file = join(CACHE, `${key}.js`)
+  const dir = join(CACHE, sourcesDigest())
+  const file = join(dir, `${createHash('sha256').update(JSON.stringify({ config, gtm })).update(runtime).digest('hex')}.js`)
   try {
     return readFileSync(file, 'utf8')
   } catch {
@@ -38,7 +39,8 @@ export async function compiledTag(config: unknown, { gtm = false } = {}): Promis
   }
   const result = await buildTag(config, { runtime, gtm })
   if (result.code === undefined) throw new Error(`invalid config for a tag: ${JSON.stringify(result.problems)}`)
-  mkdirSync(CACHE, { recursive: true })
+  mkdirSync(dir, { recursive: true })
+  for (const old of readdirSync(CACHE)) if (join(CACHE, old) !== dir) rmSync(join(CACHE, old), { recursive: true, force: true })
   writeFileSync(file, result.code)
   return result.code
 }
