@@ -2,6 +2,9 @@
 // Each module's rendered code is minified and gzipped on its own: the figures overstate a little
 // (gzip shares nothing across modules) but rank the modules faithfully.
 //
+// node bench/size-breakdown.mjs tag: the same for the compiled tag's runtime, before `popin-bridge build`
+// drops the parts a config does not use (every destination and feature is still in).
+//
 // node bench/size-breakdown.mjs --floor: the lite bundle rebuilt with whole features taken out,
 // min+gzip exactly as the build measures it, to show what a smaller budget would cost.
 import { gzipSync } from 'node:zlib'
@@ -11,8 +14,8 @@ import config, { TERSER_OPTIONS } from '../rollup.config.mjs'
 
 const floorMode = process.argv.includes('--floor')
 // The floor's stand-ins fit the lite bundle's modules only.
-const which = process.argv[2] === 'full' && !floorMode ? 'popin-bridge.min.js' : 'popin-bridge.lite.min.js'
-const options = config.find((entry) => entry.output?.file?.endsWith(which))
+const which = process.argv[2] === 'tag' && !floorMode ? 'tag-runtime.js' : process.argv[2] === 'full' && !floorMode ? 'popin-bridge.min.js' : 'popin-bridge.lite.min.js'
+const options = config.find((entry) => [entry.output].flat().some((output) => output?.file?.endsWith(which)))
 
 /** Bundles the drop-in with some modules' source replaced; returns the rollup output chunk. */
 async function bundle(replacements = {}) {
@@ -24,7 +27,7 @@ async function bundle(replacements = {}) {
     },
   }
   const build = await rollup({ ...options, plugins: [replace, ...options.plugins], onwarn: () => undefined })
-  const { output } = await build.generate({ ...options.output, plugins: [] })
+  const { output } = await build.generate({ ...[options.output].flat()[0], plugins: [] })
   return output[0]
 }
 
