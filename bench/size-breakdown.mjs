@@ -50,13 +50,8 @@ async function byModule() {
 // Stand-ins with the same exports and no behaviour. If a module's exports change, rollup fails
 // here loudly ("is not exported"), so the figures never silently measure something else.
 const NO_VALIDATION = {
-  // A schema that accepts anything: valibot's safeParse still runs, no check does.
-  'src/config/schema.ts': `
-    export const PRESETS = [], PAGE_FIELDS = [], MAX_RULES_PER_EVENT = 5, MAX_PARAM_DEPTH = 3, DEFAULT_EVENT_ID = '{{event}}.{{occurrence}}'
-    export const DEFAULTS = { eventId: DEFAULT_EVENT_ID, readyTimeoutMs: 10000, queueLimit: 100 }
-    export const SECRET_KEY = /$^/, SECRET_MESSAGE = '', typeOf = () => '', object = (entries) => entries
-    export const configSchema = () => ({ kind: 'schema', '~run': (dataset) => ({ ...dataset, typed: true }) })`,
-  'src/config/problems.ts': 'export const formatProblems = () => "", problemsOf = () => [], prototypeKeyProblems = () => []',
+  // The page's shape check, and the settings and presets it and \`resolve\` read.
+  'src/config/page-check.ts': "export const SEE_VALIDATE = '', pageProblems = () => []",
 }
 const NO_CONSENT_FOLLOWING_OR_HASHING = {
   'src/consent/follow-tcf.ts': 'export const followTcf = () => () => {}, tcfDecision = () => undefined',
@@ -70,7 +65,7 @@ const NO_DESTINATIONS = { 'adapters/index.ts': 'export const pageAdapters = []' 
 async function floor() {
   const variants = [
     ['as built', {}],
-    ['without config validation', NO_VALIDATION],
+    ['without the config check', NO_VALIDATION],
     ['... and without consent following and hashing', { ...NO_VALIDATION, ...NO_CONSENT_FOLLOWING_OR_HASHING }],
     ['... and without any destination (the runtime alone)', { ...NO_VALIDATION, ...NO_CONSENT_FOLLOWING_OR_HASHING, ...NO_DESTINATIONS }],
   ]
