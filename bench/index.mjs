@@ -13,7 +13,8 @@ import { gzipSync } from 'node:zlib'
 import { Window } from 'happy-dom'
 import { callProblems } from './check-calls.mjs'
 import { installBench } from './in-page.mjs'
-import { CONFIG, compiledTagSubject, FLOOR, SESSION, SUBJECTS, withSources } from './subjects.mjs'
+import { CONFIG, SESSION } from './session.mjs'
+import { compiledTagSubject, FLOOR, SUBJECTS, withSources } from './subjects.mjs'
 
 const quick = process.argv.includes('--quick')
 const RUNS = quick ? 1 : 7
@@ -53,9 +54,6 @@ async function happyDomPage() {
       const calls = await win.__bench.play(sessions)
       return { ms: cpuMs() - started, calls }
     },
-    // Not in quick mode: the collections take most of its time. Twice: what the previous page
-    // left may need a second cycle.
-    ...(quick || !globalThis.gc ? {} : { heapBytes: () => (globalThis.gc(), globalThis.gc(), process.memoryUsage().heapUsed) }),
     async close() {
       await win.happyDOM.abort()
       await win.happyDOM.close()
@@ -112,14 +110,15 @@ async function chromium() {
   }
 }
 
+const startArgs = (subject) => ({ source: fresh(subject.source), config: CONFIG, session: SESSION, calls: subject.calls })
+
 /**
  * One subject in a fresh page: start-up, then batches growing until one takes BATCH_MS of work
  * (the smaller ones warm the JIT up); the last one gives the per-event cost. Every batch's calls
- * are checked. Heap: what the page holds after start-up and the first batch, against before.
+ * are checked.
  */
 async function measure(env, subject) {
   const page = await env.open()
-  const heapBefore = page.heapBytes?.()
   const problems = []
   const play = async (sessions) => {
     const batch = await page.play(sessions)
@@ -127,19 +126,51 @@ async function measure(env, subject) {
     return batch
   }
   try {
-    const startupMs = await page.start({ source: fresh(subject.source), config: CONFIG, session: SESSION, calls: subject.calls })
+    const startupMs = await page.start(startArgs(subject))
     // The first session may come with set-up calls (a gtag config, say): not checked.
     await page.play(1)
     let sessions = FIRST_SESSIONS
     let batch = await play(sessions)
-    const heapBytes = page.heapBytes ? page.heapBytes() - heapBefore : undefined
     while (batch.ms < BATCH_MS && sessions < MAX_SESSIONS && !problems.length) {
       sessions = Math.min(MAX_SESSIONS, sessions * 4)
       batch = await play(sessions)
     }
-    return { startupMs, nsPerEvent: (batch.ms * 1e6) / (sessions * SESSION.length), events: sessions * SESSION.length, heapBytes, problems }
+    return { startupMs, nsPerEvent: (batch.ms * 1e6) / (sessions * SESSION.length), events: sessions * SESSION.length, problems }
   } finally {
     await page.close()
+  }
+}
+
+/**
+ * The heap a subject's happy-dom page holds after start-up and the first batch, against the bare
+ * page. Measured before any timed run: the big batches leave garbage that V8 frees only later.
+ */
+async function heapRetained(subject) {
+  // Twice: what the previous page left may need a second cycle.
+  const heapUsed = () => (globalThis.gc(), globalThis.gc(), process.memoryUsage().heapUsed)
+  const page = await happyDomPage()
+  try {
+    const before = heapUsed()
+    await page.start(startArgs(subject))
+    await page.play(1)
+    await page.play(FIRST_SESSIONS)
+    return heapUsed() - before
+  } finally {
+    await page.close()
+  }
+}
+
+// Not in quick mode, whose figures are not read: the collections would take most of its time.
+const heaps = subjects.map(() => [])
+if (globalThis.gc && !quick) {
+  for (let run = 0; run < RUNS; run++) {
+    for (const [i, subject] of subjects.entries()) {
+      try {
+        heaps[i].push(await heapRetained(subject))
+      } catch {
+        // A subject that fails here fails the timed runs too, which report it.
+      }
+    }
   }
 }
 
@@ -148,7 +179,7 @@ const environments = { 'happy-dom': { open: happyDomPage }, ...(browser ? { Chro
 const envs = Object.keys(environments)
 
 // Interleaved: run r measures every subject before run r + 1 starts, so drift hits all alike.
-const raw = Object.fromEntries(envs.map((env) => [env, subjects.map(() => ({ startupMs: [], nsPerEvent: [], events: [], heapBytes: [], errors: [] }))]))
+const raw = Object.fromEntries(envs.map((env) => [env, subjects.map(() => ({ startupMs: [], nsPerEvent: [], events: [], errors: [] }))]))
 for (let run = 1; run <= RUNS; run++) {
   for (const env of envs) {
     for (const [i, subject] of subjects.entries()) {
@@ -156,7 +187,7 @@ for (let run = 1; run <= RUNS; run++) {
       try {
         const result = await measure(environments[env], subject)
         if (result.problems.length) r.errors.push(`run ${run}: ${result.problems.join('; ')}`)
-        for (const key of ['startupMs', 'nsPerEvent', 'events', 'heapBytes']) if (result[key] !== undefined) r[key].push(result[key])
+        for (const key of ['startupMs', 'nsPerEvent', 'events']) r[key].push(result[key])
       } catch (error) {
         r.errors.push(`run ${run}: ${error.message}`)
       }
@@ -174,11 +205,12 @@ const results = subjects.map((subject, i) => ({
   name: subject.name,
   calls: subject.calls,
   gzipBytes: gzipSync(subject.source, { level: 9 }).length,
+  heapBytes: stats(heaps[i]),
   ...Object.fromEntries(
     envs.map((env) => {
       const r = raw[env][i]
       if (r.errors.length) return [env, { errors: r.errors }]
-      return [env, { startupMs: stats(r.startupMs), nsPerEvent: stats(r.nsPerEvent), events: stats(r.events), ...(r.heapBytes.length ? { heapBytes: stats(r.heapBytes) } : {}) }]
+      return [env, { startupMs: stats(r.startupMs), nsPerEvent: stats(r.nsPerEvent), events: stats(r.events) }]
     }),
   ),
 }))
@@ -190,7 +222,7 @@ function printTable(header, rows) {
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'))
 }
 const fixed = (digits) => (n) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-const range = (format) => (s) => `${format(s.median)} (${format(s.min)}–${format(s.max)})`
+const range = (format) => (s) => (s.min === s.max ? format(s.median) : `${format(s.median)} (${format(s.min)}–${format(s.max)})`)
 const kb = (bytes) => `${fixed(1)(bytes / 1024)} KB`
 const perEnv = (r, cell) => envs.flatMap((env) => (r[env].errors ? ['error', 'error'] : cell(r[env])))
 
@@ -200,14 +232,18 @@ printTable(
     r.name,
     kb(r.gzipBytes),
     ...perEnv(r, (e) => [range(fixed(2))(e.startupMs), range(fixed(0))(e.nsPerEvent)]),
-    r['happy-dom'].errors ? 'error' : r['happy-dom'].heapBytes ? kb(r['happy-dom'].heapBytes.median) : '–',
+    r.heapBytes ? kb(r.heapBytes.median) : '–',
   ]),
 )
 console.log('')
 
 // Every subject against the floor: what the same calls cost with nothing but the calls.
 const floor = results.find((r) => r.name === FLOOR)
-const times = (a, b) => (a === undefined || b === undefined ? 'error' : `${fixed(1)(a / b)}×`)
+const times = (a, b) => {
+  if (a === undefined || b === undefined) return 'error'
+  const ratio = a / b
+  return `${fixed(ratio < 1 ? 2 : ratio < 10 ? 1 : 0)(ratio)}×`
+}
 printTable(
   ['ratio to the floor', 'min+gzip', ...envs.flatMap((env) => [`start-up, ${env}`, `per event, ${env}`])],
   results
@@ -219,8 +255,13 @@ console.log('')
 for (const r of results) for (const env of envs) for (const error of r[env].errors ?? []) console.log(`error: ${r.name} in ${env}: ${error}`)
 if (compiled.skipped) console.log(`compiled tag not measured: ${compiled.skipped}`)
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${browser ? `, ${browser.version}` : ', no Chromium'}`
-console.log(
-  `median (min–max) of ${RUNS} interleaved runs; per event: a warm batch of at least ${BATCH_MS} ms of work; min+gzip: gzip -9; heap: after start-up and ${FIRST_SESSIONS * SESSION.length + SESSION.length} events; ${machine}` +
-    `${quick ? '; quick mode' : ''}${globalThis.gc ? '' : '; no --expose-gc: no heap figures'}`,
-)
+const method = [
+  `median (min–max) of ${RUNS} interleaved runs`,
+  `per event: a warm batch of at least ${BATCH_MS} ms of work`,
+  'min+gzip: gzip -9',
+  ...(heaps[0].length ? [`heap: after start-up and ${(1 + FIRST_SESSIONS) * SESSION.length} events`] : []),
+  machine,
+  ...(quick ? ['quick mode'] : []),
+]
+console.log(method.join('; '))
 if (!quick) writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, batchMs: BATCH_MS, results }, null, 2)}\n`)

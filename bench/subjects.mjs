@@ -1,7 +1,7 @@
-// What the benchmark measures: the Popin session each subject is sent, and the subjects. A subject
-// is a script that defines window.popinEvent, with the vendor calls one session must make through
-// the page's fbq, gtag, analytics, dataLayer and fetch (stubbed as counters; a vendor not listed
-// must get none). One more subject is one more entry.
+// What the benchmark measures. A subject is a script that defines window.popinEvent, with the
+// vendor calls one session (bench/session.mjs) must make through the page's fbq, gtag, analytics,
+// dataLayer and fetch (stubbed as counters; a vendor not listed must get none). One more subject
+// is one more entry.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -9,34 +9,16 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bundle } from './build-peers.mjs'
+import { CONFIG, PRESET_CALLS } from './session.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-
-/** A realistic widget session, repeated: nudges, screens, a call, a rating, a lead, a booking. */
-export const SESSION = [
-  ['nudge_show', { uid: 'u-1' }],
-  ['nudge_open', { uid: 'u-1' }],
-  ['popin_screen', { uid: 'u-1', screen: 'SCREEN_CONNECT_OR_SCHEDULE' }],
-  ['popin_permission_given', { uid: 'u-1', audio: true, video: true }],
-  ['popin_screen', { uid: 'u-1', screen: 'SCREEN_VIDEO_CALL' }],
-  ['popin_call_end', { uid: 'u-1', callId: 'call-77', invited: false }],
-  ['popin_rating_done', { uid: 'u-1', rating: 5, comment: 'great' }],
-  ['popin_captured', { uid: 'u-1', name: 'Ada', email: 'ada@example.com', country: 'GB', group: 'sofas' }],
-  ['popin_schedule_created', { uid: 'u-1', timezone: 'Europe/London', time: '15:30' }],
-  ['nudge_close', { uid: 'u-1' }],
-]
-
-/** The config the drop-ins read: the preset, all four destinations on the page's own globals. */
-export const CONFIG = {}
-
-/** The calls one session makes with the preset (test/bench.test.ts checks them against popin-bridge). */
-export const PRESET_CALLS = { fbq: 5, gtag: 10, analytics: 11, dataLayer: 20 }
 
 export const FLOOR = 'the floor (hand-written)'
 
 /**
- * `file` from the repository's root; `bundle: true` builds it as the drop-ins are built
- * (rollup.config.mjs `dropIn`, analytics-next slimmed the same way); otherwise it is read as it is.
+ * Each with `calls` per session, and its script as a `file` from the repository's root or as
+ * `source`. `bundle: true` builds the file as the drop-ins are built (rollup.config.mjs `dropIn`,
+ * analytics-next slimmed the same way); otherwise it is read as it is.
  */
 export const SUBJECTS = [
   { name: FLOOR, file: 'bench/peers/floor.js', bundle: true, calls: PRESET_CALLS },
@@ -67,7 +49,7 @@ export async function compiledTagSubject() {
     const out = join(dir, 'tag.js')
     writeFileSync(config, JSON.stringify(CONFIG))
     const run = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'build', config, '--out', out], { encoding: 'utf8' })
-    if (run.status !== 0) return { skipped: `popin-bridge build ${config} exited ${run.status}: ${(run.stderr || run.stdout).trim().split('\n')[0]}` }
+    if (run.status !== 0) return { skipped: `popin-bridge build preset.json --out tag.js exited ${run.status}: ${(run.stderr || run.stdout).trim().split('\n')[0]}` }
     return { name: 'popin-bridge compiled tag', source: await readFile(out, 'utf8'), calls: PRESET_CALLS }
   } finally {
     rmSync(dir, { recursive: true, force: true })
