@@ -118,6 +118,9 @@ const startArgs = (subject) => ({ source: fresh(subject.source), config: CONFIG,
  * are checked.
  */
 async function measure(env, subject) {
+  // The previous subject's garbage (its happy-dom page, the driver's messages) must not be
+  // collected on this one's clock.
+  globalThis.gc?.()
   const page = await env.open()
   const problems = []
   const play = async (sessions) => {
