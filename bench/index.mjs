@@ -4,8 +4,8 @@
 // start-up and per-event cost in plain Node (happy-dom) and in Chromium at a real http origin,
 // heap retained; medians over interleaved runs in one process, with min and max, and each
 // subject's ratio to the floor. Every batch checks that each subject made exactly its expected
-// vendor calls; a subject that did not is an error row, not a figure. Writes bench/results.json
-// (not in quick mode, which only checks that the benchmark still runs).
+// vendor calls; a subject that did not is an error row, not a figure, and the run exits 1. Writes
+// bench/results.json (not in quick mode, which only checks that the benchmark still runs).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus, totalmem } from 'node:os'
@@ -255,7 +255,14 @@ printTable(
 )
 console.log('')
 
-for (const r of results) for (const env of envs) for (const error of r[env].errors ?? []) console.log(`error: ${r.name} in ${env}: ${error}`)
+for (const r of results) {
+  for (const env of envs) {
+    for (const error of r[env].errors ?? []) {
+      console.log(`error: ${r.name} in ${env}: ${error}`)
+      process.exitCode = 1
+    }
+  }
+}
 if (compiled.skipped) console.log(`compiled tag not measured: ${compiled.skipped}`)
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}${browser ? `, ${browser.version}` : ', no Chromium'}`
 const method = [

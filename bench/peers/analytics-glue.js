@@ -1,5 +1,5 @@
 // Peer: the `analytics` package (DavidWells) with its GA4 and Segment plugins, minimal Facebook
-// Pixel and dataLayer plugins (the project ships neither for the page's own globals), and the
+// Pixel and dataLayer plugins forwarding to the page's own fbq and dataLayer, and the
 // window.popinEvent glue a shop would write.
 import googleAnalytics from '@analytics/google-analytics'
 import segmentPlugin from '@analytics/segment'
