@@ -4,7 +4,7 @@ import { urlAsksForDebug } from './debug-flag'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { createLogger, LOG_PREFIX } from './lib/logger'
 import { listen } from './listen'
-import { DEBUGS } from './lib/tag-features'
+import { COMPILED, DEBUGS } from './lib/tag-features'
 import type { Problem } from './config/problems'
 import type { BridgeConfig } from './types'
 
@@ -24,11 +24,10 @@ export type Starter = (config: BridgeConfig | undefined, consent: ConsentState) 
 
 /**
  * The drop-in script's start-up: reads the config from the script tag's `data-config` or from
- * `window.popinBridgeConfig` (a compiled tag has its own: `readsConfig` false), starts, and
- * exposes `window.PopinBridge`. A second copy of the script finds `window.PopinBridge` and does
- * nothing.
+ * `window.popinBridgeConfig` (a compiled tag has its own), starts, and exposes
+ * `window.PopinBridge`. A second copy of the script finds `window.PopinBridge` and does nothing.
  */
-export function startDropIn(start: Starter, readsConfig = true): void {
+export function startDropIn(start: Starter): void {
   const win = window as unknown as Record<string, any>
   const script = document.currentScript as HTMLScriptElement | null
   if (win.PopinBridge) {
@@ -61,8 +60,8 @@ export function startDropIn(start: Starter, readsConfig = true): void {
     },
   }
   win.PopinBridge = api
-  const config = readsConfig ? readConfig(win, script) : undefined
-  if (!DEBUGS && readsConfig && asksForDebug(win, config) && script?.src) {
+  const config = COMPILED ? undefined : readConfig(win, script)
+  if (!DEBUGS && !COMPILED && asksForDebug(win, config) && script?.src) {
     return handOff(win, script, (debugBuild) => {
       start = debugBuild
       return api.init(config)
