@@ -2,6 +2,9 @@
 // Each module's rendered code is minified and gzipped on its own: the figures overstate a little
 // (gzip shares nothing across modules) but rank the modules faithfully.
 //
+// node bench/size-breakdown.mjs tag: the same for the compiled tag's runtime, before `popin-bridge build`
+// drops the parts a config does not use (every destination and feature is still in).
+//
 // node bench/size-breakdown.mjs --floor: the lite bundle rebuilt with whole features taken out,
 // min+gzip exactly as the build measures it, to show what a smaller budget would cost.
 import { gzipSync } from 'node:zlib'
@@ -11,8 +14,8 @@ import config, { TERSER_OPTIONS } from '../rollup.config.mjs'
 
 const floorMode = process.argv.includes('--floor')
 // The floor's stand-ins fit the lite bundle's modules only.
-const which = process.argv[2] === 'full' && !floorMode ? 'popin-bridge.min.js' : 'popin-bridge.lite.min.js'
-const options = config.find((entry) => entry.output?.file?.endsWith(which))
+const which = process.argv[2] === 'tag' && !floorMode ? 'tag-runtime.js' : process.argv[2] === 'full' && !floorMode ? 'popin-bridge.min.js' : 'popin-bridge.lite.min.js'
+const options = config.find((entry) => [entry.output].flat().some((output) => output?.file?.endsWith(which)))
 
 /** Bundles the drop-in with some modules' source replaced; returns the rollup output chunk. */
 async function bundle(replacements = {}) {
@@ -24,7 +27,7 @@ async function bundle(replacements = {}) {
     },
   }
   const build = await rollup({ ...options, plugins: [replace, ...options.plugins], onwarn: () => undefined })
-  const { output } = await build.generate({ ...options.output, plugins: [] })
+  const { output } = await build.generate({ ...[options.output].flat()[0], plugins: [] })
   return output[0]
 }
 
@@ -47,13 +50,8 @@ async function byModule() {
 // Stand-ins with the same exports and no behaviour. If a module's exports change, rollup fails
 // here loudly ("is not exported"), so the figures never silently measure something else.
 const NO_VALIDATION = {
-  // A schema that accepts anything: valibot's safeParse still runs, no check does.
-  'src/config/schema.ts': `
-    export const PRESETS = [], PAGE_FIELDS = [], MAX_RULES_PER_EVENT = 5, MAX_PARAM_DEPTH = 3, DEFAULT_EVENT_ID = '{{event}}.{{occurrence}}'
-    export const DEFAULTS = { eventId: DEFAULT_EVENT_ID, readyTimeoutMs: 10000, queueLimit: 100 }
-    export const SECRET_KEY = /$^/, SECRET_MESSAGE = '', typeOf = () => '', object = (entries) => entries
-    export const configSchema = () => ({ kind: 'schema', '~run': (dataset) => ({ ...dataset, typed: true }) })`,
-  'src/config/problems.ts': 'export const formatProblems = () => "", problemsOf = () => [], prototypeKeyProblems = () => []',
+  // The page's shape check, and the settings and presets it and \`resolve\` read.
+  'src/config/page-check.ts': "export const SEE_VALIDATE = '', pageProblems = () => []",
 }
 const NO_CONSENT_FOLLOWING_OR_HASHING = {
   'src/consent/follow-tcf.ts': 'export const followTcf = () => () => {}, tcfDecision = () => undefined',
@@ -67,7 +65,7 @@ const NO_DESTINATIONS = { 'adapters/index.ts': 'export const pageAdapters = []' 
 async function floor() {
   const variants = [
     ['as built', {}],
-    ['without config validation', NO_VALIDATION],
+    ['without the config check', NO_VALIDATION],
     ['... and without consent following and hashing', { ...NO_VALIDATION, ...NO_CONSENT_FOLLOWING_OR_HASHING }],
     ['... and without any destination (the runtime alone)', { ...NO_VALIDATION, ...NO_CONSENT_FOLLOWING_OR_HASHING, ...NO_DESTINATIONS }],
   ]

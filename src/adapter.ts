@@ -107,7 +107,7 @@ export interface Adapter<Settings extends object = any, Client = any> {
   vendorGlobal: string
   /**
    * This destination's own settings, for the config checks. The built-in destinations keep theirs
-   * apart (adapters/settings.ts), so a compiled tag does not carry them.
+   * apart (adapters/config.ts), so a compiled tag does not carry them.
    */
   settings?: SettingSpecs<Settings>
   /** The setting without which the bridge cannot load the vendor itself. */
@@ -135,8 +135,11 @@ export interface Adapter<Settings extends object = any, Client = any> {
   setupCalls?(settings: Settings, client: Client, env: AdapterEnv): VendorCall[]
   /** `load` puts the consent default in place itself (before the vendor's own first command). */
   loadSignalsConsent?: boolean
-  /** This destination's part of the built-in `popin-default` preset. */
-  preset: Preset
+  /**
+   * This destination's part of the built-in `popin-default` preset. The built-in destinations keep
+   * theirs apart (adapters/config.ts), so a compiled tag does not carry them.
+   */
+  preset?: Preset
   /**
    * With the config's `relayUrl`, how its events travel: `both` the page and the relay (the vendor
    * deduplicates the pair by the shared event id: Meta), `relay` the relay alone (a vendor that would

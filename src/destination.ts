@@ -1,6 +1,7 @@
 import { isGranted, type AdapterEnv, type Call, type VendorCall } from './adapter'
 import { consentFor } from './consent/state'
 import type { DestinationPlan } from './plan/compile'
+import { DEBUGS } from './lib/tag-features'
 import { describe, type Tracer } from './trace'
 
 /** How often a missing page vendor is looked for again while events wait. */
@@ -33,7 +34,8 @@ type State = 'idle' | 'waiting' | 'ready' | 'gave-up' | 'failed'
  */
 export function createDestination({ adapter, settings, explicit, category }: DestinationPlan, env: AdapterEnv, options: DestinationOptions): Destination {
   const { log } = env
-  const { trace } = options
+  // A tag built without debug mode leaves the trace's code out.
+  const trace = DEBUGS ? options.trace : undefined
   const label = adapter.name
   let state: State = 'idle'
   let client: unknown
@@ -51,7 +53,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
 
   const fail = (what: string, error: unknown) => {
     const first = log.once(`${label}:error`, 'error', `${label}: ${what}; other destinations are unaffected`, error)
-    if (!first) log.debug(`${label}: ${what}`, error)
+    if (DEBUGS && !first) log.debug(`${label}: ${what}`, error)
   }
 
   const noConsent = `no consent for ${category}`
@@ -132,7 +134,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
 
   /** Lost events are worth a warning only for a destination the config asked for. */
   const notice = (key: string, message: string) => {
-    if (!explicit || !log.once(`${label}:${key}`, 'warn', message)) log.debug(message)
+    if ((!explicit || !log.once(`${label}:${key}`, 'warn', message)) && DEBUGS) log.debug(message)
   }
 
   const send = (original: Call) => {
@@ -146,7 +148,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     } catch (error) {
       return fail(`could not prepare ${call.event.name}`, error)
     }
-    for (const note of notes) log.debug(`${call.event.name} → ${label}: ${note}`)
+    if (DEBUGS) for (const note of notes) log.debug(`${call.event.name} → ${label}: ${note}`)
     for (const vendorCall of vendorCalls) invoke(vendorCall, prepared ?? call)
   }
 

@@ -2,8 +2,9 @@ import { version } from '../package.json'
 import type { Bridge } from './start-bridge'
 import { urlAsksForDebug } from './debug-flag'
 import { consentUpdate, type ConsentState } from './consent/state'
-import { LOG_PREFIX } from './lib/logger'
-import { DEBUGS } from './lib/tag-features'
+import { createLogger, LOG_PREFIX } from './lib/logger'
+import { listen } from './listen'
+import { COMPILED, DEBUGS } from './lib/tag-features'
 import type { Problem } from './config/problems'
 import type { BridgeConfig } from './types'
 
@@ -23,13 +24,20 @@ export type Starter = (config: BridgeConfig | undefined, consent: ConsentState) 
 
 /**
  * The drop-in script's start-up: reads the config from the script tag's `data-config` or from
- * `window.popinBridgeConfig` (a compiled tag has its own: `readsConfig` false), starts, and
- * exposes `window.PopinBridge`. A second copy of the script finds `window.PopinBridge` and does
- * nothing.
+ * `window.popinBridgeConfig` (a compiled tag has its own), starts, and exposes
+ * `window.PopinBridge`. A second copy of the script finds `window.PopinBridge` and does nothing.
  */
-export function startDropIn(start: Starter, readsConfig = true): void {
+export function startDropIn(start: Starter): void {
   const win = window as unknown as Record<string, any>
-  if (win.PopinBridge) return
+  const script = document.currentScript as HTMLScriptElement | null
+  if (win.PopinBridge) {
+    // The debug build, loaded by a drop-in built without debug mode: it takes over from it.
+    if (DEBUGS && win[HANDOFF]) {
+      win[HANDOFF](start)
+      if (urlAsksForDebug(win)) loadDebugger(script)
+    }
+    return
+  }
   let bridge: Bridge | undefined
   let decisions: ConsentState = {}
   const api: PopinBridgeGlobal = {
@@ -52,10 +60,62 @@ export function startDropIn(start: Starter, readsConfig = true): void {
     },
   }
   win.PopinBridge = api
-  const script = document.currentScript as HTMLScriptElement | null
-  api.init(readsConfig ? readConfig(win, script) : undefined)
+  const config = COMPILED ? undefined : readConfig(win, script)
+  if (!DEBUGS && !COMPILED && asksForDebug(win, config) && script?.src) {
+    return handOff(win, script, (debugBuild) => {
+      start = debugBuild
+      return api.init(config)
+    }, () => api.init(config))
+  }
+  api.init(config)
   if (DEBUGS && urlAsksForDebug(win)) loadDebugger(script)
 }
+
+/** Where a drop-in built without debug mode waits for its debug build to take over. */
+const HANDOFF = '__popinBridgeHandoff'
+/** The lite drop-in's debug build, next to it: loaded only when debug mode is asked for. */
+export const DEBUG_BUILD_FILE = 'popin-bridge.lite.debug.js'
+const HANDOFF_TIMEOUT_MS = 10_000
+
+function asksForDebug(win: Record<string, any>, config: BridgeConfig | undefined): boolean {
+  try {
+    return urlAsksForDebug(win) || config?.debug === true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Loads the debug build, which starts the bridge in this one's place (same config, the visitor's
+ * decisions so far); Popin's events meanwhile wait, in order, and are handled then. If it cannot
+ * load, this build starts without debug mode.
+ */
+function handOff(win: Record<string, any>, script: HTMLScriptElement, debugStart: (start: Starter) => Bridge, ownStart: () => Bridge): void {
+  const waiting: [unknown, unknown][] = []
+  const unlisten = listen(win, (event, data) => waiting.length < HANDOFF_QUEUE && waiting.push([event, data]), createLogger(console, false))
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const take = (start: () => Bridge) => {
+    if (!win[HANDOFF]) return
+    delete win[HANDOFF]
+    clearTimeout(timer)
+    unlisten()
+    const bridge = start()
+    for (const [event, data] of waiting) bridge.handle(event, data)
+  }
+  Object.defineProperty(win, HANDOFF, { configurable: true, value: (start: Starter) => take(() => debugStart(start)) })
+  try {
+    const tag = document.createElement('script')
+    tag.src = new URL(DEBUG_BUILD_FILE, script.src).href
+    tag.onerror = () => take(ownStart)
+    timer = setTimeout(() => take(ownStart), HANDOFF_TIMEOUT_MS)
+    document.head.appendChild(tag)
+  } catch {
+    take(ownStart)
+  }
+}
+
+/** As many events as a destination queues by default. */
+const HANDOFF_QUEUE = 100
 
 /** The file of the debugger overlay, next to the drop-in's own: loaded only for `?popin_bridge_debug`. */
 export const DEBUGGER_FILE = 'popin-bridge.debugger.js'

@@ -1,3 +1,4 @@
+import { presetOf } from '../adapters/config'
 import { fullAdapters } from '../adapters/full'
 import { createBridgeWith, type Bridge, type BridgeOptions } from './bridge'
 import { toJsonSchema } from './config/json-schema'
@@ -46,7 +47,7 @@ export function validateConfig(config: unknown): Problem[] {
 
 /** The built-in `popin-default` preset, as JSON you can read or copy. */
 export function defaultPreset(): BridgeConfig {
-  const destinations = Object.fromEntries(relayAdapters().map((adapter) => [adapter.name, { ...adapter.preset }]))
+  const destinations = Object.fromEntries(relayAdapters().map((adapter) => [adapter.name, { ...presetOf(adapter) }]))
   return { destinations } as BridgeConfig
 }
 

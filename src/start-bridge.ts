@@ -97,7 +97,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
     if (stopped) return
     try {
       const event = toPopinEvent(name, data)
-      if (!event) return log.debug('ignored a popinEvent call without an event name', name)
+      if (!event) return DEBUGS && log.debug('ignored a popinEvent call without an event name', name)
       const occurrence = identify(plan, { event, page, id: nextOccurrence() })
       const relayed: Record<string, Call[] | Promise<Call[]>> = {}
       const id = occurrence.fields.eventId
@@ -111,7 +111,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
           trace?.({ type: 'skipped', destination, id, event: event.name, text: `not sent (${calls.reason})` })
           continue
         }
-        const settled = hasher.take() ? settleHashes(calls) : calls
+        const settled = HASHES && hasher.take() ? settleHashes(calls) : calls
         const via = channel && route.plan.adapter.relay
         if (via) {
           relayed[destination] = settled
@@ -128,7 +128,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
 
   const previous = win[ACTIVE_KEY] as Bridge | undefined
   if (previous) {
-    log.debug('a bridge was already running on this page: it is replaced, not doubled')
+    if (DEBUGS) log.debug('a bridge was already running on this page: it is replaced, not doubled')
     previous.destroy()
   }
   const unlisten = !IN_BROWSER_BUNDLE && options.listen === false ? () => undefined : listen(win, handle, log)
@@ -139,7 +139,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
     const update = consentUpdate(decisions)
     if (stopped || Object.keys(update).length === 0) return { ...env.consent.state }
     Object.assign(env.consent.state, update)
-    log.debug(`consent: ${JSON.stringify(env.consent.state)}`)
+    if (DEBUGS) log.debug(`consent: ${JSON.stringify(env.consent.state)}`)
     for (const destination of destinations) destination.consentChanged()
     channel?.consentChanged()
     return { ...env.consent.state }

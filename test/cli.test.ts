@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { parse } from 'acorn'
 import { Window } from 'happy-dom'
 import { afterAll, describe, expect, it, vi } from 'vitest'
@@ -110,7 +111,96 @@ describe('popin-bridge validate', () => {
   })
 })
 
-describe('popin-bridge snippet', () => {
+// Each build minifies the runtime with terser: about a second here, more on a busy machine.
+describe('popin-bridge build', { timeout: 30_000 }, () => {
+  const config = { destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-ABC1234' } } }
+  const configFile = (value: unknown = config) => {
+    const file = join(tmp(), 'bridge.json')
+    writeFileSync(file, JSON.stringify(value))
+    return file
+  }
+  /** A happy-dom page with recording vendors, the tag evaluated in it. */
+  const run = (tag: string, url = 'https://shop.example/') => {
+    const win = page({ url, settings: { enableJavaScriptEvaluation: true, suppressInsecureJavaScriptEnvironmentWarning: true } }) as any
+    vi.spyOn(win.crypto, 'getRandomValues').mockImplementation((array: any) => array.fill(0))
+    win.document.write('<!doctype html><html><head></head><body></body></html>')
+    const calls: unknown[][] = []
+    win.fbq = (...args: unknown[]) => calls.push(['fbq', ...args])
+    win.gtag = (...args: unknown[]) => calls.push(['gtag', ...args])
+    win.eval(tag)
+    return { win, calls }
+  }
+
+  it('prints a tag that routes Popin events to the vendors on the page, as the config says', async () => {
+    const { code, out, err } = await cli('build', configFile())
+    expect([code, err]).toEqual([0, ''])
+    expect(out.startsWith('/* popin-bridge ')).toBe(true)
+    const { win, calls } = run(out)
+    win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c-1', invited: false })
+    expect(calls).toEqual([
+      ['fbq', 'init', '1234567890'],
+      ['gtag', 'config', 'G-ABC1234', { send_page_view: false }],
+      ['fbq', 'trackSingle', '1234567890', 'Contact', { content_name: 'Popin video call', call_id: 'c-1' }, { eventID: 'popin_call_end.00.0' }],
+      ['gtag', 'event', 'popin_call_end', { call_id: 'c-1', invited: false, popin_uid: 'u-1', send_to: 'G-ABC1234' }],
+    ])
+    expect(win.dataLayer).toEqual([{ popin: null }, { event: 'popin.popin_call_end', popin: { uid: 'u-1', callId: 'c-1', invited: false }, popin_event_id: 'popin_call_end.00.0' }])
+    expect(win.PopinBridge.version).toBe(JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')).version)
+  })
+
+  it('--out writes the tag and prints its size; the same bytes as on standard output', async () => {
+    const out = join(tmp(), 'tag.js')
+    const result = await cli('build', configFile(), '--out', out)
+    const tag = readFileSync(out, 'utf8')
+    expect(result).toEqual({ code: 0, out: `wrote ${out}: ${tag.length} B, ${gzipSync(tag, { level: 9 }).length} B min+gzip; place it after the Popin snippet\n`, err: '' })
+    expect(tag).toBe((await cli('build', configFile())).out)
+  })
+
+  it('refuses an invalid config with every problem, and writes nothing', async () => {
+    const file = fixture('invalid/bad-settings.json')
+    const out = join(tmp(), 'tag.js')
+    const expected = readFileSync(fixture('invalid/bad-settings.txt'), 'utf8')
+    expect(await cli('build', file, '--out', out)).toEqual({ code: 1, out: '', err: `${file}: 8 problem(s)\n${expected}` })
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('carries only the destinations the config uses', async () => {
+    const ga4Only = configFile({ extends: 'none', destinations: { ga4: { measurementId: 'G-ABC1234', events: { nudge_show: { name: 'popin_nudge_show' } } } } })
+    const { out } = await cli('build', ga4Only)
+    for (const other of ['fbq', 'trackSingle', 'analytics.', 'popin.screen_view', 'Lead Captured']) expect(out).not.toContain(other)
+    const { win, calls } = run(out)
+    win.popinEvent('nudge_show', { uid: 'u-1' })
+    win.popinEvent('nudge_open', { uid: 'u-1' })
+    expect(calls).toEqual([['gtag', 'config', 'G-ABC1234', { send_page_view: false }], ['gtag', 'event', 'popin_nudge_show', { send_to: 'G-ABC1234' }]])
+    expect(win.dataLayer).toBeUndefined()
+  })
+
+  it('keeps debug mode only with --debug: the trace, and the console lines', async () => {
+    const plain = run((await cli('build', configFile())).out, 'https://shop.example/?popin_bridge_debug')
+    plain.win.popinEvent('nudge_show', { uid: 'u-1' })
+    expect(plain.win.popinBridgeTrace).toBeUndefined()
+    const debug = run((await cli('build', configFile(), '--debug')).out)
+    debug.win.popinEvent('nudge_show', { uid: 'u-1' })
+    const trace = debug.win.popinBridgeTrace as { type: string; destination?: string; text?: string }[]
+    expect(trace[0]).toMatchObject({ type: 'start', destinations: [{ name: 'facebookPixel' }, { name: 'ga4' }, { name: 'segment' }, { name: 'dataLayer' }], problems: [] })
+    expect(trace.find((record) => record.destination === 'facebookPixel' && record.type === 'skipped')?.text).toBe('not sent (events.nudge_show is false)')
+  })
+
+  it('--gtm: ES5, no "{{" (GTM variable syntax), and the same calls', async () => {
+    const templated = configFile({ destinations: { segment: { events: { nudge_show: { name: 'Nudge {{event}}' } } } } })
+    const { code, out } = await cli('build', templated, '--gtm')
+    expect(code).toBe(0)
+    expect(() => parse(out, { ecmaVersion: 5 })).not.toThrow()
+    expect(out).not.toContain('{{')
+    const { win } = run(out)
+    const tracked: unknown[][] = []
+    win.analytics = { track: (...args: unknown[]) => tracked.push(args), identify() {}, page() {} }
+    win.popinEvent('nudge_show', { uid: 'u-1' })
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(tracked).toEqual([['Nudge nudge_show', { popin_uid: 'u-1' }]])
+  })
+})
+
+describe('popin-bridge snippet', { timeout: 30_000 }, () => {
   const config = { destinations: { facebookPixel: { pixelId: '1234567890' }, ga4: { measurementId: 'G-ABC1234' } }, eventId: 'popin.{{event}}.{{occurrence}}' }
   const configFile = () => {
     const file = join(tmp(), 'bridge.json')
@@ -218,7 +308,7 @@ describe('popin-bridge snippet', () => {
   })
 })
 
-describe('popin-bridge gtm-container', () => {
+describe('popin-bridge gtm-container', { timeout: 30_000 }, () => {
   it('writes an importable container: the tag on All Pages, popin.* Custom Event triggers, Data Layer Variables', async () => {
     const out = join(tmp(), 'container.json')
     const result = await cli('gtm-container', fixture('valid/only-ga4.json'), '--out', out)

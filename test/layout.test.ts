@@ -180,7 +180,6 @@ function isAdapter(value: unknown): value is { name: string } {
     typeof a.name === 'string' &&
     typeof a.label === 'string' &&
     typeof a.vendorGlobal === 'string' &&
-    typeof a.preset === 'object' &&
     Array.isArray(a.calls) &&
     typeof a.findOnPage === 'function' &&
     typeof a.vendorCalls === 'function' &&
@@ -191,7 +190,7 @@ function isAdapter(value: unknown): value is { name: string } {
 /** Rule 5: each folder of adapters/ is one destination, listed in `pageAdapters`, and back. */
 function destinationProblems(folders: DestinationFolder[], pageAdapterNames: string[], settingsNames: string[]): string[] {
   const problems: string[] = []
-  for (const name of pageAdapterNames) if (!settingsNames.includes(name)) problems.push(`pageAdapters has '${name}', which has no settings schema in builtInSettings (adapters/settings.ts)`)
+  for (const name of pageAdapterNames) if (!settingsNames.includes(name)) problems.push(`pageAdapters has '${name}', which has no settings and preset in builtInConfig (adapters/config.ts)`)
   const found = new Set<string>()
   for (const { folder, exports } of folders) {
     if (!exports) {
@@ -428,13 +427,13 @@ describe('rule 5: a destination is one folder of adapters/, listed in pageAdapte
       folders.push({ folder: entry.name, exports })
     }
     expect(folders.length).toBeGreaterThan(0)
-    const { builtInSettings } = await import('../adapters/settings')
-    const problems = destinationProblems(folders, pageAdapters.map((adapter) => adapter.name), Object.keys(builtInSettings))
+    const { builtInConfig } = await import('../adapters/config')
+    const problems = destinationProblems(folders, pageAdapters.map((adapter) => adapter.name), Object.keys(builtInConfig))
     expect(problems, `destination folders:\n${problems.join('\n')}`).toEqual([])
   })
 
-  it('reports a folder without index.ts, without an adapter, with an adapter missing from pageAdapters, or without settings', () => {
-    const adapter = (name: string) => ({ name, label: name, vendorGlobal: name, preset: {}, calls: ['track'], findOnPage() {}, vendorCalls() {}, invoke() {} })
+  it('reports a folder without index.ts, without an adapter, with an adapter missing from pageAdapters, or without settings and preset', () => {
+    const adapter = (name: string) => ({ name, label: name, vendorGlobal: name, calls: ['track'], findOnPage() {}, vendorCalls() {}, invoke() {} })
     const folders: DestinationFolder[] = [
       { folder: 'ga4', exports: { ga4: adapter('ga4'), GA4_LIMITS: {} } },
       { folder: 'new-vendor', exports: { newVendor: adapter('new-vendor') } },
@@ -445,7 +444,7 @@ describe('rule 5: a destination is one folder of adapters/, listed in pageAdapte
       'adapters/helpers/index.ts exports no adapter object',
       'adapters/new-vendor/index.ts exports adapter \'new-vendor\', which is not in pageAdapters (adapters/index.ts)',
       'adapters/no-index/ has no index.ts',
-      "pageAdapters has 'segment', which has no settings schema in builtInSettings (adapters/settings.ts)",
+      "pageAdapters has 'segment', which has no settings and preset in builtInConfig (adapters/config.ts)",
       "pageAdapters has 'segment', which no adapters/<folder>/index.ts exports",
     ])
   })

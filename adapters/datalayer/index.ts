@@ -14,11 +14,6 @@ export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'
   personalData: 'setting',
   // Pushing to the page's dataLayer sends nothing anywhere: GTM's own consent settings govern its tags.
   consentCategory: 'none',
-  preset: {
-    events: { '*': { name: 'popin.{{event}}', payload: true } },
-    // Popin has not published the name of its screen event: one stable name for GTM triggers.
-    screens: { '*': { name: 'popin.screen_view', payload: true } },
-  },
 
   /** GTM's own idiom: the array is created if GTM has not loaded yet, and GTM replays it. */
   findOnPage(settings, { window }) {

@@ -1,6 +1,5 @@
 import { defineAdapter, type VendorCall } from '../../src/adapter'
 import { CHAR } from '../../src/lib/char'
-import { preset } from './preset'
 import { CUSTOM_NAME_MAX, isStandardEvent } from './standard-events'
 
 export interface FacebookPixelSettings {
@@ -32,7 +31,6 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   // Whatever category the config gives the Pixel: the signal says what the bridge does.
   consentCalls: (_consent, _kind, _settings, allowed) => [{ fn: 'fbq', args: ['consent', allowed ? 'grant' : 'revoke'] }],
   setupCalls: (settings, fbq) => (settings.pixelId && !hasPixel(fbq, settings.pixelId) ? [{ fn: 'fbq', args: ['init', settings.pixelId] }] : []),
-  preset,
   // Meta deduplicates the Pixel's and the Conversions API's copy of an event by its event id.
   relay: 'both',
 

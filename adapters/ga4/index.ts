@@ -3,7 +3,6 @@ import type { JsonObject } from '../../src/lib/json'
 import { memo } from '../../src/lib/memo'
 import { ga4ConsentCalls } from './consent'
 import { EVENT_NAME_RULES, fixName, GA4_LIMITS, isValidEventName, isValidParamName, PARAM_NAME_RULES } from './limits'
-import { preset } from './preset'
 
 // The same few names go by on every event: fix each once.
 const eventNameFor = memo((name) => (isValidEventName(name) ? name : fixName(name, 'event')))
@@ -39,7 +38,6 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
   // Our property, once, without the automatic page view the page already sends.
   setupCalls: (settings, _client, { window }) =>
     settings.measurementId && !isConfigured(window.dataLayer, settings.measurementId) ? [{ fn: 'gtag', args: ['config', settings.measurementId, { send_page_view: false }] }] : [],
-  preset,
   // GA4 would count a copy from each channel: with relayUrl, only the relay sends.
   relay: 'relay',
 

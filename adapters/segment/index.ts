@@ -1,5 +1,4 @@
 import { defineAdapter } from '../../src/adapter'
-import { preset } from './preset'
 
 export interface SegmentSettings {
   /** The source's write key: lets the full bundle load analytics-next when the page has no Segment. */
@@ -30,7 +29,6 @@ export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>(
   calls: METHODS,
   personalData: 'setting',
   consentCategory: 'analytics',
-  preset,
   // Segment would count a copy from each channel (their messageIds differ): with relayUrl, only the relay sends.
   relay: 'relay',
 

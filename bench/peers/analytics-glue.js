@@ -1,5 +1,6 @@
-// Peer: the `analytics` package (DavidWells) with its GA4 and Segment plugins, a minimal Facebook
-// Pixel plugin (the project ships none), and the window.popinEvent glue a shop would write.
+// Peer: the `analytics` package (DavidWells) with its GA4 and Segment plugins, minimal Facebook
+// Pixel and dataLayer plugins forwarding to the page's own fbq and dataLayer, and the
+// window.popinEvent glue a shop would write.
 import googleAnalytics from '@analytics/google-analytics'
 import segmentPlugin from '@analytics/segment'
 import Analytics from 'analytics'
@@ -14,9 +15,16 @@ const facebookPixel = {
   },
 }
 
+const dataLayer = {
+  name: 'datalayer',
+  track({ payload }) {
+    window.dataLayer.push({ event: payload.event, ...payload.properties })
+  },
+}
+
 const analytics = Analytics({
   app: 'shop',
-  plugins: [googleAnalytics({ measurementIds: ['G-BENCH123'] }), segmentPlugin({ writeKey: 'benchWriteKey' }), facebookPixel],
+  plugins: [googleAnalytics({ measurementIds: ['G-BENCH123'] }), segmentPlugin({ writeKey: 'benchWriteKey' }), facebookPixel, dataLayer],
 })
 
 window.popinEvent = function (event, data) {

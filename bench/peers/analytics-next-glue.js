@@ -1,5 +1,5 @@
-// Peer: @segment/analytics-next alone, with a destination plugin forwarding to the page's fbq and
-// gtag, and the window.popinEvent glue a shop would write.
+// Peer: @segment/analytics-next alone, with a destination plugin forwarding to the page's fbq,
+// gtag and dataLayer, and the window.popinEvent glue a shop would write.
 import { AnalyticsBrowser } from '@segment/analytics-next'
 
 const pageVendors = {
@@ -12,6 +12,7 @@ const pageVendors = {
     const { event, properties } = ctx.event
     window.fbq('trackCustom', event, properties)
     window.gtag('event', event, properties)
+    window.dataLayer.push({ event, ...properties })
     return ctx
   },
 }

@@ -1,8 +1,10 @@
 // The floor: a hand-written window.popinEvent making the identical vendor calls popin-bridge makes
-// for the benchmark's config (the preset; Facebook Pixel, GA4 and Segment on the page). Nothing
-// is checked, nothing is queued: the least any script can do to send what the preset sends.
+// for the preset (config `{}`: Facebook Pixel, GA4, Segment and the GTM dataLayer, all on the
+// page). Nothing is checked, nothing is queued: the least any script can do to send what the
+// preset sends. test/bench.test.ts checks that its calls are popin-bridge's, argument for argument.
 var token = String(Math.floor(Math.random() * 1e9))
 var count = 0
+var dataLayer = (window.dataLayer = window.dataLayer || [])
 var call = { content_name: 'Popin video call' }
 var pixel = {
   popin_permission_given: (d) => ['trackCustom', 'PopinPermissionGiven', { audio: d.audio, video: d.video }],
@@ -34,17 +36,22 @@ var segment = {
 
 window.popinEvent = function (event, data) {
   var d = data || {}
-  var id = { eventID: event + '.' + token + '.' + count++ }
-  if (typeof d.screen === 'string') {
+  var screen = typeof d.screen === 'string'
+  // popin-bridge's occurrence id; a screen's has no event name in it.
+  var id = (screen ? '' : event + '.') + token + '.' + count++
+  if (screen) {
     window.gtag('event', 'popin_screen_view', { screen_id: d.screen, popin_uid: d.uid })
     window.analytics.track('Widget Screen Viewed', { popin_uid: d.uid, screen_id: d.screen })
-    return
+  } else {
+    var fb = pixel[event] && pixel[event](d)
+    if (fb) window.fbq(fb[0], fb[1], fb[2], { eventID: id })
+    var g = ga[event] && ga[event](d)
+    if (g) window.gtag('event', g[0], Object.assign(g[1], { popin_uid: d.uid }))
+    if (event === 'popin_captured') window.analytics.identify({ name: d.name, email: d.email, address: { country: d.country }, popin_group: d.group })
+    var s = segment[event] && segment[event](d)
+    if (s) window.analytics.track(s[0], Object.assign({ popin_uid: d.uid }, s[1]))
   }
-  var fb = pixel[event] && pixel[event](d)
-  if (fb) window.fbq(fb[0], fb[1], fb[2], id)
-  var g = ga[event] && ga[event](d)
-  if (g) window.gtag('event', g[0], Object.assign(g[1], { popin_uid: d.uid }))
-  if (event === 'popin_captured') window.analytics.identify({ name: d.name, email: d.email, address: { country: d.country }, popin_group: d.group })
-  var s = segment[event] && segment[event](d)
-  if (s) window.analytics.track(s[0], Object.assign({ popin_uid: d.uid }, s[1]))
+  // GTM merges pushed objects into its model: clear the previous event's fields first.
+  dataLayer.push({ popin: null })
+  dataLayer.push({ event: screen ? 'popin.screen_view' : 'popin.' + event, popin: d, popin_event_id: id })
 }

@@ -1,4 +1,4 @@
-import { builtInSettings } from '../../adapters/settings'
+import { settingsOf } from '../../adapters/config'
 import type { Adapter, SettingSpec } from '../adapter'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES } from '../consent/state'
 import { hasOwn } from '../lib/has-own'
@@ -92,7 +92,7 @@ function checkSection(section: unknown, adapter: Adapter, path: string, problems
     screens: (rules) => isRuleTable(rules, adapter),
     webhooks: (rules) => isRuleTable(rules, adapter),
   }
-  const specs: Record<string, SettingSpec<any>> = adapter.settings ?? builtInSettings[adapter.name] ?? {}
+  const specs: Record<string, SettingSpec<any>> = settingsOf(adapter)
   for (const key of Object.keys(section)) {
     const value = section[key]
     const spec = hasOwn(specs, key) ? specs[key]! : undefined

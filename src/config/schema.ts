@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { describe } from '../lib/describe'
 import { noArray } from '../lib/no-array'
-import { builtInSettings } from '../../adapters/settings'
+import { settingsOf } from '../../adapters/config'
 import type { Adapter, ParamSource, SettingSpec, SettingsOf } from '../adapter'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentCategory } from '../consent/state'
 import { FIELD_CLASSES } from '../events/catalog'
@@ -145,7 +145,7 @@ function settingSchema(spec: SettingSpec<any>): v.GenericSchema {
 /** One destination's section: its own settings and the shared keys. `null` removes it. */
 function destinationSchema(adapter: Adapter) {
   const { personalData, ...shared } = sharedEntries(adapter)
-  const specs: Record<string, SettingSpec<any>> = adapter.settings ?? builtInSettings[adapter.name] ?? {}
+  const specs: Record<string, SettingSpec<any>> = settingsOf(adapter)
   const settings = Object.fromEntries(Object.entries(specs).map(([key, spec]) => [key, optional(settingSchema(spec))]))
   const entries: v.ObjectEntries = { ...shared, ...(adapter.personalData === 'setting' ? { personalData } : {}), ...settings }
   const section = object(entries, 'setting')

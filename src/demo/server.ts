@@ -20,6 +20,7 @@ export interface DemoServer {
 const BUNDLES: Record<string, string> = {
   '/popin-bridge.min.js': 'popin-bridge.min.js',
   '/popin-bridge.lite.min.js': 'popin-bridge.lite.min.js',
+  '/popin-bridge.lite.debug.js': 'popin-bridge.lite.debug.js',
   '/popin-bridge.debugger.js': 'popin-bridge.debugger.js',
 }
 const MAX_BODY = 64 * 1024

@@ -8,6 +8,7 @@ declare const __TAG_GOOGLE_CONSENT__: boolean | undefined
 declare const __TAG_HASH__: boolean | undefined
 declare const __TAG_DEBUG__: boolean | undefined
 declare const __TAG_RELAY__: boolean | undefined
+declare const __TAG_PLAN__: unknown
 
 /** Consent followed from a TCF CMP. */
 export const FOLLOWS_TCF = typeof __TAG_TCF__ === 'undefined' || __TAG_TCF__
@@ -19,3 +20,5 @@ export const HASHES = typeof __TAG_HASH__ === 'undefined' || __TAG_HASH__
 export const DEBUGS = typeof __TAG_DEBUG__ === 'undefined' || __TAG_DEBUG__
 /** The relay channel, for a config with `relayUrl`. */
 export const RELAYS = typeof __TAG_RELAY__ === 'undefined' || __TAG_RELAY__
+/** A compiled tag: its plan is built in, it reads no config from the page. */
+export const COMPILED = typeof __TAG_PLAN__ !== 'undefined'

@@ -1,3 +1,4 @@
+import { presetOf } from '../../adapters/config'
 import type { Adapter, Rule, RuleSet } from '../adapter'
 import type { ConsentCategory } from '../consent/state'
 import { DEFAULTS } from '../config/defaults'
@@ -33,7 +34,7 @@ export function resolve(input: unknown, problems: readonly Problem[], { adapters
     const section = mergePatch(preset, own ? foldAliases(written[adapter.name]) : undefined)
     if (!isPlainObject(section) || section.enabled === false) continue
     const settings = section as Record<string, unknown>
-    const table = (key: Section) => resolveTable(key, settings[key], adapter.preset[key] ?? {})
+    const table = (key: Section) => resolveTable(key, settings[key], presetOf(adapter)[key] ?? {})
     destinations.push({
       name: adapter.name,
       settings,
@@ -57,7 +58,7 @@ export function resolve(input: unknown, problems: readonly Problem[], { adapters
 }
 
 function presetSection(adapter: Adapter): Record<string, unknown> {
-  const { events, screens, webhooks } = adapter.preset
+  const { events, screens, webhooks } = presetOf(adapter)
   return webhooks ? { events, screens, webhooks } : { events, screens }
 }
 

@@ -1,3 +1,4 @@
+import { presetOf } from '../../adapters/config'
 import type * as v from 'valibot'
 import type { Adapter } from '../adapter'
 import { pageAdapters } from '../../adapters/index'
@@ -11,7 +12,7 @@ let schema: v.GenericSchema | undefined
 export function relayAdapters(): readonly Adapter[] {
   adapters ??= pageAdapters.map((adapter) => {
     const server = serverSenders.find((s) => s.browser.name === adapter.name)
-    return server ? { ...adapter, preset: { ...adapter.preset, webhooks: server.webhookPreset } } : adapter
+    return server ? { ...adapter, preset: { ...presetOf(adapter), webhooks: server.webhookPreset } } : adapter
   })
   return adapters
 }

@@ -21,7 +21,6 @@ startDropIn(
       consent,
       ...(RELAYS ? { relayChannel: loadRelayChannel } : {}),
     }),
-  false,
 )
 
 // Every destination stays in dist/tag-runtime.js, under its own name: the build picks.

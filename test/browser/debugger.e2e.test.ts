@@ -60,16 +60,27 @@ const overlayOf = (page: Page) =>
 describe.skipIf(!chromiumAvailable())('the debugger overlay (?popin_bridge_debug) on a plain shop page', () => {
   const shared = useChromiumAndPages(beforeAll, afterAll)
 
-  async function openPage(url: string, options: { blockDebugger?: boolean } = {}) {
+  async function openPage(url: string, options: { blockDebugger?: boolean; debugBuild?: 'block' | 'hold' } = {}) {
     const context = await shared.browser.newContext({ viewport: { width: 1280, height: 800 } })
     const page = await context.newPage()
     const pageErrors: string[] = []
     page.on('pageerror', (error) => pageErrors.push(error.message))
     await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort())
     if (options.blockDebugger) await page.route(/popin-bridge\.debugger\.js/, (route) => route.abort())
-    await page.goto(url)
+    // Lite's debug build: refused, or held until the test lets it through.
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    if (options.debugBuild) {
+      await page.route(/popin-bridge\.lite\.debug\.js/, async (route) => {
+        if (options.debugBuild === 'block') return route.abort()
+        await held
+        await route.continue()
+      })
+    }
+    // A held script holds the page's load event too.
+    await page.goto(url, { waitUntil: options.debugBuild === 'hold' ? 'domcontentloaded' : 'load' })
     const errors = async () => [...pageErrors, ...(await page.evaluate(() => (window as any).__errors as string[]))]
-    return { page, errors, close: () => context.close() }
+    return { page, errors, release, close: () => context.close() }
   }
 
   const playSession = (page: Page) => page.evaluate((steps) => steps.forEach(([name, data]) => (window as any).popinEvent(name, data)), SESSION)
@@ -130,6 +141,31 @@ describe.skipIf(!chromiumAvailable())('the debugger overlay (?popin_bridge_debug
       await expectNoPersonalDataOnPage(page)
       await close()
     })
+  })
+
+  it('lite hands over to its debug build: what Popin sent while it loaded is handled by it, in order', async () => {
+    const { page, errors, release, close } = await openPage(`${shared.server.page(shopHtml('popin-bridge.lite.min.js'))}?popin_bridge_debug`, { debugBuild: 'hold' })
+    await playSession(page)
+    await page.evaluate(() => (window as any).PopinBridge.consent({ ads: true }))
+    expect(await page.evaluate(() => (window as any).fbq.queue.length)).toBe(2)
+    release()
+    await page.waitForSelector('popin-bridge-debugger', { state: 'attached' })
+    await expect.poll(async () => (await overlayOf(page))?.rows).toEqual(SESSION.map(([name]) => name))
+    // Each conversion once, in order, by the debug build; the decision made meanwhile counts.
+    const fbq = await page.evaluate(() => Array.from((window as any).fbq.queue as ArrayLike<unknown>[], (args) => Array.from(args)))
+    expect(fbq.slice(2).map((call) => call[2] ?? call[1])).toEqual(['grant', 'PopinPermissionGiven', 'Contact', 'PopinCallRated', 'Lead', 'Schedule', 'PopinExpertBusy'])
+    expect(await page.evaluate(() => [...document.scripts].map((s) => s.src.split('/').pop()).filter(Boolean))).toEqual(['popin-bridge.lite.min.js', 'popin-bridge.lite.debug.js', 'popin-bridge.debugger.js'])
+    expect(await errors()).toEqual([])
+    await close()
+  })
+
+  it('lite whose debug build cannot load starts on its own, with the events that waited', async () => {
+    const { page, errors, close } = await openPage(`${shared.server.page(shopHtml('popin-bridge.lite.min.js'))}?popin_bridge_debug`, { debugBuild: 'block' })
+    await playSession(page)
+    await expect.poll(() => page.evaluate(() => (window as any).fbq.queue.length)).toBe(8)
+    expect(await page.evaluate(() => 'popinBridgeTrace' in window)).toBe(false)
+    expect(await errors()).toEqual([])
+    await close()
   })
 
   it('the normal tag loads nothing more without the flag', async () => {
