@@ -16,6 +16,9 @@ import { compiledTag } from './support/compiled-tags'
 
 const dist = (file: string) => readFileSync(join(__dirname, '../dist', file), 'utf8')
 const LITE = dist('popin-bridge.lite.min.js')
+// The lite hands "debug": true over to its debug build, loaded from next to its own src (a page
+// here has none): the lite of a debug row is that build.
+const LITE_DEBUG = dist('popin-bridge.lite.debug.js')
 const FULL = dist('popin-bridge.min.js')
 const PIXEL = '1234567890'
 const GA = 'G-PAGE1234'
@@ -344,7 +347,7 @@ interface Subject {
 
 const tags = new Map<Row, { es2020: string; es5: string }>()
 const SUBJECTS: Subject[] = [
-  { name: 'lite drop-in', start: (win, row) => ((win.popinBridgeConfig = row.config), win.eval(LITE)) },
+  { name: 'lite drop-in', start: (win, row) => ((win.popinBridgeConfig = row.config), win.eval(row.config?.debug ? LITE_DEBUG : LITE)) },
   { name: 'full drop-in', start: (win, row) => ((win.popinBridgeConfig = row.config), win.eval(FULL)) },
   { name: 'compiled tag', start: (win, row) => win.eval(tags.get(row)!.es2020) },
   { name: 'compiled tag for GTM (ES5)', start: (win, row) => win.eval(tags.get(row)!.es5) },
