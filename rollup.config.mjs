@@ -50,7 +50,21 @@ export const TERSER_OPTIONS = { ecma: 2020, compress: { passes: 3, unsafe_arrows
 /** Compressed once here, so that `popin-bridge build` has less to do; its `__TAG_*__` and exports stay. */
 const TAG_RUNTIME_TERSER = { module: true, compress: { passes: 1 }, mangle: false, format: { comments: false } }
 
-const ts = (target, define) => esbuild({ target, tsconfig: 'tsconfig.json', ...(define ? { define } : {}) })
+const ts = (target, define) => esbuild({ target, tsconfig: 'tsconfig.json', define: { ...EVERYTHING_IN, ...define } })
+/**
+ * Every build but the compiled tag's runtime has every feature (src/lib/tag-features.ts): defined
+ * here, so that no page global of the same name can switch one off, and the checks fold away.
+ */
+const EVERYTHING_IN = {
+  __TAG_TCF__: 'true',
+  __TAG_GOOGLE_CONSENT__: 'true',
+  __TAG_HASH__: 'true',
+  __TAG_RELAY__: 'true',
+  __TAG_DEBUG__: 'true',
+  __TAG_PLAN__: 'undefined',
+}
+/** What `popin-bridge build` defines when it cuts a tag from the runtime. */
+const LEFT_TO_THE_TAG = Object.fromEntries(Object.keys(EVERYTHING_IN).map((key) => [key, key]))
 /** Browser bundles leave out what only editors and the CLI read (src/lib/describe.ts). */
 const BROWSER = { __BROWSER__: 'true' }
 
@@ -101,7 +115,7 @@ export default [
   {
     input: 'src/tag/runtime.ts',
     onwarn,
-    plugins: [json({ preferConst: true }), nodeResolve({ browser: true }), ts('es2020', BROWSER)],
+    plugins: [json({ preferConst: true }), nodeResolve({ browser: true }), ts('es2020', { ...BROWSER, ...LEFT_TO_THE_TAG })],
     output: [
       { file: 'dist/tag-runtime.js', format: 'es', plugins: [terser(TAG_RUNTIME_TERSER)] },
       { file: 'dist/tag-runtime.es5.js', format: 'es', plugins: [es5({ module: true }), terser({ ...TAG_RUNTIME_TERSER, ecma: 5 })] },

@@ -20,7 +20,7 @@ try {
     const file = join(dir, 'config.json')
     const out = join(dir, 'tag.js')
     writeFileSync(file, JSON.stringify(config))
-    execFileSync(process.execPath, ['dist/cli.js', 'build', file, '--out', out], { stdio: 'ignore' })
+    execFileSync(process.execPath, ['dist/cli.js', 'build', file, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] })
     const code = readFileSync(out, 'utf8')
     const gzip = gzipSync(code, { level: 9 }).length
     const line = `compiled tag, ${label}: ${code.length} B min, ${gzip} B min+gzip (budget ${budget} B gzip)`

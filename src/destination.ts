@@ -1,7 +1,7 @@
 import { isGranted, type AdapterEnv, type Call, type VendorCall } from './adapter'
 import { consentFor } from './consent/state'
 import type { DestinationPlan } from './plan/compile'
-import { DEBUGS } from './lib/tag-features'
+import { COMPILED, DEBUGS } from './lib/tag-features'
 import { describe, type Tracer } from './trace'
 
 /** How often a missing page vendor is looked for again while events wait. */
@@ -128,7 +128,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   }
 
   const hint = () =>
-    adapter.idSetting
+    adapter.idSetting && !COMPILED
       ? `Add ${adapter.label} to the page, or set destinations.${adapter.name}.${adapter.idSetting} and use the full bundle to let the bridge load it.`
       : `Add ${adapter.label} to the page.`
 

@@ -43,6 +43,7 @@ export function startDropIn(start: Starter): void {
   const api: PopinBridgeGlobal = {
     version,
     init(config) {
+      if (COMPILED && config !== undefined) console.warn(`${LOG_PREFIX} this tag runs the config it was compiled from: build it again to change it`)
       bridge?.destroy()
       bridge = start(config, decisions)
       return bridge

@@ -55,6 +55,11 @@ function segmentCalls(win: TestWindow): unknown[][] {
   })
 }
 
+it('no build but the compiled tag\'s runtime looks up a __TAG_*__ feature flag: a page global cannot switch a feature off', () => {
+  for (const file of ['popin-bridge.lite.min.js', 'popin-bridge.lite.debug.js', 'popin-bridge.min.js', 'index.js', 'core.js']) expect(source(file), file).not.toMatch(/__TAG_/)
+  expect(source('tag-runtime.js')).toMatch(/__TAG_TCF__/)
+})
+
 describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (bundle) => {
   it('routes a whole widget session: the exact ordered calls each destination received', () => {
     const win = shopPage()

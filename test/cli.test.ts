@@ -174,7 +174,7 @@ describe('popin-bridge build', { timeout: 30_000 }, () => {
     expect(win.dataLayer).toBeUndefined()
   })
 
-  it('keeps debug mode only with --debug: the trace, and the console lines', async () => {
+  it('keeps debug mode only when asked (--debug): the trace, and the console lines', async () => {
     const plain = run((await cli('build', configFile())).out, 'https://shop.example/?popin_bridge_debug')
     plain.win.popinEvent('nudge_show', { uid: 'u-1' })
     expect(plain.win.popinBridgeTrace).toBeUndefined()
@@ -183,6 +183,12 @@ describe('popin-bridge build', { timeout: 30_000 }, () => {
     const trace = debug.win.popinBridgeTrace as { type: string; destination?: string; text?: string }[]
     expect(trace[0]).toMatchObject({ type: 'start', destinations: [{ name: 'facebookPixel' }, { name: 'ga4' }, { name: 'segment' }, { name: 'dataLayer' }], problems: [] })
     expect(trace.find((record) => record.destination === 'facebookPixel' && record.type === 'skipped')?.text).toBe('not sent (events.nudge_show is false)')
+  })
+
+  it('a config\'s own "debug": true keeps debug mode as --debug does', async () => {
+    const { win } = run((await cli('build', configFile({ ...config, debug: true }))).out)
+    win.popinEvent('nudge_show', { uid: 'u-1' })
+    expect((win.popinBridgeTrace as { type: string }[]).map((record) => record.type)).toContain('skipped')
   })
 
   it('--gtm: ES5, no "{{" (GTM variable syntax), and the same calls', async () => {

@@ -53,13 +53,13 @@ Every command takes --help.
 const COMMAND_HELP: Record<string, string> = {
   build: `popin-bridge build <config.json> [--out tag.js] [--gtm] [--debug]
 
-Compiles a config into a tag (ES5): the plan the config makes and only the code it uses (its
-destinations; consent following, hashing and the relay channel only when the config asks).
+Compiles a config into a tag (ES2020; ES5 with --gtm): the plan the config makes and only the code
+it uses (its destinations; consent following, hashing and the relay channel only when the config asks).
 Place it after the Popin snippet; it forwards to the vendors already on the page. An invalid
 config: exit 1 with every problem, nothing written. Prints the tag unless --out is given.
 
---gtm     strings safe in a GTM Custom HTML tag (no "{{")
---debug   keep debug mode: console lines, window.popinBridgeTrace, the ?popin_bridge_debug overlay
+--gtm     for a GTM Custom HTML tag: ES5, and no "{{" in strings
+--debug   keep debug mode (as "debug": true does): console lines, window.popinBridgeTrace, the overlay
 `,
   validate: `popin-bridge validate <config.json>
 
@@ -331,7 +331,8 @@ function readJson(file: string, command: string, io: CliIo): { value: unknown } 
 /** The tag for a config already checked: it compiles. */
 async function compileTag(config: unknown, io: CliIo, options: { gtm?: boolean; debug?: boolean }): Promise<string> {
   const runtime = readFileSync(join(io.distDir, options.gtm ? 'tag-runtime.es5.js' : 'tag-runtime.js'), 'utf8')
-  const result = await buildTag(config, { runtime, ...options })
-  return result.code as string
+  const { code, problems } = await buildTag(config, { runtime, ...options })
+  if (code === undefined) throw new Error(`the config was valid, then not: ${formatProblems(problems)}`)
+  return code
 }
 

@@ -3,11 +3,10 @@ import type { Adapter, SettingSpec } from '../adapter'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES } from '../consent/state'
 import { hasOwn } from '../lib/has-own'
 import { isPlainObject } from '../lib/is-plain-object'
-import { nestedDeeperThan } from '../lib/nested-deeper-than'
+import { beyondLimits } from '../lib/beyond-limits'
 import { PROTOTYPE_KEYS } from '../lib/prototype-keys'
 import { PERSONAL_POLICIES } from '../privacy/policy'
-import { MAX_CONFIG_DEPTH } from '../plan/resolve'
-import { MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PRESETS } from './defaults'
+import { CONFIG_LIMITS, EVENT_ID_RULES, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PATH, PRESETS, RELAY_URL } from './defaults'
 import type { Problem } from './problem'
 
 /** What the page says of a problem: the CLI says what is wrong, the page carries no validator. */
@@ -25,17 +24,15 @@ const wholeNumber =
   (min: number, max: number): Check =>
   (value) =>
     Number.isInteger(value) && (value as number) >= min && (value as number) <= max
-/** The same rules as the schema's `eventId`: one id per occurrence, and nothing from the payload. */
-const EVENT_ID = /^(?=[^]*\{\{\s*occurrence\s*\}\})(?:[^{}]|\{\{\s*(?:event|occurrence)\s*\}\}){1,100}$/
 
 const GLOBAL: Record<string, Check> = {
   $schema: isString,
   extends: oneOf(PRESETS),
   debug: isFlag,
-  eventId: (value) => isString(value) && EVENT_ID.test(value as string),
+  eventId: (value) => isString(value) && EVENT_ID_RULES.every(([pattern]) => pattern.test(value as string)),
   readyTimeoutMs: wholeNumber(0, 600_000),
   queueLimit: wholeNumber(1, 10_000),
-  relayUrl: (value) => isString(value) && /^https?:\/\/[^\s?#]*[^\s?#/]$/.test(value as string),
+  relayUrl: (value) => isString(value) && RELAY_URL.test(value as string),
   relay: () => true,
 }
 
@@ -47,19 +44,23 @@ const GLOBAL: Record<string, Check> = {
  */
 export function pageProblems(input: unknown, adapters: readonly Adapter[]): Problem[] {
   if (input === undefined) return []
-  if (!isPlainObject(input) || nestedDeeperThan(input, MAX_CONFIG_DEPTH) || hasPrototypeKey(input)) return [{ path: 'config', message: SEE_VALIDATE }]
-  const problems: string[] = []
+  if (!isPlainObject(input) || beyondLimits(input, CONFIG_LIMITS)) return [{ path: 'config', message: SEE_VALIDATE }]
+  // As the schema does: the key's destination is off, or its global setting falls back.
+  const problems: string[] = prototypeKeyPaths(input)
   for (const key of Object.keys(input)) {
     if (key === 'consent') checkConsent(input.consent, adapters, problems)
     else if (key === 'destinations') checkDestinations(input.destinations, adapters, problems)
     else if (!hasOwn(GLOBAL, key) || !GLOBAL[key]!(input[key])) problems.push(key)
   }
-  return problems.map((path) => ({ path, message: SEE_VALIDATE }))
+  return [...new Set(problems)].map((path) => ({ path, message: SEE_VALIDATE }))
 }
 
-function hasPrototypeKey(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false
-  return Object.keys(value).some((key) => PROTOTYPE_KEYS.includes(key) || hasPrototypeKey((value as Record<string, unknown>)[key]))
+function prototypeKeyPaths(value: unknown, path = ''): string[] {
+  if (value === null || typeof value !== 'object') return []
+  return Object.keys(value).flatMap((key) => {
+    const at = path ? `${path}.${key}` : key
+    return PROTOTYPE_KEYS.includes(key) ? [at] : prototypeKeyPaths((value as Record<string, unknown>)[key], at)
+  })
 }
 
 function checkConsent(consent: unknown, adapters: readonly Adapter[], problems: string[]) {
@@ -136,5 +137,6 @@ function isSource(source: unknown, depth: number): boolean {
   const value = source[directive]
   if (keys.length !== 1) return false
   if (directive === '@page') return PAGE_FIELDS.includes(value as never)
-  return (directive === '@path' || directive === '@template') && isString(value) && /\S/.test(value as string)
+  if (directive === '@path') return isString(value) && PATH.test(value as string)
+  return directive === '@template' && isString(value) && value !== ''
 }

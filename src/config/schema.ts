@@ -7,7 +7,7 @@ import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentCategory } from '../co
 import { FIELD_CLASSES } from '../events/catalog'
 import { PERSONAL_POLICIES } from '../privacy/policy'
 import { CHAR } from '../lib/char'
-import { DEFAULT_EVENT_ID, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PRESETS } from './defaults'
+import { DEFAULT_EVENT_ID, EVENT_ID_RULES, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PATH, PRESETS, RELAY_URL } from './defaults'
 import { integer, keyText, nonEmpty, oneOf, quoteList, text, textAll, words } from './text'
 
 /**
@@ -60,8 +60,8 @@ function paramSource(personalData: Adapter['personalData'], label: string, depth
   const noPersonal = personalData === 'never' ? ` (${label} must not receive personal data)` : ''
   const path =
     personalData === 'never'
-      ? textAll([/^\S+$/, 'must be a payload field such as "rating"'], [NO_PERSONAL_PATH, `is a personal field${noPersonal}`])
-      : text(/^\S+$/, 'must be a payload field such as "rating"')
+      ? textAll([PATH, 'must be a payload field such as "rating"'], [NO_PERSONAL_PATH, `is a personal field${noPersonal}`])
+      : text(PATH, 'must be a payload field such as "rating"')
   const template = personalData === 'never' ? textAll([/\S/, 'must be a non-empty string'], [NO_PERSONAL_VARIABLE, `uses a personal field${noPersonal}`]) : nonEmpty()
   const alone = (issue: v.StrictObjectIssue) => `a directive object holds only its directive; "${String(issue.input)}" does not belong here`
   const directives: Record<(typeof DIRECTIVES)[number], v.GenericSchema> = {
@@ -155,11 +155,7 @@ function destinationSchema(adapter: Adapter) {
 /** A destination section as a config writes it: the shared keys, and the adapter's own settings. */
 export type DestinationSection<A extends Adapter> = v.InferInput<v.ObjectSchema<ReturnType<typeof sharedEntries>, undefined>> & Partial<SettingsOf<A>>
 
-const EVENT_ID = textAll(
-  [new RegExp(`^${CHAR}{1,100}$`), 'must be at most 100 characters'],
-  [/\{\{\s*occurrence\s*\}\}/, 'must contain {{occurrence}}, so that each event occurrence has its own id'],
-  [/^(?:[^{}]|\{\{\s*(?:event|occurrence)\s*\}\})*$/, 'may use only {{event}} and {{occurrence}}: ids carry no payload field'],
-)
+const EVENT_ID = textAll(...EVENT_ID_RULES)
 
 export interface SchemaOptions {
   /** The relay's own section, or null where it is not checked (browsers ignore it). */
@@ -175,7 +171,7 @@ function globalEntries(relay: v.GenericSchema | null) {
     eventId: optional(describe(EVENT_ID, `Template of each event occurrence's id (Pixel eventID). Default ${DEFAULT_EVENT_ID}`)),
     readyTimeoutMs: optional(describe(integer(0, 600_000), 'How long events wait for a vendor. Default 10000')),
     queueLimit: optional(describe(integer(1, 10_000), 'How many events wait per destination. Default 100')),
-    relayUrl: optional(describe(text(/^https?:\/\/[^\s?#]*[^\s?#/]$/, 'must be an http(s) URL'), "Public base URL of the relay's first-party route (the page posts to <relayUrl>/e), without query or trailing slash")),
+    relayUrl: optional(describe(text(RELAY_URL, 'must be an http(s) URL'), "Public base URL of the relay's first-party route (the page posts to <relayUrl>/e), without query or trailing slash")),
     relay: optional(relay ?? v.unknown()),
   }
 }

@@ -3,8 +3,8 @@ import type { Adapter } from '../adapter'
 import { problemsOf, prototypeKeyProblems, type Problem } from '../config/problems'
 import { configSchema } from '../config/schema'
 import { isPlainObject } from '../lib/is-plain-object'
-import { nestedDeeperThan } from '../lib/nested-deeper-than'
-import { MAX_CONFIG_DEPTH } from './resolve'
+import { CONFIG_LIMITS } from '../config/defaults'
+import { beyondLimits } from '../lib/beyond-limits'
 import type { Hash } from '../privacy/policy'
 import { instantiate } from './instantiate'
 import type { Plan } from './plan'
@@ -29,7 +29,6 @@ export interface CompileOptions {
   relay?: v.GenericSchema | null
 }
 
-export { MAX_CONFIG_DEPTH } from './resolve'
 
 const schemas = new WeakMap<readonly Adapter[], Map<unknown, v.GenericSchema>>()
 
@@ -47,7 +46,9 @@ export function checkConfig(input: unknown, adapters: readonly Adapter[], relay:
   if (input === undefined) return []
   if (!isPlainObject(input)) return [{ path: 'config', message: 'must be a JSON object' }]
   // Before anything recursive reads it: a config is a few levels deep, a hostile one may not be.
-  if (nestedDeeperThan(input, MAX_CONFIG_DEPTH)) return [{ path: 'config', message: `nests deeper than ${MAX_CONFIG_DEPTH} levels` }]
+  const beyond = beyondLimits(input, CONFIG_LIMITS)
+  if (beyond === 'depth') return [{ path: 'config', message: `nests deeper than ${CONFIG_LIMITS.depth} levels` }]
+  if (beyond === 'values') return [{ path: 'config', message: `holds more than ${CONFIG_LIMITS.values} values` }]
   const problems = prototypeKeyProblems(input)
   const result = v.safeParse(schemaFor(adapters, relay), input)
   if (result.success) return problems

@@ -1,4 +1,5 @@
 import type { Adapter, Rule } from '../adapter'
+import { DEFAULT_EVENT_ID } from '../config/defaults'
 import type { Hash } from '../privacy/policy'
 import type { CallPlan, CallsSource, DestinationPlan, NoCall, Plan, PlanSource, RuleTable, Section, TableSource } from './plan'
 import { sourceReader, templateReader, type Policy } from './readers'
@@ -24,8 +25,11 @@ export function instantiate(source: PlanSource, adapters: readonly Adapter[], ha
       sections: { events: table('events'), screens: table('screens'), webhooks: table('webhooks') },
     })
   }
-  // Ids reach every destination: the event's name goes in only when the catalog lists it.
-  const eventId = templateReader(source.eventId, { personal: 'omit', hash }, 'known-event')
+  // Ids reach every destination: the event's name goes in only when the catalog lists it. A
+  // template without the occurrence would give two occurrences one id: the checks refuse it, and
+  // a config that answered them otherwise still gets the default.
+  const template = OCCURRENCE.test(source.eventId) ? source.eventId : DEFAULT_EVENT_ID
+  const eventId = templateReader(template, { personal: 'omit', hash }, 'known-event')
   return {
     debug: source.debug,
     // A name left out leaves no stray separator behind.
@@ -38,6 +42,8 @@ export function instantiate(source: PlanSource, adapters: readonly Adapter[], ha
     ...(source.relayUrl ? { relayUrl: source.relayUrl } : {}),
   }
 }
+
+const OCCURRENCE = /\{\{\s*occurrence\s*\}\}/
 
 function instantiateTable({ rules, fallback }: TableSource, policy: Policy): RuleTable {
   const calls = (source: CallsSource): CallPlan[] | NoCall => (typeof source === 'string' ? { reason: source } : source.map((rule) => instantiateRule(rule, policy)))

@@ -10,9 +10,6 @@ import { mergePatch } from '../lib/merge-patch'
 import type { PersonalPolicy } from '../privacy/policy'
 import type { CallsSource, DestinationSource, PlanSource, Section, TableSource } from './plan'
 
-/** A real config nests about ten levels (`destinations.segment.cdnSettings` a few more). */
-export const MAX_CONFIG_DEPTH = 32
-
 /**
  * A config resolved into plain data (preset merged, aliases folded, `true` expanded), given its
  * problems: a problem outside `destinations` falls back to the default for that key; a problem

@@ -21,17 +21,17 @@ export type TagResult = { code: string; problems: [] } | { code?: undefined; pro
 /**
  * Compiles a config into a tag: its plan as data and only the runtime it uses (its destinations;
  * consent following, hashing, the relay channel and debug mode only when the config asks), in
- * ES5. An invalid config gives every problem and no tag.
+ * ES2020, or ES5 for `gtm`. An invalid config gives every problem and no tag.
  */
 export async function buildTag(config: unknown, { runtime, gtm = false, debug = false }: TagOptions): Promise<TagResult> {
   const problems = checkConfig(config, pageAdapters, relaySchemaFor())
   if (problems.length) return { problems }
   const source = resolve(config, [], { adapters: pageAdapters, side: 'browser' })
-  // `"debug": true` asks for debug mode as --debug does: the drop-ins print it and keep the trace,
-  // so the tag keeps its code too (test/equivalence.test.ts compares their console lines).
+  // The config's own `"debug": true` asks for it as much as `--debug` does.
   const debugs = debug || source.debug
   const plan = tagPlan(source, debugs)
   const { body, locals } = withoutExports(runtime)
+  const adapters = plan.destinations.map((d) => locals.get(d.name) ?? missing(d.name))
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
   const { code } = await minify(`(function(){${body}})();`, {
     ecma: gtm ? 5 : 2020,
@@ -41,7 +41,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
       pure_funcs: ['defineAdapter'],
       global_defs: {
         '@__TAG_PLAN__': JSON.stringify(plan),
-        '@__TAG_ADAPTERS__': `[${plan.destinations.map((d) => locals.get(d.name)).join(',')}]`,
+        '@__TAG_ADAPTERS__': `[${adapters.join(',')}]`,
         __TAG_TCF__: plan.consent.follow === 'tcf',
         __TAG_GOOGLE_CONSENT__: plan.consent.follow === 'google',
         __TAG_HASH__: hashes,
@@ -69,7 +69,11 @@ function tagPlan(source: PlanSource, debug: boolean): PlanSource {
     }
     return { ...destination, settings, sections: { events: table('events'), screens: table('screens'), webhooks: { rules: [], fallback: '' } } }
   })
-  return { ...source, debug, destinations }
+  return { ...source, debug: source.debug || debug, destinations }
+}
+
+function missing(name: string): never {
+  throw new Error(`dist/tag-runtime.js does not export the destination "${name}": rebuild it with npm run build`)
 }
 
 /** The runtime's code without its `export { … }`, and each exported name's local name. */

@@ -14,10 +14,12 @@ import { startBridge } from '../start-bridge'
 declare const __TAG_PLAN__: PlanSource
 declare const __TAG_ADAPTERS__: readonly Adapter[]
 
+const adapters = __TAG_ADAPTERS__
+
 startDropIn(
   (_config, consent) =>
-    startBridge((hash) => ({ plan: instantiate(__TAG_PLAN__, __TAG_ADAPTERS__, hash), problems: [] }), {
-      adapters: __TAG_ADAPTERS__,
+    startBridge((hash) => ({ plan: instantiate(__TAG_PLAN__, adapters, hash), problems: [] }), {
+      adapters,
       consent,
       ...(RELAYS ? { relayChannel: loadRelayChannel } : {}),
     }),
