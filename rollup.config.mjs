@@ -61,6 +61,7 @@ const EVERYTHING_IN = {
   __TAG_HASH__: 'true',
   __TAG_RELAY__: 'true',
   __TAG_DEBUG__: 'true',
+  __TAG_LOAD__: 'true',
   __TAG_PLAN__: 'undefined',
 }
 /** What `popin-bridge build` defines when it cuts a tag from the runtime. */
@@ -75,7 +76,7 @@ const onwarn = (warning, warn) => {
 }
 
 /** An IIFE for browsers, minified: the drop-ins, and (bench/) the peers built the same way. */
-export const dropIn = (input, file, { slim = true, debug = true } = {}) => ({
+export const dropIn = (input, file, { slim = true, debug = true, load = true } = {}) => ({
   input,
   onwarn,
   plugins: [
@@ -84,7 +85,7 @@ export const dropIn = (input, file, { slim = true, debug = true } = {}) => ({
     nodeResolve({ browser: true }),
     commonjs(),
     // Without debug mode, the trace and debug lines are left out (src/lib/tag-features.ts).
-    ts('es2020', { ...BROWSER, __TAG_DEBUG__: String(debug) }),
+    ts('es2020', { ...BROWSER, __TAG_DEBUG__: String(debug), __TAG_LOAD__: String(load) }),
   ],
   output: {
     file: `dist/${file}`,
@@ -122,8 +123,8 @@ export default [
     ],
   },
   // Lite without debug mode; it loads its debug build when debug mode is asked for (src/drop-in.ts).
-  dropIn('src/browser-lite.ts', 'popin-bridge.lite.min.js', { debug: false }),
-  dropIn('src/browser-lite.ts', 'popin-bridge.lite.debug.js'),
+  dropIn('src/browser-lite.ts', 'popin-bridge.lite.min.js', { debug: false, load: false }),
+  dropIn('src/browser-lite.ts', 'popin-bridge.lite.debug.js', { load: false }),
   dropIn('src/debugger/index.ts', 'popin-bridge.debugger.js', { slim: false }),
   dropIn('src/browser.ts', 'popin-bridge.min.js'),
   dropIn('src/first-party/relay-script.ts', 'popin-bridge.relay.min.js'),

@@ -1,7 +1,7 @@
 import { isGranted, type AdapterEnv, type Call, type VendorCall } from './adapter'
 import { consentFor } from './consent/state'
 import type { DestinationPlan } from './plan/compile'
-import { COMPILED, DEBUGS } from './lib/tag-features'
+import { COMPILED, DEBUGS, HASHES, LOADS } from './lib/tag-features'
 import { describe, type Tracer } from './trace'
 
 /** How often a missing page vendor is looked for again while events wait. */
@@ -187,7 +187,8 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     },
 
     deliver(calls) {
-      if (Array.isArray(calls) && hashing.length === 0) return calls.forEach(accept)
+      // Calls are promises only while hashes are computed.
+      if (!HASHES || (Array.isArray(calls) && hashing.length === 0)) return (calls as Call[]).forEach(accept)
       const slot: { calls?: Call[] } = Array.isArray(calls) ? { calls } : {}
       if (hashing.length >= options.queueLimit) return notice('full', `${label}: ${full}`)
       hashing.push(slot)
@@ -225,7 +226,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   /** The bridge loads a vendor itself only in full builds, when allowed and given an id. */
   function canLoad(): boolean {
     const id = adapter.idSetting ? settings[adapter.idSetting] : undefined
-    return typeof adapter.load === 'function' && settings.load !== 'page' && typeof id === 'string'
+    return LOADS && typeof adapter.load === 'function' && settings.load !== 'page' && typeof id === 'string'
   }
 
   function load() {

@@ -17,7 +17,7 @@ import { DEFAULTS } from './config/defaults'
 import type { Hash } from './privacy/policy'
 import { readPageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
-import { DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES } from './lib/tag-features'
+import { DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, RELAYS } from './lib/tag-features'
 import { createTracer } from './trace'
 
 export interface BridgeOptions {
@@ -90,7 +90,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   const destinations: Destination[] = routes.map((route) => route.destination)
   const nextOccurrence = occurrences(win)
   const page = readPageContext(win)
-  const channel = plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined
+  const channel = RELAYS && plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined
   let stopped = false
 
   const handle = (name: unknown, data?: unknown) => {

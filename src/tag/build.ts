@@ -47,6 +47,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         __TAG_HASH__: hashes,
         __TAG_RELAY__: plan.relayUrl !== undefined,
         __TAG_DEBUG__: debugs,
+        __TAG_LOAD__: false,
       },
     },
     format: { comments: false },
