@@ -53,6 +53,21 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     expect(everything.length).toBeLessThan(25_000)
   })
 
+  it('cuts long names and values between characters, never inside one: no lone half of an emoji reaches a vendor', () => {
+    const win = makeWindow()
+    const calls = installFakeVendors(win)
+    bridgeFor(win)
+    const emoji = '😀'
+    win.popinEvent(`p${emoji.repeat(60)}`, { uid: 'u-1', note: emoji.repeat(600_000) })
+    win.popinEvent('popin_captured', { uid: 'u-1', group: `s${emoji.repeat(60)}` })
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+    const sent = JSON.stringify([calls, win.dataLayer])
+    expect(lone.test(sent)).toBe(false)
+    const name = `p${emoji.repeat(49)}`
+    expect(calls.analytics[0]).toEqual(['track', name, { uid: 'u-1', note: emoji.repeat(500) }])
+    expect(calls.gtag[1]).toEqual(['event', 'generate_lead', { lead_source: 'popin', popin_group: `s${emoji.repeat(49)}`, popin_uid: 'u-1' }])
+  })
+
   it('ignores __proto__ and constructor keys and never pollutes prototypes', () => {
     const win = makeWindow()
     const calls = installFakeVendors(win)

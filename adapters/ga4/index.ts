@@ -1,3 +1,4 @@
+import { cutText } from '../../src/lib/cut-text'
 import { defineAdapter } from '../../src/adapter'
 import type { JsonObject } from '../../src/lib/json'
 import { memo } from '../../src/lib/memo'
@@ -62,7 +63,7 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
         note(`dropped param "${key}": GA4 takes at most ${GA4_LIMITS.params} parameters`)
         continue
       }
-      params[paramName] = typeof value === 'string' && value.length > GA4_LIMITS.valueLength ? value.slice(0, GA4_LIMITS.valueLength) : value
+      params[paramName] = typeof value === 'string' ? cutText(value, GA4_LIMITS.valueLength) : value
       count++
     }
     return { ...call, name, params }

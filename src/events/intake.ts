@@ -1,3 +1,4 @@
+import { cutText } from '../lib/cut-text'
 import { safePayload } from '../lib/safe-copy'
 import type { JsonObject } from '../lib/json'
 import { canonicalEventName, isKnownEvent } from './catalog'
@@ -21,7 +22,7 @@ const MAX_NAME_LENGTH = 100
  */
 export function toPopinEvent(name: unknown, data: unknown): PopinEvent | null {
   if (typeof name !== 'string') return null
-  const received = name.trim().slice(0, MAX_NAME_LENGTH)
+  const received = cutText(name.trim(), MAX_NAME_LENGTH)
   if (!received) return null
   const payload = safePayload(data)
   const canonical = canonicalEventName(received)

@@ -1,3 +1,4 @@
+import { cutText } from './cut-text'
 import type { JsonObject, JsonValue } from './json'
 import { isPlainObject } from './is-plain-object'
 import { PROTOTYPE_KEYS } from './prototype-keys'
@@ -16,7 +17,7 @@ export function safeCopy(value: unknown, depth = 0): JsonValue | undefined {
     if (value === null) return null
     switch (typeof value) {
       case 'string':
-        return value.length > COPY_LIMITS.stringLength ? value.slice(0, COPY_LIMITS.stringLength) : value
+        return cutText(value, COPY_LIMITS.stringLength)
       case 'number':
         return Number.isFinite(value) ? value : undefined
       case 'boolean':
