@@ -113,6 +113,22 @@ describe('containment', () => {
     expect(console.error.mock.calls[0]!.slice(0, 1)).toEqual(['[popin-bridge] facebookPixel: fbq threw; other destinations are unaffected'])
   })
 
+  it('a dataLayer name that is another global of the page (location, fbq, __proto__) replaces nothing', () => {
+    for (const name of ['location', 'fbq', '__proto__', 'constructor', 'popinEvent']) {
+      const win = makeWindow()
+      const fbq = vi.fn()
+      win.fbq = fbq
+      const href = win.location.href
+      const prototype = Object.getPrototypeOf(win)
+      const { console } = start(win, { extends: 'none', readyTimeoutMs: 300, destinations: { dataLayer: { name, events: { '*': true } } } }, pageAdapters)
+      expect(() => win.popinEvent('nudge_show', { uid: 'u1' })).not.toThrow()
+      vi.advanceTimersByTime(400)
+      expect([win.location.href, win.fbq, Object.getPrototypeOf(win), typeof win.popinEvent]).toEqual([href, fbq, prototype, 'function'])
+      expect(fbq).not.toHaveBeenCalled()
+      expect(console.warn.mock.calls, name).toEqual([[`[popin-bridge] dataLayer: no dataLayer on the page after 300 ms; 1 waiting event(s) dropped. Add GTM dataLayer to the page.`]])
+    }
+  })
+
   it('a vendor call returning a rejected promise is caught, never an unhandled rejection', async () => {
     vi.useRealTimers()
     const win = makeWindow()

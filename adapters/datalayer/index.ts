@@ -15,11 +15,14 @@ export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'
   // Pushing to the page's dataLayer sends nothing anywhere: GTM's own consent settings govern its tags.
   consentCategory: 'none',
 
-  /** GTM's own idiom: the array is created if GTM has not loaded yet, and GTM replays it. */
+  /**
+   * GTM's own idiom: the array is created if GTM has not loaded yet, and GTM replays it. A global
+   * of that name that is something else (`location`, `fbq`, `__proto__`) is never replaced.
+   */
   findOnPage(settings, { window }) {
     const name = settings.name ?? 'dataLayer'
-    if (!Array.isArray(window[name])) window[name] = []
-    return window[name]
+    if (window[name] === undefined || window[name] === null) window[name] = []
+    return Array.isArray(window[name]) ? window[name] : null
   },
 
   vendorCalls(call, settings) {
