@@ -106,7 +106,10 @@ function handOff(win: Record<string, any>, script: HTMLScriptElement, debugStart
   Object.defineProperty(win, HANDOFF, { configurable: true, value: (start: Starter) => take(() => debugStart(start)) })
   try {
     const tag = document.createElement('script')
-    tag.src = new URL(DEBUG_BUILD_FILE, script.src).href
+    const url = new URL(DEBUG_BUILD_FILE, script.src)
+    // The same version, when the page asks for one (`lite.min.js?v=3`).
+    url.search = new URL(script.src).search
+    tag.src = url.href
     tag.onerror = () => take(ownStart)
     timer = setTimeout(() => take(ownStart), HANDOFF_TIMEOUT_MS)
     document.head.appendChild(tag)
@@ -129,14 +132,18 @@ function loadDebugger(script: HTMLScriptElement | null) {
     // No overlay: debug mode's console lines remain.
   }
 }
+/**
+ * `data-config` first, else `window.popinBridgeConfig`. A `data-config` that is not JSON is not a
+ * config: nothing runs (it may have asked for consent), and the bridge says so with the rest.
+ */
 function readConfig(win: Record<string, any>, script: Element | null): BridgeConfig | undefined {
   const inline = script?.getAttribute('data-config')
   if (inline) {
     try {
       return JSON.parse(inline) as BridgeConfig
     } catch (error) {
-      console.error(`${LOG_PREFIX} data-config is not valid JSON (${(error as Error).message}); using the built-in preset`)
-      return undefined
+      console.error(`${LOG_PREFIX} data-config is not valid JSON (${(error as Error).message}): nothing runs until it is fixed`)
+      return inline as never
     }
   }
   return win.popinBridgeConfig as BridgeConfig | undefined

@@ -104,7 +104,7 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
     expect(win.popinEvent).toBeUndefined()
   })
 
-  it('reads the config from the script tag data-config, and reports bad JSON there without breaking the page', () => {
+  it('reads the config from the script tag data-config; bad JSON there runs nothing, breaks nothing, and is reported', () => {
     const win = shopPage()
     const script = win.document.createElement('script')
     script.setAttribute('data-config', JSON.stringify({ extends: 'none', destinations: { segment: { events: { nudge_show: { name: 'Nudge Seen' } } } } }))
@@ -123,9 +123,12 @@ describe.each(BUNDLES)('%s in a shop page with the official vendor snippets', (b
     tag.textContent = source(bundle)
     broken.document.body.appendChild(tag)
     broken.popinEvent('nudge_show', { uid: 'u-1' })
-    expect(errors).toHaveLength(1)
-    expect(String(errors[0])).toMatch(/^\[popin-bridge\] data-config is not valid JSON \(.+\); using the built-in preset$/)
-    expect(segmentCalls(broken)).toEqual([sg('Nudge Shown')])
+    // Not a config: nothing runs (it may have asked for consent), and the bridge says so too.
+    expect(errors).toHaveLength(2)
+    expect(String(errors[0])).toMatch(/^\[popin-bridge\] data-config is not valid JSON \(.+\): nothing runs until it is fixed$/)
+    expect(String(errors[1])).toBe('[popin-bridge] the config has 1 problem(s).\nconfig: is not valid: npx popin-bridge validate <config.json> says why')
+    expect(segmentCalls(broken)).toEqual([])
+    expect(asArrays(broken.fbq.queue)).toHaveLength(2)
   })
 
   it('is safe in <head> before <body> exists: events wait, then flow', () => {

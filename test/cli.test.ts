@@ -155,6 +155,11 @@ describe('popin-bridge build', { timeout: 30_000 }, () => {
     expect(tag).toBe((await cli('build', configFile())).out)
   })
 
+  it('says why it cannot write --out, and exits 1', async () => {
+    const out = join(tmp(), 'no-such-folder', 'tag.js')
+    expect(await cli('build', configFile(), '--out', out)).toEqual({ code: 1, out: '', err: `popin-bridge build: cannot write ${out}: ENOENT\n` })
+  })
+
   it('refuses an invalid config with every problem, and writes nothing', async () => {
     const file = fixture('invalid/bad-settings.json')
     const out = join(tmp(), 'tag.js')

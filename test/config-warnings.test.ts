@@ -32,6 +32,12 @@ describe('configWarnings', () => {
     ])
   })
 
+  it('warns of a destination with no rules under extends "none": it would receive nothing', () => {
+    const config = { extends: 'none', destinations: { ga4: { measurementId: 'G-ABC1234' }, segment: { events: { nudge_show: true } }, facebookPixel: { enabled: false }, dataLayer: null } }
+    expect(configWarnings(config)).toEqual([{ path: 'destinations.ga4', message: 'has no rules, and "extends" is "none": it receives nothing' }])
+    expect(configWarnings({ destinations: { ga4: { measurementId: 'G-ABC1234' } } })).toEqual([])
+  })
+
   it('gives the exact messages of the three kinds without a close name', () => {
     const config = { destinations: { dataLayer: { events: { checkout: true }, screens: { CHECKOUT: true }, webhooks: { checkout: true } } } }
     expect(configWarnings(config).map((w) => w.message)).toEqual([

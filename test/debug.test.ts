@@ -75,6 +75,22 @@ describe('debug mode', () => {
     expect(console.log).toHaveBeenCalled()
   })
 
+  it('stays off for ?popin_bridge_debug=0, =false, =off or =no', () => {
+    for (const value of ['0', 'false', 'off', 'NO']) {
+      const win = makeWindow(`https://shop.example/?popin_bridge_debug=${value}`)
+      installFakeVendors(win)
+      const { console, bridge } = bridgeFor(win)
+      win.popinEvent('nudge_show', { uid: 'u1' })
+      expect(console.log, value).not.toHaveBeenCalled()
+      bridge.destroy()
+    }
+    const on = makeWindow('https://shop.example/?popin_bridge_debug=1')
+    installFakeVendors(on)
+    const { console } = bridgeFor(on)
+    on.popinEvent('nudge_show', { uid: 'u1' })
+    expect(console.log).toHaveBeenCalled()
+  })
+
   it('is silent by default', () => {
     const win = makeWindow()
     installFakeVendors(win)

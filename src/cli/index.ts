@@ -205,7 +205,7 @@ async function build({ values, positionals }: Arguments, io: CliIo): Promise<num
   const code = await compileTag(config.value, io, { gtm, debug })
   if (out === undefined) io.out(code)
   else {
-    writeFileSync(out, code)
+    if (!writeOut(out, code, 'build', io)) return 1
     io.out(`wrote ${out}: ${code.length} B, ${gzipSync(code, { level: 9 }).length} B min+gzip; place it after the Popin snippet\n`)
   }
   printWarnings(config.value, io)
@@ -230,7 +230,7 @@ async function container({ values, positionals }: Arguments, io: CliIo): Promise
   const json = `${JSON.stringify(gtmContainer(gtmSnippet(await compileTag(config.value, io, { gtm: true })), new Date()), null, 2)}\n`
   if (out === undefined) io.out(json)
   else {
-    writeFileSync(out, json)
+    if (!writeOut(out, json, 'gtm-container', io)) return 1
     io.out(`wrote ${out}: import it in GTM under Admin > Import Container (choose Merge)\n`)
   }
   printWarnings(config.value, io)
@@ -309,6 +309,17 @@ function loadConfig(command: string, positionals: string[], io: CliIo): { file: 
 /** Rule keys the catalog does not know: likely typos, yet valid, so they never change the exit code. */
 function printWarnings(config: unknown, io: CliIo): void {
   for (const { path, message } of configWarnings(config)) io.err(`warning: ${path}: ${message}\n`)
+}
+
+/** Writes an output file; says why not when it cannot (no such folder, no permission). */
+function writeOut(file: string, text: string, command: string, io: CliIo): boolean {
+  try {
+    writeFileSync(file, text)
+    return true
+  } catch (error) {
+    io.err(`popin-bridge ${command}: cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
+    return false
+  }
 }
 
 /** Reads and parses a JSON file, reporting unreadable files and bad JSON (with line and column). */

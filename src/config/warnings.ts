@@ -23,8 +23,13 @@ export function configWarnings(config: unknown): ConfigWarning[] {
   const warnings: ConfigWarning[] = []
   const destinations = own(config, 'destinations')
   if (!isPlainObject(destinations)) return warnings
+  const noPreset = own(config, 'extends') === 'none'
   for (const name of Object.keys(destinations)) {
     const section = own(destinations, name)
+    // Without the preset, a destination is only its own rules: none, and it is silent.
+    if (noPreset && isPlainObject(section) && own(section, 'enabled') !== false && !GROUPS.some(({ group }) => hasRules(own(section, group)))) {
+      warnings.push({ path: `destinations.${name}`, message: 'has no rules, and "extends" is "none": it receives nothing' })
+    }
     for (const { group, names, kind } of GROUPS) {
       const rules = own(section, group)
       if (!isPlainObject(rules)) continue
@@ -40,6 +45,10 @@ export function configWarnings(config: unknown): ConfigWarning[] {
     }
   }
   return warnings
+}
+
+function hasRules(rules: unknown): boolean {
+  return isPlainObject(rules) && Object.keys(rules).length > 0
 }
 
 /** An own data property's value: inherited keys are not what the user wrote, and no getter runs (nothing throws). */

@@ -22,6 +22,11 @@ export const loadRelayChannel: RelayChannelFactory = (win, plan, env) => {
     const script = win.document.createElement('script')
     script.src = `${plan.relayUrl}/e.js`
     script.onload = start
+    // The page's copy of GA4 and Segment events waits for the channel: say that they are lost.
+    script.onerror = () => {
+      env.log.once('relay-channel', 'error', `${plan.relayUrl}/e.js could not load: ${waiting?.length ?? 0} event(s) for the relay are lost, and later ones too until the page reloads`)
+      waiting = undefined
+    }
     ;(win.document.head ?? win.document.documentElement).appendChild(script)
   }
   return {
