@@ -122,6 +122,7 @@ export interface Adapter<Settings extends object = any, Client = any> {
   personalData: 'never' | 'setting'
   /** Whether it gets hashed match keys from a captured contact (Meta's advanced matching). */
   matchKeys?(settings: Settings, side: 'browser' | 'server'): boolean
+  /** The vendor's rules for names, for the config schema (the built-in ones: adapters/config.ts). */
   names?: NameRules
   /** The consent category this destination needs by default. */
   consentCategory: ConsentCategory

@@ -49,7 +49,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
 
   /** Which destination and which occurrence a record is about. */
   const about = (call: Call) => ({ destination: label, id: call.eventId, event: call.event.name })
-  const skip = (call: Call, reason: string) => trace?.({ type: 'skipped', ...about(call), text: `not sent (${reason})` })
+  const skip = (call: Call, reason: string) => DEBUGS && trace?.({ type: 'skipped', ...about(call), text: `not sent (${reason})` })
 
   const fail = (what: string, error: unknown) => {
     const first = log.once(`${label}:error`, 'error', `${label}: ${what}; other destinations are unaffected`, error)
@@ -77,7 +77,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   const becomeReady = (found: unknown, loadedHere = false) => {
     client = found
     state = 'ready'
-    trace?.({ type: 'ready', destination: label, loaded: loadedHere })
+    if (DEBUGS) trace?.({ type: 'ready', destination: label, loaded: loadedHere })
     clearTimeout(timer)
     if (signalling() && !(loadedHere && adapter.loadSignalsConsent)) signalConsent('default')
     try {
@@ -101,7 +101,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
 
   /** A vendor call for an event (`call`), or the vendor's own set-up or consent signal. */
   const invoke = (vendorCall: VendorCall, what: Call | string = 'set-up') => {
-    if (trace) {
+    if (DEBUGS && trace) {
       const text = describe(vendorCall)
       trace(typeof what === 'string' ? { type: 'sent', destination: label, event: what, text, vendorCall } : { type: 'sent', ...about(what), text, vendorCall, call: what })
     }
@@ -162,7 +162,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
       skip(call, full)
       return notice('full', `${label}: ${full}`)
     }
-    trace?.({ type: 'waiting', ...about(call), text: `queued, waiting for ${permitted ? adapter.vendorGlobal : `consent (${category})`}` })
+    if (DEBUGS) trace?.({ type: 'waiting', ...about(call), text: `queued, waiting for ${permitted ? adapter.vendorGlobal : `consent (${category})`}` })
     queue.push(call)
   }
 
@@ -205,7 +205,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
         queue.forEach((call) => skip(call, noConsent))
         queue = []
       }
-      if (loadOnGrant && allowed() === true) {
+      if (LOADS && loadOnGrant && allowed() === true) {
         loadOnGrant = false
         // The page may have added its own while the visitor decided (a consent tool often does).
         if (!find()) load()

@@ -17,7 +17,7 @@ import { DEFAULTS } from './config/defaults'
 import type { Hash } from './privacy/policy'
 import { readPageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
-import { DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, RELAYS } from './lib/tag-features'
+import { COMPILED, DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, RELAYS } from './lib/tag-features'
 import { createTracer } from './trace'
 
 export interface BridgeOptions {
@@ -67,20 +67,21 @@ const ACTIVE_KEY = '__popinBridgeActive'
 export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeOptions): Bridge {
   const win = (options.window ?? globalThis.window) as BridgeWindow | undefined
   const hasher = HASHES ? deferredHash(win?.crypto?.subtle) : NO_HASH
-  const { plan, problems } = safely(compiled, hasher.hash)
+  // A compiled tag's plan is built in: nothing in it can throw, or be a problem.
+  const { plan, problems } = COMPILED ? compiled(hasher.hash) : safely(compiled, hasher.hash)
   const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
   if (outsideAPage(win)) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
     return { problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
   }
-  if (problems.length) {
+  if (!COMPILED && problems.length) {
     const off = plan.disabled.length ? ` Disabled until fixed: ${plan.disabled.join(', ')}.` : ''
     log.error(`the config has ${problems.length} problem(s).${off}\n${formatProblems(problems)}`)
   }
 
   // Debug mode keeps what happens to each event, as data, in window.popinBridgeTrace (src/trace.ts).
   const trace = DEBUGS ? createTracer(log, win) : undefined
-  trace?.({ type: 'start', destinations: plan.destinations.map((d) => d.adapter), problems })
+  if (DEBUGS) trace?.({ type: 'start', destinations: plan.destinations.map((d) => d.adapter), problems })
 
   const env: AdapterEnv = { window: win, log, consent: { ...plan.consent, state: consentUpdate(options.consent) } }
   const routes = plan.destinations.map((destinationPlan) => ({
@@ -106,9 +107,9 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
         // The readers name here the fields the privacy policy keeps out of this destination.
         const dropped: string[] | undefined = (occurrence.dropped = trace && [])
         const calls = runDestination(route.plan, occurrence)
-        if (dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
+        if (DEBUGS && dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
         if ('reason' in calls) {
-          trace?.({ type: 'skipped', destination, id, event: event.name, text: `not sent (${calls.reason})` })
+          if (DEBUGS) trace?.({ type: 'skipped', destination, id, event: event.name, text: `not sent (${calls.reason})` })
           continue
         }
         const settled = HASHES && hasher.take() ? settleHashes(calls) : calls
@@ -116,7 +117,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
         if (via) {
           relayed[destination] = settled
           // The relay is this destination's vendor here: the debugger shows what it was handed.
-          if (trace) void Promise.resolve(settled).then((list) => list.forEach((call) => trace({ type: 'sent', destination, id, event: event.name, text: `to the relay, ${plan.relayUrl}/e`, vendorCall: { fn: 'relay', args: [call.name] }, call })), () => undefined)
+          if (DEBUGS && trace) void Promise.resolve(settled).then((list) => list.forEach((call) => trace({ type: 'sent', destination, id, event: event.name, text: `to the relay, ${plan.relayUrl}/e`, vendorCall: { fn: 'relay', args: [call.name] }, call })), () => undefined)
         }
         if (via !== 'relay') route.destination.deliver(settled)
       }

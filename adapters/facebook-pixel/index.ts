@@ -1,5 +1,4 @@
 import { defineAdapter, type VendorCall } from '../../src/adapter'
-import { CHAR } from '../../src/lib/char'
 import { CUSTOM_NAME_MAX, isStandardEvent } from './standard-events'
 
 export interface FacebookPixelSettings {
@@ -22,10 +21,6 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   defaultCall: (name) => (isStandardEvent(name) ? 'track' : 'trackCustom'),
   personalData: 'never',
   matchKeys: (settings, side) => side === 'server' || settings.advancedMatching === true,
-  names: {
-    // Standard event names are shorter than that.
-    event: [[new RegExp(`^${CHAR}{1,${CUSTOM_NAME_MAX}}$`), `Facebook custom event names are at most ${CUSTOM_NAME_MAX} characters`]],
-  },
   consentCategory: 'ads',
   /** https://developers.facebook.com/docs/meta-pixel/implementation/gdpr */
   // Whatever category the config gives the Pixel: the signal says what the bridge does.

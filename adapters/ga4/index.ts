@@ -3,7 +3,7 @@ import { defineAdapter } from '../../src/adapter'
 import type { JsonObject } from '../../src/lib/json'
 import { memo } from '../../src/lib/memo'
 import { ga4ConsentCalls } from './consent'
-import { EVENT_NAME_RULES, fixName, GA4_LIMITS, isValidEventName, isValidParamName, PARAM_NAME_RULES } from './limits'
+import { fixName, GA4_LIMITS, isValidEventName, isValidParamName } from './limits'
 
 // The same few names go by on every event: fix each once.
 const eventNameFor = memo((name) => (isValidEventName(name) ? name : fixName(name, 'event')))
@@ -32,7 +32,6 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
   idSetting: 'measurementId',
   calls: ['event'],
   personalData: 'never',
-  names: { event: EVENT_NAME_RULES, param: PARAM_NAME_RULES, maxParams: GA4_LIMITS.params },
   consentCategory: 'analytics',
   consentCalls: ga4ConsentCalls,
   loadSignalsConsent: true,

@@ -22,20 +22,16 @@ const escape = (word: string) => word.replace(/[.]/g, '\\.')
 const NAME_SHAPE = `[A-Za-z][A-Za-z0-9_]{0,${GA4_LIMITS.nameLength - 1}}`
 const NO_RESERVED_PREFIX = `(?!${RESERVED_NAME_PREFIXES.map(escape).join('|')})`
 
-/** GA4's naming rules as patterns with their messages: the config schema checks them. */
-const RESERVED_PREFIX_RULE: [RegExp, string] = [new RegExp(`^${NO_RESERVED_PREFIX}`), `GA4 reserves the prefixes ${RESERVED_NAME_PREFIXES.join(' ')}`]
-const shapeRule = (kind: string): [RegExp, string] => [
-  new RegExp(`^${NAME_SHAPE}$`),
-  `GA4 ${kind} names start with a letter and hold only letters, digits and underscores, at most ${GA4_LIMITS.nameLength} characters`,
-]
-const reservedRule = (names: string[], kind: string): [RegExp, string] => [new RegExp(`^(?!(?:${names.join('|')})$)`), `is a reserved GA4 ${kind} name`]
+/** GA4's naming rules, as patterns (settings.ts gives the schema their messages). */
+const SHAPE = new RegExp(`^${NAME_SHAPE}$`)
+const NO_RESERVED_PREFIX_PATTERN = new RegExp(`^${NO_RESERVED_PREFIX}`)
+const notOneOf = (names: string[]) => new RegExp(`^(?!(?:${names.join('|')})$)`)
+export const EVENT_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, notOneOf(RESERVED_EVENT_NAMES)]
+export const PARAM_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, notOneOf(RESERVED_PARAMS)]
 
-export const EVENT_NAME_RULES: [RegExp, string][] = [shapeRule('event'), RESERVED_PREFIX_RULE, reservedRule(RESERVED_EVENT_NAMES, 'event')]
-export const PARAM_NAME_RULES: [RegExp, string][] = [shapeRule('parameter'), RESERVED_PREFIX_RULE, reservedRule(RESERVED_PARAMS, 'parameter')]
-
-const valid = (name: string, rules: [RegExp, string][]) => rules.every(([pattern]) => pattern.test(name))
-export const isValidEventName = (name: string) => valid(name, EVENT_NAME_RULES)
-export const isValidParamName = (name: string) => valid(name, PARAM_NAME_RULES)
+const valid = (name: string, patterns: RegExp[]) => patterns.every((pattern) => pattern.test(name))
+export const isValidEventName = (name: string) => valid(name, EVENT_NAME_PATTERNS)
+export const isValidParamName = (name: string) => valid(name, PARAM_NAME_PATTERNS)
 
 /** The closest valid name: other characters become `_`, a letter first, cut to length, reserved ones prefixed. */
 export function fixName(name: string, kind: 'event' | 'param'): string {

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { describe } from '../lib/describe'
 import { noArray } from '../lib/no-array'
-import { settingsOf } from '../../adapters/config'
+import { namesOf, settingsOf } from '../../adapters/config'
 import type { Adapter, ParamSource, SettingSpec, SettingsOf } from '../adapter'
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentCategory } from '../consent/state'
 import { FIELD_CLASSES } from '../events/catalog'
@@ -87,7 +87,8 @@ function paramSource(personalData: Adapter['personalData'], label: string, depth
 
 /** A rule: the destination's event name, call kind, params, and whether to forward the payload. */
 function ruleSchema(adapter: Adapter) {
-  const { names = {}, personalData, label } = adapter
+  const { personalData, label } = adapter
+  const names = namesOf(adapter)
   const templated = new RegExp(`${VARIABLE}`)
   const nameChecks: [RegExp, string][] = [
     [new RegExp(`^(?=[\\s\\S]*\\S)${CHAR}{1,100}$`), 'must be a non-empty string of at most 100 characters'],
