@@ -85,6 +85,12 @@ export default [
     plugins: [json({ preferConst: true }), nodeResolve(), ts('node20')],
     output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', inlineDynamicImports: true },
   },
+  {
+    input: 'src/relay/sqlite-thread.ts',
+    external: (id) => id.startsWith('node:') || external.includes(id),
+    plugins: [json({ preferConst: true }), nodeResolve(), ts('node20')],
+    output: { file: 'dist/sqlite-thread.js', format: 'es' },
+  },
   dropIn('src/browser-lite.ts', 'popin-bridge.lite.min.js'),
   dropIn('src/debugger/index.ts', 'popin-bridge.debugger.js', { slim: false }),
   dropIn('src/browser.ts', 'popin-bridge.min.js'),

@@ -78,7 +78,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   }
   const routes = plan.destinations.filter((d) => active.has(d.adapter.name))
 
-  const store = await openStore(settings.database, { ...settings, delivers: true })
+  const store = await openStore(settings.database, settings)
   const metrics = createMetrics([...active.keys()])
   const worker = startWorker(store, active, serverSenders.map((s) => s.browser.name), settings, metrics, log)
 
