@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { sameSecret } from './same-secret'
+import { sameSecretAs } from './same-secret'
 import { serverSenders } from '../../adapters/server'
 import type { Call, ServerContext, VisitKeys } from '../adapter'
 import { formatProblems } from '../config/problems'
@@ -326,9 +326,10 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     return purging
   }
 
+  const isApiKey = apiKey ? sameSecretAs(apiKey) : undefined
   function authorized(header: string | string[] | undefined): boolean {
-    if (!apiKey) return true
-    return typeof header === 'string' && sameSecret(header, apiKey)
+    if (!isApiKey) return true
+    return typeof header === 'string' && isApiKey(header)
   }
 
   try {
