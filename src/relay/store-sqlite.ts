@@ -57,10 +57,8 @@ export function openSqliteStore(path: string): SqliteStore {
     CREATE TABLE IF NOT EXISTS outbox (
       id INTEGER PRIMARY KEY, key TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL,
       request TEXT NOT NULL, event_time INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-      next_at INTEGER NOT NULL, last_error TEXT, updated_at INTEGER NOT NULL,
-      UNIQUE (key, destination, seq));
-    -- Each destination claims its own rows (a slow vendor never holds back another); UNIQUE
-    -- (key, destination, seq) already finds rows by key.
+      next_at INTEGER NOT NULL, last_error TEXT, updated_at INTEGER NOT NULL);
+    -- Each destination claims its own rows (a slow vendor never holds back another).
     DROP INDEX IF EXISTS outbox_due;
     DROP INDEX IF EXISTS outbox_key;
     CREATE INDEX IF NOT EXISTS outbox_due_by_destination ON outbox (destination, status, next_at);
@@ -71,6 +69,13 @@ export function openSqliteStore(path: string): SqliteStore {
   // Columns added since the first release: for the admin pages.
   addColumns(db, 'inbox', { source: "TEXT NOT NULL DEFAULT 'webhook'", lookups: "TEXT NOT NULL DEFAULT ''" })
   addColumns(db, 'outbox', { response: 'TEXT' })
+  // A webhook's rows are found by when it was received, then by key: an index that grows only at
+  // its end, where one by key, a random hash, would take a write to a page anywhere in it for each
+  // row. (Files of earlier releases also keep their UNIQUE (key, destination, seq).)
+  if (addColumns(db, 'outbox', { received_at: 'INTEGER' }).length) {
+    db.exec('UPDATE outbox SET received_at = (SELECT received_at FROM inbox WHERE inbox.key = outbox.key)')
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS outbox_received ON outbox (received_at)')
   // The log SQLite appends each commit to; it stays while the connection is open. Its folder is
   // synced once, so that the file itself survives a power cut.
   const wal = openSync(`${path}-wal`, 'r')
@@ -78,14 +83,14 @@ export function openSqliteStore(path: string): SqliteStore {
 
   const insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (key, event, body, received_at, source, lookups) VALUES (?, ?, ?, ?, ?, ?)')
   const insertOutbox = db.prepare(
-    'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   )
   // Many webhooks, one transaction: one flush for all the requests that arrived together.
   const accept = db.transaction((webhooks: WebhookRow[]) =>
     webhooks.map(([key, event, body, receivedAt, source, lookups, entries]) => {
       if (insertInbox.run(key, event, body, receivedAt, source, lookups).changes === 0) return 'duplicate' as const
       for (const [destination, seq, request, eventTime, deadReason] of entries) {
-        insertOutbox.run(key, destination, seq, request, eventTime, deadReason ? 'dead' : 'pending', receivedAt, deadReason, receivedAt)
+        insertOutbox.run(key, destination, seq, request, eventTime, deadReason ? 'dead' : 'pending', receivedAt, deadReason, receivedAt, receivedAt)
       }
       return 'stored' as const
     }),
@@ -127,13 +132,15 @@ export function openSqliteStore(path: string): SqliteStore {
   const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
   const replayOne = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE id = ? AND status = 'dead'")
   const inboxRows = db.prepare('SELECT key, event, body, source, received_at FROM inbox WHERE (? IS NULL OR instr(lookups, ?) > 0) AND (? IS NULL OR key = ?) ORDER BY received_at DESC, key LIMIT ? OFFSET ?')
-  const deliveryRows = db.prepare('SELECT id, key, destination, seq, status, attempts, last_error, response, updated_at FROM outbox WHERE key IN (SELECT value FROM json_each(?)) ORDER BY id')
+  const deliveryRows = db.prepare(
+    'SELECT o.id, o.key, o.destination, o.seq, o.status, o.attempts, o.last_error, o.response, o.updated_at FROM inbox i JOIN outbox o ON o.received_at = i.received_at AND o.key = i.key WHERE i.key IN (SELECT value FROM json_each(?)) ORDER BY o.id',
+  )
   const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
   const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
-  const backlogRows = db.prepare("SELECT o.destination, COUNT(*) AS pending, MIN(i.received_at) AS oldest FROM outbox o JOIN inbox i ON i.key = o.key WHERE o.status = 'pending' GROUP BY o.destination")
+  const backlogRows = db.prepare("SELECT destination, COUNT(*) AS pending, MIN(received_at) AS oldest FROM outbox WHERE status = 'pending' GROUP BY destination")
   const purgeDone = db.prepare("DELETE FROM outbox WHERE status = 'done' AND updated_at < ?")
-  const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)')
+  const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.received_at = inbox.received_at AND outbox.key = inbox.key)')
   const purge = db.transaction((before: number) => ({ deliveries: purgeDone.run(before).changes, webhooks: purgeInbox.run(before).changes }))
   // A key the new visit does not have keeps its earlier value: json_patch merges the objects.
   const upsertVisit = db.prepare('INSERT INTO visits (lookup, keys, updated_at) VALUES (?, ?, ?) ON CONFLICT (lookup) DO UPDATE SET keys = json_patch(visits.keys, excluded.keys), updated_at = excluded.updated_at')
@@ -200,10 +207,12 @@ export function openSqliteStore(path: string): SqliteStore {
   return store
 }
 
-/** Adds the columns a table lacks (SQLite has no ADD COLUMN IF NOT EXISTS). */
-function addColumns(db: Database.Database, table: string, columns: Record<string, string>) {
+/** Adds the columns a table lacks (SQLite has no ADD COLUMN IF NOT EXISTS); returns those it added. */
+function addColumns(db: Database.Database, table: string, columns: Record<string, string>): string[] {
   const present = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name))
-  for (const [name, type] of Object.entries(columns)) if (!present.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`)
+  const missing = Object.keys(columns).filter((name) => !present.has(name))
+  for (const name of missing) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${columns[name]}`)
+  return missing
 }
 
 function syncFolder(folder: string) {
