@@ -1,12 +1,15 @@
+import Database from 'libsql'
 import { Worker } from 'node:worker_threads'
 import type { Call, Reply } from './sqlite-thread'
-import { delivery, settledRow, webhookRow, type ClaimedRow, type SqliteStore } from './store-sqlite'
+import { delivery, settledRow, visitRecaller, webhookRow, type ClaimedRow, type SqliteStore } from './store-sqlite'
 import type { Store } from './store'
 
 /**
  * The SQLite store on a thread of its own (src/relay/sqlite-thread.ts): each call is a message,
  * those made in the same turn of the event loop go together, and the hot ones pass as flat rows.
  * An answer means what it means on the store itself: `accept` resolves once its commit is on disk.
+ * `recall`, which each webhook waits for before it is stored, reads on a connection of this thread
+ * (in WAL mode readers never wait for the writer): no round trip to the other thread.
  */
 export async function openThreadedSqliteStore(path: string): Promise<Store> {
   const worker = new Worker(new URL('./sqlite-thread.js', import.meta.url), { workerData: { path } })
@@ -14,6 +17,9 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
     worker.once('message', resolve)
     worker.once('error', reject)
   })
+  const reader = new Database(path)
+  reader.exec('PRAGMA query_only = 1')
+  reader.exec('PRAGMA busy_timeout = 5000')
   const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>()
   let broken: Error | undefined
   let next = 0
@@ -62,10 +68,11 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
     backlog: () => call('backlog'),
     purge: (before) => call('purge', before),
     remember: (visits, at) => call('remember', visits, at),
-    recall: (lookups, since) => call('recall', lookups, since),
+    recall: visitRecaller(reader),
     forget: (lookups) => call('forget', lookups),
     purgeVisits: (before) => call('purgeVisits', before),
     async close() {
+      reader.close()
       await call('close')
       await worker.terminate()
     },

@@ -150,14 +150,6 @@ export function openSqliteStore(path: string): SqliteStore {
   const deleteVisit = db.prepare('DELETE FROM visits WHERE lookup = ?')
   const forget = db.transaction((lookups: string[]) => lookups.reduce((n, lookup) => n + deleteVisit.run(lookup).changes, 0))
   const purgeVisits = db.prepare('DELETE FROM visits WHERE updated_at < ?')
-  // One statement per number of lookups (a webhook has one to three), prepared once.
-  const visitQueries = new Map<number, ReturnType<typeof db.prepare<unknown[]>>>()
-  const selectVisits = (n: number) => {
-    let query = visitQueries.get(n)
-    if (!query) visitQueries.set(n, (query = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${Array(n).fill('?').join(', ')})`)))
-    return query
-  }
-
   const store: SqliteStore = {
     async acceptRows(webhooks) {
       const stored = accept(webhooks)
@@ -192,11 +184,7 @@ export function openSqliteStore(path: string): SqliteStore {
     },
     purge: async (before) => purge(before),
     remember: async (visits, at) => remember(visits, at),
-    async recall(lookups, since) {
-      if (!lookups.length) return {}
-      const rows = selectVisits(lookups.length).all(since, ...lookups) as { lookup: string; keys: string }[]
-      return mergeVisits(lookups, rows)
-    },
+    recall: visitRecaller(db),
     forget: async (lookups) => forget(lookups),
     purgeVisits: async (before) => purgeVisits.run(before).changes,
     async close() {
@@ -205,6 +193,20 @@ export function openSqliteStore(path: string): SqliteStore {
     },
   }
   return store
+}
+
+/**
+ * `recall` on a connection: the match keys kept under these lookup keys since `since`, merged.
+ * One statement per number of lookups (a webhook has one to three), prepared once.
+ */
+export function visitRecaller(db: Database.Database): Store['recall'] {
+  const queries = new Map<number, Database.Statement>()
+  return async (lookups, since) => {
+    if (!lookups.length) return {}
+    let query = queries.get(lookups.length)
+    if (!query) queries.set(lookups.length, (query = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${lookups.map(() => '?').join(', ')})`)))
+    return mergeVisits(lookups, query.all(since, ...lookups) as { lookup: string; keys: string }[])
+  }
 }
 
 /** Adds the columns a table lacks (SQLite has no ADD COLUMN IF NOT EXISTS); returns those it added. */
