@@ -42,9 +42,9 @@ export interface SqliteStore extends Store {
  * mode, synced at checkpoints), and `accept` resolves only once the write-ahead log holding its
  * commit is flushed to disk by an fdatasync on libuv's thread pool, which is what `FULL` does, but
  * without stopping the event loop for the disk: webhooks keep arriving and the next group commit
- * forms meanwhile. Leases and outcomes are not flushed on their own: a power cut may lose the last
- * of them, and those deliveries are then sent again with the same ids, as after any crash (a
- * process crash loses nothing committed).
+ * forms meanwhile. Outcomes are not flushed on their own: a power cut may lose the last of them,
+ * and those deliveries are then sent again with the same ids, as after any crash (a process crash
+ * loses nothing committed). The relay runs it on a thread of its own (store-sqlite-threaded.ts).
  */
 export function openSqliteStore(path: string): SqliteStore {
   const db = new Database(path)
