@@ -12,22 +12,9 @@ const port = parentPort!
 const store = openSqliteStore(workerData.path)
 port.postMessage('ready')
 
-// Answers that come in the same turn go back in one message.
-let replies: Reply[] = []
-function reply(answer: Reply) {
-  if (replies.length === 0)
-    setImmediate(() => {
-      port.postMessage(replies)
-      replies = []
-    })
-  replies.push(answer)
-}
-
-port.on('message', (calls: Call[]) => {
-  for (const [id, method, args] of calls) {
-    ;(store[method] as (...args: unknown[]) => Promise<unknown>)(...args).then(
-      (result) => reply([id, result]),
-      (error: Error & { code?: string }) => reply([id, undefined, { message: error?.message ?? String(error), ...(error?.code ? { code: error.code } : {}) }]),
-    )
-  }
+port.on('message', ([id, method, args]: Call) => {
+  ;(store[method] as (...args: unknown[]) => Promise<unknown>)(...args).then(
+    (result) => port.postMessage([id, result] satisfies Reply),
+    (error: Error & { code?: string }) => port.postMessage([id, undefined, { message: error?.message ?? String(error), ...(error?.code ? { code: error.code } : {}) }] satisfies Reply),
+  )
 })

@@ -5,8 +5,8 @@ import { delivery, settledRow, visitRecaller, webhookRow, type ClaimedRow, type 
 import type { Store } from './store'
 
 /**
- * The SQLite store on a thread of its own (src/relay/sqlite-thread.ts): each call is a message,
- * those made in the same turn of the event loop go together, and the hot ones pass as flat rows.
+ * The SQLite store on a thread of its own (src/relay/sqlite-thread.ts): each call is a message
+ * (the relay already makes one call of many webhooks, claims or outcomes), the hot ones as flat rows.
  * An answer means what it means on the store itself: `accept` resolves once its commit is on disk.
  * `recall`, which each webhook waits for before it is stored, reads on a connection of this thread
  * (in WAL mode readers never wait for the writer): no round trip to the other thread.
@@ -23,7 +23,6 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
   const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>()
   let broken: Error | undefined
   let next = 0
-  let calls: Call[] = []
   // Calls in flight keep the process alive; an idle store does not.
   worker.unref()
   const fail = (error: Error) => {
@@ -33,27 +32,20 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
   }
   worker.on('error', fail)
   worker.on('exit', (code) => fail(new Error(`the SQLite thread stopped (exit code ${code})`)))
-  worker.on('message', (replies: Reply[]) => {
-    for (const [id, result, error] of replies) {
-      const call = waiting.get(id)!
-      waiting.delete(id)
-      if (error) call.reject(Object.assign(new Error(error.message), error.code ? { code: error.code } : {}))
-      else call.resolve(result)
-    }
+  worker.on('message', ([id, result, error]: Reply) => {
+    const call = waiting.get(id)!
+    waiting.delete(id)
+    if (error) call.reject(Object.assign(new Error(error.message), error.code ? { code: error.code } : {}))
+    else call.resolve(result)
     if (waiting.size === 0) worker.unref()
   })
   const call = <T>(method: keyof SqliteStore, ...args: unknown[]) =>
     new Promise<T>((resolve, reject) => {
       if (broken) return reject(broken)
       if (waiting.size === 0) worker.ref()
-      if (calls.length === 0)
-        setImmediate(() => {
-          worker.postMessage(calls)
-          calls = []
-        })
       const id = next++
       waiting.set(id, { resolve: resolve as (result: unknown) => void, reject })
-      calls.push([id, method, args])
+      worker.postMessage([id, method, args] satisfies Call)
     })
   return {
     accept: (webhooks) => call('acceptRows', webhooks.map(webhookRow)),
