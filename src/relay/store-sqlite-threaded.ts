@@ -16,6 +16,7 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
   await new Promise((resolve, reject) => {
     worker.once('message', resolve)
     worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`the SQLite thread stopped (exit code ${code})`)))
   })
   const reader = new Database(path)
   reader.exec('PRAGMA query_only = 1')
