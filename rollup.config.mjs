@@ -111,6 +111,12 @@ export default [
     plugins: [json({ preferConst: true }), nodeResolve(), ts('node20')],
     output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', inlineDynamicImports: true },
   },
+  {
+    input: 'src/relay/sqlite-thread.ts',
+    external: (id) => id.startsWith('node:') || external.includes(id),
+    plugins: [json({ preferConst: true }), nodeResolve(), ts('node20')],
+    output: { file: 'dist/sqlite-thread.js', format: 'es' },
+  },
   // The compiled tag's runtime in ES5 syntax (GTM's Custom HTML editor rejects newer syntax):
   // `popin-bridge build` fills it in and minifies it (src/tag/build.ts).
   {

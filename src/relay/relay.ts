@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { sameSecret } from './same-secret'
+import { sameSecretAs } from './same-secret'
 import { serverSenders } from '../../adapters/server'
 import type { Call, ServerContext, VisitKeys } from '../adapter'
 import { formatProblems } from '../config/problems'
@@ -78,7 +78,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   }
   const routes = plan.destinations.filter((d) => active.has(d.adapter.name))
 
-  const store = await openStore(settings.database, { ...settings, delivers: true })
+  const store = await openStore(settings.database, settings)
   const metrics = createMetrics([...active.keys()])
   const worker = startWorker(store, active, serverSenders.map((s) => s.browser.name), settings, metrics, log)
 
@@ -326,9 +326,10 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     return purging
   }
 
+  const isApiKey = apiKey ? sameSecretAs(apiKey) : undefined
   function authorized(header: string | string[] | undefined): boolean {
-    if (!apiKey) return true
-    return typeof header === 'string' && sameSecret(header, apiKey)
+    if (!isApiKey) return true
+    return typeof header === 'string' && isApiKey(header)
   }
 
   try {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
-/** SHA-256 hex of a string's UTF-8 bytes, on the server. */
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex')
+/** SHA-256 hex of a string's UTF-8 bytes, on the server (one call, no Hash object). */
+export const sha256Hex = (text: string): string => hash('sha256', text, 'hex')

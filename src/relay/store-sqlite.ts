@@ -4,10 +4,36 @@ import { promisify } from 'node:util'
 import Database from 'libsql'
 import type { StoredRequest } from '../adapter'
 import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
-import type { DeadLetter, IncomingWebhook, Settled, Store, Visit } from './store'
+import type { DeadLetter, Delivery, IncomingWebhook, Settled, Source, Store, Visit } from './store'
 import { mergeVisits } from './visits'
 
 const syncToDisk = promisify(fdatasync)
+
+// The hot calls' arguments and answers as flat rows of strings and numbers, each request already
+// JSON: what passes between threads cheaply (nested objects cost more to copy than to store).
+export type EntryRow = [destination: string, seq: number, request: string, eventTime: number, deadReason: string | null]
+export type WebhookRow = [key: string, event: string, body: string, receivedAt: number, source: Source, lookups: string, entries: EntryRow[]]
+export type ClaimedRow = [id: number, key: string, destination: string, request: string, eventTime: number, attempts: number]
+export type SettledRow = [id: number, status: Settled['status'], nextAt: number, at: number, error: string | null, response: string | null]
+
+export const webhookRow = ({ key, event, body, receivedAt, source, lookups, entries }: IncomingWebhook): WebhookRow => [
+  key,
+  event,
+  body,
+  receivedAt,
+  source ?? 'webhook',
+  lookupText(lookups),
+  entries.map((entry) => [entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, entry.deadReason ?? null]),
+]
+export const settledRow = ({ id, status, nextAt, at, error, response }: Settled): SettledRow => [id, status, nextAt, at, error ?? null, response ?? null]
+export const delivery = ([id, key, destination, request, eventTime, attempts]: ClaimedRow): Delivery => ({ id, key, destination, request: JSON.parse(request) as StoredRequest, eventTime, attempts })
+
+/** The SQLite store, with its hot calls also as rows (what its thread is sent). */
+export interface SqliteStore extends Store {
+  acceptRows(webhooks: WebhookRow[]): Promise<('stored' | 'duplicate')[]>
+  claimRows(now: number, limit: number, destination?: string): Promise<ClaimedRow[]>
+  settleRows(outcomes: SettledRow[]): Promise<void>
+}
 
 /**
  * The embedded default: one SQLite file (WAL), one relay process.
@@ -16,11 +42,11 @@ const syncToDisk = promisify(fdatasync)
  * mode, synced at checkpoints), and `accept` resolves only once the write-ahead log holding its
  * commit is flushed to disk by an fdatasync on libuv's thread pool, which is what `FULL` does, but
  * without stopping the event loop for the disk: webhooks keep arriving and the next group commit
- * forms meanwhile. Leases and outcomes are not flushed on their own: a power cut may lose the last
- * of them, and those deliveries are then sent again with the same ids, as after any crash (a
- * process crash loses nothing committed).
+ * forms meanwhile. Outcomes are not flushed on their own: a power cut may lose the last of them,
+ * and those deliveries are then sent again with the same ids, as after any crash (a process crash
+ * loses nothing committed). The relay runs it on a thread of its own (store-sqlite-threaded.ts).
  */
-export function openSqliteStore(path: string, delivers = false): Store {
+export function openSqliteStore(path: string): SqliteStore {
   const db = new Database(path)
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = NORMAL')
@@ -31,10 +57,8 @@ export function openSqliteStore(path: string, delivers = false): Store {
     CREATE TABLE IF NOT EXISTS outbox (
       id INTEGER PRIMARY KEY, key TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL,
       request TEXT NOT NULL, event_time INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-      next_at INTEGER NOT NULL, leased INTEGER NOT NULL DEFAULT 0, last_error TEXT, updated_at INTEGER NOT NULL,
-      UNIQUE (key, destination, seq));
-    -- Each destination claims its own rows (a slow vendor never holds back another); UNIQUE
-    -- (key, destination, seq) already finds rows by key.
+      next_at INTEGER NOT NULL, last_error TEXT, updated_at INTEGER NOT NULL);
+    -- Each destination claims its own rows (a slow vendor never holds back another).
     DROP INDEX IF EXISTS outbox_due;
     DROP INDEX IF EXISTS outbox_key;
     CREATE INDEX IF NOT EXISTS outbox_due_by_destination ON outbox (destination, status, next_at);
@@ -45,8 +69,13 @@ export function openSqliteStore(path: string, delivers = false): Store {
   // Columns added since the first release: for the admin pages.
   addColumns(db, 'inbox', { source: "TEXT NOT NULL DEFAULT 'webhook'", lookups: "TEXT NOT NULL DEFAULT ''" })
   addColumns(db, 'outbox', { response: 'TEXT' })
-  // One relay process per database: whatever it had in flight when it died is due again.
-  if (delivers) db.exec('UPDATE outbox SET leased = 0 WHERE leased = 1')
+  // A webhook's rows are found by when it was received, then by key: an index that grows only at
+  // its end, where one by key, a random hash, would take a write to a page anywhere in it for each
+  // row. (Files of earlier releases also keep their UNIQUE (key, destination, seq).)
+  if (addColumns(db, 'outbox', { received_at: 'INTEGER' }).length) {
+    db.exec('UPDATE outbox SET received_at = (SELECT received_at FROM inbox WHERE inbox.key = outbox.key)')
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS outbox_received ON outbox (received_at)')
   // The log SQLite appends each commit to; it stays while the connection is open. Its folder is
   // synced once, so that the file itself survives a power cut.
   const wal = openSync(`${path}-wal`, 'r')
@@ -54,47 +83,64 @@ export function openSqliteStore(path: string, delivers = false): Store {
 
   const insertInbox = db.prepare('INSERT OR IGNORE INTO inbox (key, event, body, received_at, source, lookups) VALUES (?, ?, ?, ?, ?, ?)')
   const insertOutbox = db.prepare(
-    'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   )
   // Many webhooks, one transaction: one flush for all the requests that arrived together.
-  const accept = db.transaction((webhooks: IncomingWebhook[]) =>
-    webhooks.map(({ key, event, body, receivedAt, entries, source, lookups }) => {
-      if (insertInbox.run(key, event, body, receivedAt, source ?? 'webhook', lookupText(lookups)).changes === 0) return 'duplicate' as const
-      for (const entry of entries) {
-        const status = entry.deadReason ? 'dead' : 'pending'
-        insertOutbox.run(key, entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, status, receivedAt, entry.deadReason ?? null, receivedAt)
+  const accept = db.transaction((webhooks: WebhookRow[]) =>
+    webhooks.map(([key, event, body, receivedAt, source, lookups, entries]) => {
+      if (insertInbox.run(key, event, body, receivedAt, source, lookups).changes === 0) return 'duplicate' as const
+      for (const [destination, seq, request, eventTime, deadReason] of entries) {
+        insertOutbox.run(key, destination, seq, request, eventTime, deadReason ? 'dead' : 'pending', receivedAt, deadReason, receivedAt, receivedAt)
       }
       return 'stored' as const
     }),
   )
-  const lease = (filter: string) =>
-    db.prepare(
-      `UPDATE outbox SET leased = 1 WHERE id IN (
-         SELECT id FROM outbox WHERE status = 'pending' AND leased = 0 AND next_at <= ? ${filter} ORDER BY next_at, id LIMIT ?)
-       RETURNING id, key, destination, request, event_time, attempts`,
-    )
-  const leaseAny = lease('')
-  const leaseTo = lease('AND destination = ?')
-  const claim = (now: number, limit: number, destination?: string) =>
-    (destination === undefined ? leaseAny.all(now, limit) : leaseTo.all(now, destination, limit)) as { id: number; key: string; destination: string; request: string; event_time: number; attempts: number }[]
-  const finish = db.prepare('UPDATE outbox SET status = ?, leased = 0, attempts = attempts + 1, next_at = ?, last_error = ?, response = ?, updated_at = ? WHERE id = ?')
-  const defer = db.prepare("UPDATE outbox SET leased = 0, next_at = ?, updated_at = ? WHERE id = ?")
-  const settle = db.transaction((outcomes: Settled[]) => {
-    for (const o of outcomes) {
-      if (o.status === 'deferred') defer.run(o.nextAt, o.at, o.id)
-      else finish.run(o.status, o.nextAt, o.error ?? null, o.response ?? null, o.at, o.id)
+  // One relay process per database: what it has leased is kept in its memory, not written to each
+  // row, so a claim writes nothing; a crash forgets the leases, as the reset at start did.
+  const leases = new Map<number, string>()
+  const due = (filter: string) =>
+    db
+      .prepare(
+        `SELECT id, key, destination, request, event_time, attempts FROM outbox
+         WHERE status = 'pending' AND next_at <= ? ${filter} AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_at, id LIMIT ?`,
+      )
+      .raw()
+  const dueAny = due('')
+  const dueTo = due('AND destination = ?')
+  const claim = (now: number, limit: number, destination?: string) => {
+    const leased = JSON.stringify([...leases].filter(([, to]) => destination === undefined || to === destination).map(([id]) => id))
+    const rows = (destination === undefined ? dueAny.all(now, leased, limit) : dueTo.all(now, destination, leased, limit)) as ClaimedRow[]
+    for (const [id, , to] of rows) leases.set(id, to)
+    return rows.sort((a, b) => a[0] - b[0])
+  }
+  // The rows of one request settle alike: one statement for them all.
+  const finish = db.prepare('UPDATE outbox SET status = ?, attempts = attempts + 1, next_at = ?, last_error = ?, response = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))')
+  const defer = db.prepare('UPDATE outbox SET next_at = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))')
+  const settle = db.transaction((outcomes: SettledRow[]) => {
+    const alike = new Map<string, { outcome: SettledRow; ids: number[] }>()
+    for (const outcome of outcomes) {
+      const same = JSON.stringify(outcome.slice(1))
+      const group = alike.get(same)
+      if (group) group.ids.push(outcome[0])
+      else alike.set(same, { outcome, ids: [outcome[0]] })
+    }
+    for (const { outcome: [, status, nextAt, at, error, response], ids } of alike.values()) {
+      if (status === 'deferred') defer.run(nextAt, at, JSON.stringify(ids))
+      else finish.run(status, nextAt, error, response, at, JSON.stringify(ids))
     }
   })
   const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
   const replayOne = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE id = ? AND status = 'dead'")
   const inboxRows = db.prepare('SELECT key, event, body, source, received_at FROM inbox WHERE (? IS NULL OR instr(lookups, ?) > 0) AND (? IS NULL OR key = ?) ORDER BY received_at DESC, key LIMIT ? OFFSET ?')
-  const deliveryRows = db.prepare('SELECT id, key, destination, seq, status, attempts, last_error, response, updated_at FROM outbox WHERE key IN (SELECT value FROM json_each(?)) ORDER BY id')
+  const deliveryRows = db.prepare(
+    'SELECT o.id, o.key, o.destination, o.seq, o.status, o.attempts, o.last_error, o.response, o.updated_at FROM inbox i JOIN outbox o ON o.received_at = i.received_at AND o.key = i.key WHERE i.key IN (SELECT value FROM json_each(?)) ORDER BY o.id',
+  )
   const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
   const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
-  const backlogRows = db.prepare("SELECT o.destination, COUNT(*) AS pending, MIN(i.received_at) AS oldest FROM outbox o JOIN inbox i ON i.key = o.key WHERE o.status = 'pending' GROUP BY o.destination")
+  const backlogRows = db.prepare("SELECT destination, COUNT(*) AS pending, MIN(received_at) AS oldest FROM outbox WHERE status = 'pending' GROUP BY destination")
   const purgeDone = db.prepare("DELETE FROM outbox WHERE status = 'done' AND updated_at < ?")
-  const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)')
+  const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.received_at = inbox.received_at AND outbox.key = inbox.key)')
   const purge = db.transaction((before: number) => ({ deliveries: purgeDone.run(before).changes, webhooks: purgeInbox.run(before).changes }))
   // A key the new visit does not have keeps its earlier value: json_patch merges the objects.
   const upsertVisit = db.prepare('INSERT INTO visits (lookup, keys, updated_at) VALUES (?, ?, ?) ON CONFLICT (lookup) DO UPDATE SET keys = json_patch(visits.keys, excluded.keys), updated_at = excluded.updated_at')
@@ -104,33 +150,21 @@ export function openSqliteStore(path: string, delivers = false): Store {
   const deleteVisit = db.prepare('DELETE FROM visits WHERE lookup = ?')
   const forget = db.transaction((lookups: string[]) => lookups.reduce((n, lookup) => n + deleteVisit.run(lookup).changes, 0))
   const purgeVisits = db.prepare('DELETE FROM visits WHERE updated_at < ?')
-  // One statement per number of lookups (a webhook has one to three), prepared once.
-  const visitQueries = new Map<number, ReturnType<typeof db.prepare<unknown[]>>>()
-  const selectVisits = (n: number) => {
-    let query = visitQueries.get(n)
-    if (!query) visitQueries.set(n, (query = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${Array(n).fill('?').join(', ')})`)))
-    return query
-  }
-
-  // Async like the PostgreSQL store; the work itself is synchronous (libsql).
-  return {
-    async accept(webhooks) {
+  const store: SqliteStore = {
+    async acceptRows(webhooks) {
       const stored = accept(webhooks)
       await syncToDisk(wal)
       return stored
     },
-    async claimDue(now, limit, destination) {
-      const rows = claim(now, limit, destination).sort((a, b) => a.id - b.id)
-      return rows.map((row) => ({
-        id: row.id,
-        key: row.key,
-        destination: row.destination,
-        request: JSON.parse(row.request) as StoredRequest,
-        eventTime: row.event_time,
-        attempts: row.attempts,
-      }))
+    claimRows: async (now, limit, destination) => claim(now, limit, destination),
+    async settleRows(outcomes) {
+      settle(outcomes)
+      // Only once recorded: a row whose outcome is lost is not claimed again while it may still be in flight.
+      for (const [id] of outcomes) leases.delete(id)
     },
-    settle: async (outcomes) => settle(outcomes),
+    accept: (webhooks) => store.acceptRows(webhooks.map(webhookRow)),
+    claimDue: async (now, limit, destination) => claim(now, limit, destination).map(delivery),
+    settle: (outcomes) => store.settleRows(outcomes.map(settledRow)),
     replayDead: async (now) => replay.run(now, now).changes,
     deadLetters: async () => deadRows.all() as DeadLetter[],
     replayDeadLetter: async (id, now) => replayOne.run(now, now, id).changes > 0,
@@ -150,11 +184,7 @@ export function openSqliteStore(path: string, delivers = false): Store {
     },
     purge: async (before) => purge(before),
     remember: async (visits, at) => remember(visits, at),
-    async recall(lookups, since) {
-      if (!lookups.length) return {}
-      const rows = selectVisits(lookups.length).all(since, ...lookups) as { lookup: string; keys: string }[]
-      return mergeVisits(lookups, rows)
-    },
+    recall: visitRecaller(db),
     forget: async (lookups) => forget(lookups),
     purgeVisits: async (before) => purgeVisits.run(before).changes,
     async close() {
@@ -162,12 +192,29 @@ export function openSqliteStore(path: string, delivers = false): Store {
       closeSync(wal)
     },
   }
+  return store
 }
 
-/** Adds the columns a table lacks (SQLite has no ADD COLUMN IF NOT EXISTS). */
-function addColumns(db: Database.Database, table: string, columns: Record<string, string>) {
+/**
+ * `recall` on a connection: the match keys kept under these lookup keys since `since`, merged.
+ * One statement per number of lookups (a webhook has one to three), prepared once.
+ */
+export function visitRecaller(db: Database.Database): Store['recall'] {
+  const queries = new Map<number, Database.Statement>()
+  return async (lookups, since) => {
+    if (!lookups.length) return {}
+    let query = queries.get(lookups.length)
+    if (!query) queries.set(lookups.length, (query = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${lookups.map(() => '?').join(', ')})`)))
+    return mergeVisits(lookups, query.all(since, ...lookups) as { lookup: string; keys: string }[])
+  }
+}
+
+/** Adds the columns a table lacks (SQLite has no ADD COLUMN IF NOT EXISTS); returns those it added. */
+function addColumns(db: Database.Database, table: string, columns: Record<string, string>): string[] {
   const present = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name))
-  for (const [name, type] of Object.entries(columns)) if (!present.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`)
+  const missing = Object.keys(columns).filter((name) => !present.has(name))
+  for (const name of missing) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${columns[name]}`)
+  return missing
 }
 
 function syncFolder(folder: string) {

@@ -1,6 +1,6 @@
 import type { StoredRequest, VisitKeys } from '../adapter'
 import { openPostgresStore } from './store-postgres'
-import { openSqliteStore } from './store-sqlite'
+import { openThreadedSqliteStore } from './store-sqlite-threaded'
 
 export interface OutboxEntry {
   destination: string
@@ -149,17 +149,11 @@ export interface Backlog {
 export interface StoreOptions {
   /** How long a claimed delivery stays another instance's (PostgreSQL). */
   leaseMs: number
-  /**
-   * SQLite: this process is the relay, so what a previous one had leased when it died is due again.
-   * Not for a command run beside a running relay (`relay replay`, `relay forget`): it would make
-   * the relay's requests in flight due again, and sent twice.
-   */
-  delivers?: boolean
 }
 
 /** `relay.database` names the engine: a postgres:// URL is PostgreSQL, anything else a SQLite file. */
 export const isPostgresUrl = (database: string) => /^postgres(?:ql)?:\/\//i.test(database)
 
 export function openStore(database: string, options: StoreOptions): Promise<Store> {
-  return isPostgresUrl(database) ? openPostgresStore(database, options) : Promise.resolve(openSqliteStore(database, options.delivers ?? false))
+  return isPostgresUrl(database) ? openPostgresStore(database, options) : openThreadedSqliteStore(database)
 }

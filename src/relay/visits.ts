@@ -2,7 +2,7 @@ import { hasOwn } from '../lib/has-own'
 import type { VisitKeys } from '../adapter'
 import type { JsonObject } from '../lib/json'
 import { contactOf } from '../privacy/contact'
-import { matchKeys, normalizeContact } from '../privacy/match-keys'
+import { normalizeContact } from '../privacy/match-keys'
 import { sha256Hex } from './sha256'
 
 /**
@@ -11,9 +11,11 @@ import { sha256Hex } from './sha256'
  */
 export const uidLookup = (uid: string) => `uid:${sha256Hex(uid.trim())}`
 
-/** The lookups of a webhook: its `user_id`, its email and phone. */
+/** The lookups of a webhook: its `user_id`, its email and phone (only those two hashed). */
 export function webhookLookups(data: JsonObject): string[] {
-  const { em, ph } = matchKeys(contactOf(data), sha256Hex)
+  const { em: email, ph: phone } = normalizeContact(contactOf(data))
+  const em = email && sha256Hex(email)
+  const ph = phone && sha256Hex(phone)
   const uid = typeof data.user_id === 'string' || typeof data.user_id === 'number' ? String(data.user_id) : ''
   return [...(uid.trim() ? [uidLookup(uid)] : []), ...(em ? [`em:${em}`] : []), ...(ph ? [`ph:${ph}`] : [])]
 }

@@ -1,16 +1,16 @@
-import { createHash } from 'node:crypto'
 import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject } from '../lib/json'
 import { safePayload } from '../lib/safe-copy'
 import type { PopinEvent } from '../events/intake'
 import { parsePopinDateTime } from './popin-time'
+import { sha256Hex } from './sha256'
 
 /**
  * The same webhook, delivered again, has the same key: the SHA-256 of its JSON with keys sorted.
  * Popin sends no delivery id, so two genuinely distinct but identical deliveries are one.
  */
 export function idempotencyKey(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex')
+  return sha256Hex(canonicalJson(body))
 }
 
 function canonicalJson(value: unknown): string {

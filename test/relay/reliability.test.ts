@@ -81,7 +81,8 @@ onEachEngine(() => {
     it('a destination answering 500, then 429 with Retry-After, then timing out, then 200: delivered once', async () => {
       running = await startTestRelay()
       const { post, fakes, relay } = running
-      fakes.answers.segment.push({ status: 500 }, { status: 429, headers: { 'retry-after': '1' } }, { status: 200, delayMs: 800 }, { status: 200 })
+      // The relay's timeouts tick about every half second: 400 ms runs out within about 1.4 s.
+      fakes.answers.segment.push({ status: 500 }, { status: 429, headers: { 'retry-after': '1' } }, { status: 200, delayMs: 2000 }, { status: 200 })
       const started = Date.now()
       await post(rated())
       await expect.poll(() => fakes.delivered('segment').length, { timeout: 8000 }).toBe(2)
@@ -97,7 +98,7 @@ onEachEngine(() => {
       const metrics = await (await fetch(`${relay.url}/metrics`)).text()
       expect(metrics).toContain('popin_relay_retried_total{destination="segment"} 3\n')
       expect(metrics).toContain('popin_relay_forwarded_total{destination="segment"} 1\n')
-    })
+    }, 10_000)
 
     it('a non-retryable 4xx goes to the dead letters with the reason; replay sends it again', async () => {
       running = await startTestRelay()

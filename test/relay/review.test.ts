@@ -28,11 +28,10 @@ const startTestRelayWithEnv = (env: Record<string, string>, relayOptions: Record
 function outboxRows(database: string) {
   const db = new Database(database)
   try {
-    return db.prepare('SELECT destination, status, attempts, leased, last_error FROM outbox ORDER BY id').all() as {
+    return db.prepare('SELECT destination, status, attempts, last_error FROM outbox ORDER BY id').all() as {
       destination: string
       status: string
       attempts: number
-      leased: number
       last_error: string | null
     }[]
   } finally {

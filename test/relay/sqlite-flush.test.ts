@@ -19,7 +19,7 @@ it("answers accept only once the write-ahead log holding its commit is flushed t
   const folder = mkdtempSync(join(tmpdir(), 'popin-flush-'))
   folders.push(folder)
   const path = join(folder, 'relay.db')
-  const store = openSqliteStore(path, true)
+  const store = openSqliteStore(path)
   const sync = vi.mocked(fs.fdatasync)
   const real = (await vi.importActual<typeof import('node:fs')>('node:fs')).fdatasync
   const flushed: string[] = []

@@ -1,0 +1,73 @@
+import Database from 'libsql'
+import { Worker } from 'node:worker_threads'
+import type { Call, Reply } from './sqlite-thread'
+import { delivery, settledRow, visitRecaller, webhookRow, type ClaimedRow, type SqliteStore } from './store-sqlite'
+import type { Store } from './store'
+
+/**
+ * The SQLite store on a thread of its own (src/relay/sqlite-thread.ts): each call is a message
+ * (the relay already makes one call of many webhooks, claims or outcomes), the hot ones as flat rows.
+ * An answer means what it means on the store itself: `accept` resolves once its commit is on disk.
+ * `recall`, which each webhook waits for before it is stored, reads on a connection of this thread
+ * (in WAL mode readers never wait for the writer): no round trip to the other thread.
+ */
+export async function openThreadedSqliteStore(path: string): Promise<Store> {
+  const worker = new Worker(new URL('./sqlite-thread.js', import.meta.url), { workerData: { path } })
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`the SQLite thread stopped (exit code ${code})`)))
+  })
+  const reader = new Database(path)
+  reader.exec('PRAGMA query_only = 1')
+  reader.exec('PRAGMA busy_timeout = 5000')
+  const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>()
+  let broken: Error | undefined
+  let next = 0
+  // Calls in flight keep the process alive; an idle store does not.
+  worker.unref()
+  const fail = (error: Error) => {
+    broken ??= error
+    for (const call of waiting.values()) call.reject(broken)
+    waiting.clear()
+  }
+  worker.on('error', fail)
+  worker.on('exit', (code) => fail(new Error(`the SQLite thread stopped (exit code ${code})`)))
+  worker.on('message', ([id, result, error]: Reply) => {
+    const call = waiting.get(id)!
+    waiting.delete(id)
+    if (error) call.reject(Object.assign(new Error(error.message), error.code ? { code: error.code } : {}))
+    else call.resolve(result)
+    if (waiting.size === 0) worker.unref()
+  })
+  const call = <T>(method: keyof SqliteStore, ...args: unknown[]) =>
+    new Promise<T>((resolve, reject) => {
+      if (broken) return reject(broken)
+      if (waiting.size === 0) worker.ref()
+      const id = next++
+      waiting.set(id, { resolve: resolve as (result: unknown) => void, reject })
+      worker.postMessage([id, method, args] satisfies Call)
+    })
+  return {
+    accept: (webhooks) => call('acceptRows', webhooks.map(webhookRow)),
+    claimDue: async (now, limit, destination) => (await call<ClaimedRow[]>('claimRows', now, limit, destination)).map(delivery),
+    settle: (outcomes) => call('settleRows', outcomes.map(settledRow)),
+    replayDead: (now) => call('replayDead', now),
+    deadLetters: () => call('deadLetters'),
+    replayDeadLetter: (id, now) => call('replayDeadLetter', id, now),
+    inbox: (query) => call('inbox', query),
+    deliveries: (key) => call('deliveries', key),
+    counts: () => call('counts'),
+    backlog: () => call('backlog'),
+    purge: (before) => call('purge', before),
+    remember: (visits, at) => call('remember', visits, at),
+    recall: visitRecaller(reader),
+    forget: (lookups) => call('forget', lookups),
+    purgeVisits: (before) => call('purgeVisits', before),
+    async close() {
+      reader.close()
+      await call('close')
+      await worker.terminate()
+    },
+  }
+}
