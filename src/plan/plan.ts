@@ -52,29 +52,19 @@ export interface Plan {
 }
 
 /**
- * A plan as plain data: what `resolve` makes of a config (src/plan/compile.ts) and what the
+ * A plan as plain data: what `resolve` makes of a config (src/plan/resolve.ts) and what the
  * compiled tag carries. `instantiate` turns it into the plan that runs.
  */
-export interface PlanSource {
-  debug: boolean
+export interface PlanSource extends Omit<Plan, 'eventId' | 'destinations'> {
   /** The id template (`{{event}}.{{occurrence}}`). */
   eventId: string
-  readyTimeoutMs: number
-  queueLimit: number
-  consent: Omit<ConsentContext, 'state'>
   destinations: DestinationSource[]
-  disabled: string[]
-  relayUrl?: string
 }
 
-export interface DestinationSource {
-  /** The adapter's name. */
+/** A destination's plan as data: its adapter by name, its policy by what it does with personal data. */
+export interface DestinationSource extends Omit<DestinationPlan, 'adapter' | 'policy' | 'sections'> {
   name: string
-  settings: Record<string, unknown>
-  explicit: boolean
-  category: ConsentCategory
   personal: PersonalPolicy
-  matchKeys: boolean
   sections: Record<Section, TableSource>
 }
 
