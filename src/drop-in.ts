@@ -1,6 +1,7 @@
 import { version } from '../package.json'
 import type { Bridge } from './start-bridge'
 import { urlAsksForDebug } from './debug-flag'
+import { DEFAULTS } from './config/defaults'
 import { consentUpdate, type ConsentState } from './consent/state'
 import { createLogger, LOG_PREFIX } from './lib/logger'
 import { listen } from './listen'
@@ -93,7 +94,7 @@ function asksForDebug(win: Record<string, any>, config: BridgeConfig | undefined
  */
 function handOff(win: Record<string, any>, script: HTMLScriptElement, debugStart: (start: Starter) => Bridge, ownStart: () => Bridge): void {
   const waiting: [unknown, unknown][] = []
-  const unlisten = listen(win, (event, data) => waiting.length < HANDOFF_QUEUE && waiting.push([event, data]), createLogger(console, false))
+  const unlisten = listen(win, (event, data) => waiting.length < DEFAULTS.queueLimit && waiting.push([event, data]), createLogger(console, false))
   let timer: ReturnType<typeof setTimeout> | undefined
   const take = (start: () => Bridge) => {
     if (!win[HANDOFF]) return
@@ -117,9 +118,6 @@ function handOff(win: Record<string, any>, script: HTMLScriptElement, debugStart
     take(ownStart)
   }
 }
-
-/** As many events as a destination queues by default. */
-const HANDOFF_QUEUE = 100
 
 /** The file of the debugger overlay, next to the drop-in's own: loaded only for `?popin_bridge_debug`. */
 export const DEBUGGER_FILE = 'popin-bridge.debugger.js'

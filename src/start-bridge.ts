@@ -80,6 +80,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   }
 
   // Debug mode keeps what happens to each event, as data, in window.popinBridgeTrace (src/trace.ts).
+  // Each record is also behind DEBUGS: terser does not drop `undefined?.(…)` with its strings.
   const trace = DEBUGS ? createTracer(log, win) : undefined
   if (DEBUGS) trace?.({ type: 'start', destinations: plan.destinations.map((d) => d.adapter), problems })
 

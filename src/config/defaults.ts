@@ -3,6 +3,9 @@ import { CHAR } from '../lib/char'
 /** What a config leaves out means these; and the config's fixed vocabularies, limits and patterns. */
 export const DEFAULT_EVENT_ID = '{{event}}.{{occurrence}}'
 export const DEFAULTS = { eventId: DEFAULT_EVENT_ID, readyTimeoutMs: 10_000, queueLimit: 100 } as const
+/** `readyTimeoutMs` and `queueLimit`: whole numbers in these ranges. */
+export const READY_TIMEOUT_RANGE = [0, 600_000] as const
+export const QUEUE_LIMIT_RANGE = [1, 10_000] as const
 export const PRESETS = ['popin-default', 'none'] as const
 export const PAGE_FIELDS = ['url', 'path', 'title', 'referrer', 'host'] as const
 export const MAX_RULES_PER_EVENT = 5

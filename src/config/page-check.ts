@@ -6,7 +6,7 @@ import { isPlainObject } from '../lib/is-plain-object'
 import { beyondLimits } from '../lib/beyond-limits'
 import { PROTOTYPE_KEYS } from '../lib/prototype-keys'
 import { PERSONAL_POLICIES } from '../privacy/policy'
-import { CONFIG_LIMITS, EVENT_ID_RULES, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PATH, PRESETS, RELAY_URL } from './defaults'
+import { CONFIG_LIMITS, EVENT_ID_RULES, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PATH, PRESETS, QUEUE_LIMIT_RANGE, READY_TIMEOUT_RANGE, RELAY_URL } from './defaults'
 import type { Problem } from './problem'
 
 /** What the page says of a problem: the CLI says what is wrong, the page carries no validator. */
@@ -30,8 +30,8 @@ const GLOBAL: Record<string, Check> = {
   extends: oneOf(PRESETS),
   debug: isFlag,
   eventId: (value) => isString(value) && EVENT_ID_RULES.every(([pattern]) => pattern.test(value as string)),
-  readyTimeoutMs: wholeNumber(0, 600_000),
-  queueLimit: wholeNumber(1, 10_000),
+  readyTimeoutMs: wholeNumber(...READY_TIMEOUT_RANGE),
+  queueLimit: wholeNumber(...QUEUE_LIMIT_RANGE),
   relayUrl: (value) => isString(value) && RELAY_URL.test(value as string),
   relay: () => true,
 }

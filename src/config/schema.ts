@@ -7,7 +7,7 @@ import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentCategory } from '../co
 import { FIELD_CLASSES } from '../events/catalog'
 import { PERSONAL_POLICIES } from '../privacy/policy'
 import { CHAR } from '../lib/char'
-import { DEFAULT_EVENT_ID, EVENT_ID_RULES, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PATH, PRESETS, RELAY_URL } from './defaults'
+import { DEFAULT_EVENT_ID, EVENT_ID_RULES, MAX_PARAM_DEPTH, MAX_RULES_PER_EVENT, PAGE_FIELDS, PATH, PRESETS, QUEUE_LIMIT_RANGE, READY_TIMEOUT_RANGE, RELAY_URL } from './defaults'
 import { integer, keyText, nonEmpty, oneOf, quoteList, text, textAll, words } from './text'
 
 /**
@@ -170,8 +170,8 @@ function globalEntries(relay: v.GenericSchema | null) {
     extends: optional(describe(oneOf(PRESETS), 'popin-default (default): start from the built-in preset; none: only what this config says')),
     debug: optional(flag('Log what each destination received or why not; also ?popin_bridge_debug')),
     eventId: optional(describe(EVENT_ID, `Template of each event occurrence's id (Pixel eventID). Default ${DEFAULT_EVENT_ID}`)),
-    readyTimeoutMs: optional(describe(integer(0, 600_000), 'How long events wait for a vendor. Default 10000')),
-    queueLimit: optional(describe(integer(1, 10_000), 'How many events wait per destination. Default 100')),
+    readyTimeoutMs: optional(describe(integer(...READY_TIMEOUT_RANGE), 'How long events wait for a vendor. Default 10000')),
+    queueLimit: optional(describe(integer(...QUEUE_LIMIT_RANGE), 'How many events wait per destination. Default 100')),
     relayUrl: optional(describe(text(RELAY_URL, 'must be an http(s) URL'), "Public base URL of the relay's first-party route (the page posts to <relayUrl>/e), without query or trailing slash")),
     relay: optional(relay ?? v.unknown()),
   }
