@@ -15,6 +15,11 @@ const quick = process.argv.includes('--quick')
 const SECONDS = quick ? 2 : 10
 const RATE = 500
 const CONCURRENCY = 32
+/**
+ * Senders in flight at saturation; each subject's figure is its best. A relay that waits for its
+ * disk before each 200 needs more webhooks in flight than a bare server to be kept busy.
+ */
+const IN_FLIGHT = [CONCURRENCY, 128]
 const KEY = 'bench-key'
 const root = new URL('..', import.meta.url).pathname
 const POSTGRES_BIN = '/usr/lib/postgresql/15/bin'
@@ -120,7 +125,7 @@ const stop = (process) => new Promise((resolve) => (process.child.kill('SIGTERM'
 const SHOP = 'https://shop.example'
 /** Occurrences per POST /e: what one tick of a busy widget session sends. */
 const EVENTS_PER_BATCH = 5
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 })
+const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...IN_FLIGHT) * 2 })
 let sequence = 0
 let acknowledgedTotal = 0
 
@@ -229,10 +234,10 @@ function cpuSeconds(pid) {
 }
 
 /**
- * As fast as 32 senders can: acknowledged/s, forwarded/s over the same window, and the share of
- * one core each side used (relays together; this process: load generator and fake destinations).
+ * As fast as `inFlight` senders can: acknowledged/s, forwarded/s over the same window, and the share
+ * of one core each side used (relays together; this process: load generator and fake destinations).
  */
-async function saturation(target, fakes, processes = []) {
+async function saturation(target, fakes, processes = [], inFlight = CONCURRENCY) {
   const latencies = []
   const forwardedBefore = forwarded(fakes)
   const relayCpu = () => processes.reduce((sum, p) => sum + (cpuSeconds(p.child.pid) ?? NaN), 0)
@@ -241,7 +246,7 @@ async function saturation(target, fakes, processes = []) {
   const started = performance.now()
   const end = started + SECONDS * 1000
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: inFlight }, async () => {
       while (performance.now() < end) {
         const ms = await post(target())
         if (ms !== null) latencies.push(ms)
@@ -252,6 +257,7 @@ async function saturation(target, fakes, processes = []) {
   const own = process.cpuUsage(ownBefore)
   const cores = (used) => (Number.isFinite(used) ? +(used / seconds).toFixed(2) : undefined)
   return {
+    inFlight,
     ...summary(latencies, seconds),
     forwardedPerSecond: Math.round((forwarded(fakes) - forwardedBefore) / seconds),
     relayCores: cores(relayCpu() - relayBefore),
@@ -292,10 +298,16 @@ for (const [name, start] of subjects) {
   const from = { forwarded: forwarded(fakes), acknowledged: acknowledgedTotal }
   await saturation(target, fakes) // warm-up: JIT, database pages, sockets
   const rate = await fixedRate(target)
-  const busy = await saturation(target, fakes, processes)
+  // At each number in flight, from no backlog: what is forwarded in a window is that window's.
+  const runs = []
+  for (const inFlight of IN_FLIGHT) {
+    if (!ceiling) await drain(fakes, from)
+    runs.push(await saturation(target, fakes, processes, inFlight))
+  }
+  const busy = runs.reduce((best, run) => (run.perSecond > best.perSecond ? run : best))
   // Stopped only once everything is forwarded, so the next subject starts with no backlog.
   if (!ceiling) await drain(fakes, from)
-  results[name] = { fixedRate: rate, saturation: ceiling ? { ...busy, forwardedPerSecond: undefined } : busy }
+  results[name] = { fixedRate: rate, saturation: ceiling ? { ...busy, forwardedPerSecond: undefined } : busy, runs }
   await Promise.all(processes.map(stop))
 }
 // Browser events through POST /e beside webhooks, on the default SQLite file.
@@ -316,8 +328,8 @@ postgres?.stop()
 rmSync(temp, { recursive: true, force: true })
 
 const rows = [
-  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation (${CONCURRENCY} in flight): acked/s`, 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes'],
-  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99, r.saturation.relayCores ?? '—', r.saturation.loadCores ?? '—']),
+  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation, best of ${IN_FLIGHT.join(' or ')} in flight: in flight`, 'acked/s', 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes'],
+  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.inFlight, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99, r.saturation.relayCores ?? '—', r.saturation.loadCores ?? '—']),
 ]
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
 for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  '))
