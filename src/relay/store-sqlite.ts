@@ -28,6 +28,17 @@ export const webhookRow = ({ key, event, body, receivedAt, source, lookups, entr
 export const settledRow = ({ id, status, nextAt, at, error, response }: Settled): SettledRow => [id, status, nextAt, at, error ?? null, response ?? null]
 export const delivery = ([id, key, destination, request, eventTime, attempts]: ClaimedRow): Delivery => ({ id, key, destination, request: JSON.parse(request) as StoredRequest, eventTime, attempts })
 
+/**
+ * Each destination's pending rows, found through the index destination by destination (the
+ * destinations themselves by skipping along it): /readyz costs what is pending, not what is kept.
+ */
+export const BACKLOG_QUERY = `
+  WITH RECURSIVE destinations (name) AS (
+    SELECT MIN(destination) FROM outbox
+    UNION ALL SELECT (SELECT MIN(destination) FROM outbox WHERE destination > name) FROM destinations WHERE name IS NOT NULL)
+  SELECT name AS destination, COUNT(o.id) AS pending, MIN(o.received_at) AS oldest
+  FROM destinations JOIN outbox o ON o.destination = name AND o.status = 'pending' GROUP BY name`
+
 /** The SQLite store, with its hot calls also as rows (what its thread is sent). */
 export interface SqliteStore extends Store {
   acceptRows(webhooks: WebhookRow[]): Promise<('stored' | 'duplicate')[]>
@@ -142,7 +153,7 @@ export function openSqliteStore(path: string): SqliteStore {
   const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
   const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
-  const backlogRows = db.prepare("SELECT destination, COUNT(*) AS pending, MIN(received_at) AS oldest FROM outbox WHERE status = 'pending' GROUP BY destination")
+  const backlogRows = db.prepare(BACKLOG_QUERY)
   const purgeDone = db.prepare("DELETE FROM outbox WHERE status = 'done' AND updated_at < ?")
   const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.received_at = inbox.received_at AND outbox.key = inbox.key)')
   const purge = db.transaction((before: number) => ({ deliveries: purgeDone.run(before).changes, webhooks: purgeInbox.run(before).changes }))

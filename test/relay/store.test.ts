@@ -1,7 +1,9 @@
 // @vitest-environment node
+import Database from 'libsql'
 import { afterEach, describe, expect, it } from 'vitest'
+import { BACKLOG_QUERY } from '../../src/relay/store-sqlite'
 import { openStore, type IncomingWebhook, type Store } from '../../src/relay/store'
-import { onEachEngine, testDatabase } from './support'
+import { onEachEngine, tempDatabase, testDatabase } from './support'
 
 let store: Store | undefined
 afterEach(async () => {
@@ -40,5 +42,30 @@ onEachEngine(() => {
       ])
       expect(new Set(due.map((d) => `${d.key} ${d.destination}`)).size).toBe(due.length)
     })
+  })
+})
+
+describe('the SQLite store: the backlog /readyz reads', () => {
+  it('reads only pending rows: the index, searched destination by destination, never a scan of the outbox', async () => {
+    const database = tempDatabase()
+    store = await openStore(database, { leaseMs: 30_000 })
+    const at = (key: string, receivedAt: number, destinations: string[]) => ({ ...webhook(key, destinations), receivedAt })
+    await store.accept([at('a', 1000, ['facebookPixel', 'ga4']), at('b', 2000, ['ga4', 'segment']), at('c', 3000, ['segment'])])
+    const claimed = await store.claimDue(5000, 10)
+    const id = (key: string, destination: string) => claimed.find((d) => d.key === key && d.destination === destination)!.id
+    await store.settle([
+      { id: id('a', 'facebookPixel'), status: 'done', nextAt: 5000, at: 5000 },
+      { id: id('a', 'ga4'), status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
+      { id: id('b', 'segment'), status: 'pending', nextAt: 9000, at: 5000, error: 'HTTP 503' },
+    ])
+    expect(await store.backlog()).toEqual({ ga4: { pending: 1, oldestReceivedAt: 2000 }, segment: { pending: 2, oldestReceivedAt: 2000 } })
+    const db = new Database(database)
+    try {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${BACKLOG_QUERY}`).all() as { detail: string }[]).map((row) => row.detail)
+      expect(plan.filter((step) => /\bSCAN o(utbox)?\b/.test(step))).toEqual([])
+      expect(plan.some((step) => step.includes('SEARCH o USING INDEX outbox_due_by_destination (destination=? AND status=?)'))).toBe(true)
+    } finally {
+      db.close()
+    }
   })
 })
