@@ -328,8 +328,8 @@ postgres?.stop()
 rmSync(temp, { recursive: true, force: true })
 
 const rows = [
-  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation, best of ${IN_FLIGHT.join(' or ')} in flight: in flight`, 'acked/s', 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes'],
-  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.inFlight, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99, r.saturation.relayCores ?? '—', r.saturation.loadCores ?? '—']),
+  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation, best of ${IN_FLIGHT.join(' or ')} in flight: in flight`, 'acked/s', 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes', 'relay CPU µs a webhook'],
+  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.inFlight, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99, r.saturation.relayCores ?? '—', r.saturation.loadCores ?? '—', r.saturation.relayCores ? Math.round((r.saturation.relayCores * 1e6) / r.saturation.perSecond) : '—']),
 ]
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
 for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  '))
