@@ -255,12 +255,15 @@ async function saturation(target, fakes, processes = [], inFlight = CONCURRENCY)
   )
   const seconds = (performance.now() - started) / 1000
   const own = process.cpuUsage(ownBefore)
+  const relayUsed = relayCpu() - relayBefore
   const cores = (used) => (Number.isFinite(used) ? +(used / seconds).toFixed(2) : undefined)
   return {
     inFlight,
     ...summary(latencies, seconds),
     forwardedPerSecond: Math.round((forwarded(fakes) - forwardedBefore) / seconds),
-    relayCores: cores(relayCpu() - relayBefore),
+    relayCores: cores(relayUsed),
+    // The relay processes' own CPU (not PostgreSQL's) for each webhook acknowledged.
+    relayMicrosPerWebhook: Number.isFinite(relayUsed) && latencies.length ? Math.round((relayUsed * 1e6) / latencies.length) : undefined,
     loadCores: cores((own.user + own.system) / 1e6),
   }
 }
@@ -274,7 +277,11 @@ function summary(latencies, seconds) {
 /** Waits until every destination has everything acknowledged since `from` (the backlog drained). */
 async function drain(fakes, from, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs
-  while (forwarded(fakes) - from.forwarded < acknowledgedTotal - from.acknowledged && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100))
+  const behind = () => acknowledgedTotal - from.acknowledged - (forwarded(fakes) - from.forwarded)
+  while (behind() > 0) {
+    if (Date.now() > until) throw new Error(`bench:relay: ${behind()} acknowledged webhooks still not forwarded after ${timeoutMs / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
 
 const fakes = await startFakes()
@@ -328,8 +335,8 @@ postgres?.stop()
 rmSync(temp, { recursive: true, force: true })
 
 const rows = [
-  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation, best of ${IN_FLIGHT.join(' or ')} in flight: in flight`, 'acked/s', 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes', 'relay CPU µs a webhook'],
-  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.inFlight, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99, r.saturation.relayCores ?? '—', r.saturation.loadCores ?? '—', r.saturation.relayCores ? Math.round((r.saturation.relayCores * 1e6) / r.saturation.perSecond) : '—']),
+  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation, best of ${IN_FLIGHT.join(' or ')} in flight: in flight`, 'acked/s', 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes', 'relay processes: CPU µs a webhook'],
+  ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.inFlight, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99, r.saturation.relayCores ?? '—', r.saturation.loadCores ?? '—', r.saturation.relayMicrosPerWebhook ?? '—']),
 ]
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
 for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  '))

@@ -31,13 +31,14 @@ export const delivery = ([id, key, destination, request, eventTime, attempts]: C
 /**
  * Each destination's pending rows, found through the index destination by destination (the
  * destinations themselves by skipping along it): /readyz costs what is pending, not what is kept.
+ * INDEXED BY: with statistics (ANALYZE) SQLite would build a temporary index on each call instead.
  */
 export const BACKLOG_QUERY = `
   WITH RECURSIVE destinations (name) AS (
     SELECT MIN(destination) FROM outbox
     UNION ALL SELECT (SELECT MIN(destination) FROM outbox WHERE destination > name) FROM destinations WHERE name IS NOT NULL)
   SELECT name AS destination, COUNT(o.id) AS pending, MIN(o.received_at) AS oldest
-  FROM destinations JOIN outbox o ON o.destination = name AND o.status = 'pending' GROUP BY name`
+  FROM destinations JOIN outbox o INDEXED BY outbox_due_by_destination ON o.destination = name AND o.status = 'pending' GROUP BY name`
 
 /** The SQLite store, with its hot calls also as rows (what its thread is sent). */
 export interface SqliteStore extends Store {
@@ -93,11 +94,12 @@ export function openSqliteStore(path: string): SqliteStore {
   syncFolder(dirname(resolve(path)))
 
   // Many rows a statement: each statement the binding runs costs more than SQLite's work for a row.
-  const insertInbox = insertMany(db, 'INSERT OR IGNORE INTO inbox (key, event, body, received_at, source, lookups) VALUES', 6, 'RETURNING key')
+  // ON CONFLICT (key), not OR IGNORE: a row SQLite refuses for any other reason is an error, not a duplicate.
+  const insertInbox = insertMany(db, 'INSERT INTO inbox (key, event, body, received_at, source, lookups) VALUES', 6, 'ON CONFLICT (key) DO NOTHING RETURNING key')
   const insertOutbox = insertMany(db, 'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at, received_at) VALUES', 10)
   // Many webhooks, one transaction: one flush for all the requests that arrived together.
   const accept = db.transaction((webhooks: WebhookRow[]) => {
-    const inserted = new Set(insertInbox(webhooks.map(([key, event, body, receivedAt, source, lookups]) => [key, event, body, receivedAt, source, lookups])).map(([key]) => key))
+    const inserted = new Set(insertInbox(webhooks.map((webhook) => webhook.slice(0, 6))).map(([key]) => key))
     const outbox: unknown[][] = []
     const outcomes = webhooks.map(([key, , , receivedAt, , , entries]) => {
       // A key twice in one batch: the first is the one stored.
@@ -224,28 +226,30 @@ export function visitRecaller(db: Database.Database): Store['recall'] {
   }
 }
 
-const ROWS_PER_STATEMENT = 32
+export const ROWS_PER_STATEMENT = 32
 
 /**
  * `insert` (an INSERT up to its VALUES) for any number of rows of `columns` values, run as
- * statements of up to ROWS_PER_STATEMENT rows, each prepared once; answers the rows `returning` gives.
+ * statements of up to ROWS_PER_STATEMENT rows, each prepared once. `returning`, when given, follows
+ * the VALUES (an ON CONFLICT and a RETURNING clause), and the rows it returns are the answer.
  */
-function insertMany(db: Database.Database, insert: string, columns: number, returning = ''): (rows: unknown[][]) => unknown[][] {
+function insertMany(db: Database.Database, insert: string, columns: number, returning?: string): (rows: unknown[][]) => unknown[][] {
   const row = `(${Array(columns).fill('?').join(', ')})`
   const statements = new Map<number, Database.Statement>()
   const statement = (count: number) => {
     let found = statements.get(count)
-    if (!found) statements.set(count, (found = db.prepare(`${insert} ${Array(count).fill(row).join(', ')} ${returning}`)))
-    return returning ? found.raw() : found
+    if (!found) {
+      found = db.prepare(`${insert} ${Array(count).fill(row).join(', ')} ${returning ?? ''}`)
+      statements.set(count, returning ? found.raw() : found)
+    }
+    return found
   }
   return (rows) => {
     const out: unknown[][] = []
     for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(at, at + ROWS_PER_STATEMENT)
-      const run = statement(chunk.length)
-      const values = chunk.flat()
-      if (returning) out.push(...(run.all(values) as unknown[][]))
-      else run.run(values)
+      if (returning) out.push(...(statement(chunk.length).all(chunk.flat()) as unknown[][]))
+      else statement(chunk.length).run(chunk.flat())
     }
     return out
   }
