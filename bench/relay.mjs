@@ -16,10 +16,13 @@ const SECONDS = quick ? 2 : 10
 const RATE = 500
 const CONCURRENCY = 32
 /**
- * Senders in flight at saturation; each subject's figure is its best. A relay that waits for its
- * disk before each 200 needs more webhooks in flight than a bare server to be kept busy.
+ * Senders in flight at saturation. A subject's figure is its best sustained one: the most
+ * acknowledged a second among the runs that forwarded as fast (the backlog did not grow; within
+ * KEEPS_UP). A relay that waits for its disk before each 200 needs more webhooks in flight than a
+ * bare server to be kept busy, and may then acknowledge faster than it forwards.
  */
 const IN_FLIGHT = [CONCURRENCY, 128]
+const KEEPS_UP = 0.98
 const KEY = 'bench-key'
 const root = new URL('..', import.meta.url).pathname
 const POSTGRES_BIN = '/usr/lib/postgresql/15/bin'
@@ -311,7 +314,8 @@ for (const [name, start] of subjects) {
     if (!ceiling) await drain(fakes, from)
     runs.push(await saturation(target, fakes, processes, inFlight))
   }
-  const busy = runs.reduce((best, run) => (run.perSecond > best.perSecond ? run : best))
+  const sustained = ceiling ? runs : runs.filter((run) => run.forwardedPerSecond >= KEEPS_UP * run.perSecond)
+  const busy = (sustained.length ? sustained : runs).reduce((best, run) => (run.perSecond > best.perSecond ? run : best))
   // Stopped only once everything is forwarded, so the next subject starts with no backlog.
   if (!ceiling) await drain(fakes, from)
   results[name] = { fixedRate: rate, saturation: ceiling ? { ...busy, forwardedPerSecond: undefined } : busy, runs }
@@ -335,7 +339,7 @@ postgres?.stop()
 rmSync(temp, { recursive: true, force: true })
 
 const rows = [
-  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation, best of ${IN_FLIGHT.join(' or ')} in flight: in flight`, 'acked/s', 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes', 'relay processes: CPU µs a webhook'],
+  ['', 'offered 500/s: acked/s', 'p50 ms', 'p99 ms', `saturation, best sustained of ${IN_FLIGHT.join(' or ')} in flight: in flight`, 'acked/s', 'forwarded/s', 'p50 ms', 'p99 ms', 'CPU: relays', 'load + fakes', 'relay processes: CPU µs a webhook'],
   ...Object.entries(results).map(([name, r]) => [name, r.fixedRate.perSecond, r.fixedRate.p50, r.fixedRate.p99, r.saturation.inFlight, r.saturation.perSecond, r.saturation.forwardedPerSecond ?? '—', r.saturation.p50, r.saturation.p99, r.saturation.relayCores ?? '—', r.saturation.loadCores ?? '—', r.saturation.relayMicrosPerWebhook ?? '—']),
 ]
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
@@ -343,7 +347,8 @@ for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(wid
 const ceiling = Object.entries(results).find(([name]) => name.startsWith('no storage'))[1].saturation.perSecond
 for (const [name, r] of Object.entries(results)) {
   if (name.startsWith('no storage')) continue
-  console.log(`${name}: durable ${(r.saturation.perSecond / ceiling).toFixed(2)}× the ceiling; forwarded / acknowledged at saturation ${(r.saturation.forwardedPerSecond / r.saturation.perSecond).toFixed(2)}`)
+  const outran = r.runs.filter((run) => run.forwardedPerSecond < KEEPS_UP * run.perSecond).map((run) => `at ${run.inFlight} in flight ${run.perSecond} acknowledged/s but ${run.forwardedPerSecond} forwarded/s`)
+  console.log(`${name}: durable ${(r.saturation.perSecond / ceiling).toFixed(2)}× the ceiling; forwarded / acknowledged at saturation ${(r.saturation.forwardedPerSecond / r.saturation.perSecond).toFixed(2)}${outran.length ? `; the backlog grew ${outran.join(', ')}` : ''}`)
 }
 console.log(
   `SQLite, POST /e beside webhooks (${CONCURRENCY / 2} senders each, ${EVENTS_PER_BATCH} events a batch): ${browser.browserEventsPerSecond} browser events/s (p50 ${browser.browserBatches.p50} ms, p99 ${browser.browserBatches.p99} ms a batch) and ${browser.webhooks.perSecond} webhooks/s acknowledged durably; ${browser.forwardedPerSecond} forwarded/s`,
