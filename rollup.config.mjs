@@ -63,6 +63,9 @@ const EVERYTHING_IN = {
   __TAG_DEBUG__: 'true',
   __TAG_LOAD__: 'true',
   __TAG_PLAN__: 'undefined',
+  __TAG_SHAPES__: 'undefined',
+  __TAG_READERS__: 'undefined',
+  __TAG_FIELDS__: 'undefined',
 }
 /** What `popin-bridge build` defines when it cuts a tag from the runtime. */
 const LEFT_TO_THE_TAG = Object.fromEntries(Object.keys(EVERYTHING_IN).map((key) => [key, key]))

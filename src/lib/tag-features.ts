@@ -25,3 +25,25 @@ export const RELAYS = typeof __TAG_RELAY__ === 'undefined' || __TAG_RELAY__
 export const COMPILED = typeof __TAG_PLAN__ !== 'undefined'
 /** The bridge loads vendors itself (the full bundle, npm): never in lite or a compiled tag. */
 export const LOADS = typeof __TAG_LOAD__ === 'undefined' || __TAG_LOAD__
+
+/**
+ * What a compiled tag's plan reads and checks (src/tag/needs.ts), for code that is kept or left
+ * out piece by piece. The minifier folds only `__TAG_X__.key` written out where it is used, so
+ * each use spells `(typeof __TAG_X__ === 'undefined' || __TAG_X__.key)`: every other build has
+ * them undefined, and everything in.
+ */
+declare global {
+  /** The value shapes the privacy policy can be asked about (src/privacy/policy.ts). */
+  const __TAG_SHAPES__: Readonly<Record<TagShape, boolean>> | undefined
+  /** The kinds of reader the plan's rules build (src/plan/readers.ts). */
+  const __TAG_READERS__: Readonly<Record<TagReader, boolean>> | undefined
+  /** The payload fields the plan reads by name, with their classes (src/events/catalog.ts). */
+  const __TAG_FIELDS__: [string, string][] | undefined
+}
+
+/** The policy's shapes (`unknown`: a field the catalog does not list). */
+export const TAG_SHAPES = ['flag', 'number', 'country', 'guest', 'dialing', 'time', 'zone', 'duration', 'url', 'screen', 'event', 'label', 'id', 'unknown', 'known-event'] as const
+export type TagShape = (typeof TAG_SHAPES)[number]
+/** The kinds of reader: param sources, payload forwarding, template variables besides the event and the occurrence. */
+export const TAG_READERS = ['path', 'template', 'page', 'nested', 'payload', 'screen', 'pageVariable'] as const
+export type TagReader = (typeof TAG_READERS)[number]

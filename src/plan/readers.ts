@@ -35,22 +35,27 @@ function judge(o: Occurrence, field: string, value: JsonValue, cls: SourceClass,
   return out
 }
 
-/** A page field: the address ones as URLs, the others as text the shop wrote. */
+/** A page field's class: the address ones are URLs, the others text the shop wrote. */
+export const pageFieldClass = (field: string): SourceClass => (field === 'url' || field === 'referrer' ? 'url' : 'label')
+
 function pageField(field: PageField): { read: (o: Occurrence) => JsonValue | undefined; cls: SourceClass } {
-  if (field === 'url' || field === 'referrer') return { read: (o) => withoutQuery(o.page[field]) || undefined, cls: 'url' }
+  if (pageFieldClass(field) === 'url') return { read: (o) => withoutQuery(o.page[field]) || undefined, cls: 'url' }
   return { read: (o) => o.page[field], cls: 'label' }
 }
 
 const PAGE_FIELDS: readonly string[] = ['url', 'path', 'title', 'referrer', 'host']
 const nothing = () => undefined
 
-/** A template variable: its value for an occurrence and its class for the policy. */
+/**
+ * A template variable: its value for an occurrence and its class for the policy. A compiled tag
+ * keeps the kinds its plan's templates use (src/tag/needs.ts).
+ */
 function variable(name: string): { read: (o: Occurrence) => JsonValue | undefined; cls: SourceClass } {
   if (name === 'event') return { read: (o) => o.event.name, cls: 'event' }
-  if (name === 'screen') return { read: (o) => o.event.screen, cls: 'screen' }
+  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.screen) && name === 'screen') return { read: (o) => o.event.screen, cls: 'screen' }
   // Made by the bridge (or the relay), never by the page.
   if (name === 'occurrence') return { read: (o) => o.id, cls: 'generated' }
-  if (name.startsWith('page.')) {
+  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.pageVariable) && name.startsWith('page.')) {
     const field = name.slice(5)
     return PAGE_FIELDS.includes(field) ? pageField(field as PageField) : { read: nothing, cls: 'personal' }
   }
@@ -88,10 +93,10 @@ export function templateReader(template: string, policy: Policy, eventClass: Sou
   }
 }
 
-/** A param source as a reader, compiled once. */
+/** A param source as a reader, compiled once. A compiled tag keeps the kinds its plan uses (src/tag/needs.ts). */
 export function sourceReader(source: ParamSource, policy: Policy): Reader {
   if (!isPlainObject(source)) return () => source as JsonValue
-  if ('@path' in source) {
+  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.path) && '@path' in source) {
     const path = String(source['@path'])
     const cls = fieldClass(path)
     return (o) => {
@@ -100,17 +105,18 @@ export function sourceReader(source: ParamSource, policy: Policy): Reader {
       return value === undefined ? undefined : judge(o, path, value, cls, policy)
     }
   }
-  if ('@template' in source) {
+  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.template) && '@template' in source) {
     const read = templateReader(String(source['@template']), policy)
     return (o) => read(o)
   }
-  if ('@page' in source) {
+  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.page) && '@page' in source) {
     const { read, cls } = pageField(source['@page'] as PageField)
     return (o) => {
       const value = read(o)
       return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
     }
   }
+  if (typeof __TAG_READERS__ !== 'undefined' && !__TAG_READERS__.nested) return nothing
   const children = Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)] as const)
   return (o) => {
     const value: JsonObject = {}

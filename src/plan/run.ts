@@ -39,7 +39,7 @@ export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): 
       const value = read(o)
       if (value !== undefined) params[paramKey] = value
     }
-    if (callPlan.payload) forwardPayload(params, o, policy)
+    if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.payload) && callPlan.payload) forwardPayload(params, o, policy)
     out.push({ call: callPlan.call ?? adapter.defaultCall?.(name) ?? (adapter.calls[0] as string), name, params, ...shared })
   }
   return out.length ? out : { reason: `${section}.${key}: no name the privacy policy lets out` }

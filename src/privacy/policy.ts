@@ -76,23 +76,30 @@ function isTime(value: JsonValue): boolean {
   return tokens.some((token) => /\d/.test(token) && token.length > 2) && tokens.every((token) => DATE.test(token) || CLOCK.test(token) || OFFSET.test(token))
 }
 
-/** The shape each documented field must have (src/events/catalog.ts). */
-const SHAPES: Record<Exclude<FieldClass, 'personal' | 'id'>, (value: JsonValue) => boolean> = {
-  flag: (value) => typeof value === 'boolean',
+/**
+ * The shape each documented field must have (src/events/catalog.ts). A compiled tag keeps only
+ * the shapes its plan can ask about (src/tag/needs.ts); a shape left out counts as personal.
+ */
+const SHAPES: Record<Exclude<FieldClass, 'personal' | 'id'>, ((value: JsonValue) => boolean) | false> = {
+  flag: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.flag) && ((value) => typeof value === 'boolean'),
   // A rating, as a number or its text ("5", "4.5").
-  number: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,2}(?:\.\d)?$/.test(value)),
+  number: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.number) && ((value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,2}(?:\.\d)?$/.test(value))),
   // ISO 3166 alpha-2, as Popin's lead form sends it ("GB"); a country's name is not a code.
-  country: (value) => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value),
-  guest: (value) => typeof value === 'string' && /^(?:user|agent)$/i.test(value),
-  dialing: (value) => (typeof value === 'number' ? Number.isInteger(value) && value > 0 && value < 1e4 : typeof value === 'string' && /^\+?\d{1,4}$/.test(value)),
-  time: isTime,
-  zone: (value) => typeof value === 'string' && value.length <= 40 && isTimeZone(value),
+  country: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.country) && ((value) => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value)),
+  guest: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.guest) && ((value) => typeof value === 'string' && /^(?:user|agent)$/i.test(value)),
+  dialing:
+    (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.dialing) &&
+    ((value) => (typeof value === 'number' ? Number.isInteger(value) && value > 0 && value < 1e4 : typeof value === 'string' && /^\+?\d{1,4}$/.test(value))),
+  time: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.time) && isTime,
+  zone: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.zone) && ((value) => typeof value === 'string' && value.length <= 40 && isTimeZone(value)),
   // "00:12:30", or seconds.
-  duration: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value)),
-  url: (value) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value),
-  screen: (value) => typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value)),
-  event: (value) => typeof value === 'string' && POPIN_EVENT_NAME.test(value),
-  label: (value) => isSafeText(value),
+  duration:
+    (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.duration) &&
+    ((value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value))),
+  url: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && ((value) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value)),
+  screen: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.screen) && ((value) => typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value))),
+  event: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.event) && ((value) => typeof value === 'string' && POPIN_EVENT_NAME.test(value)),
+  label: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.label) && isSafeText,
 }
 
 /** A short text with no `@`, no long digit run and no phone number in it. */
@@ -118,10 +125,11 @@ const KNOWN_SCREENS: ReadonlySet<string> = new Set(SCREEN_IDS)
 export function isClean(value: JsonValue, cls: SourceClass): boolean {
   if (value === null || cls === 'generated') return true
   if (cls === 'personal') return false
-  if (cls === undefined) return isUnknownValue(value)
-  if (cls === 'id') return isPopinId(value)
-  if (cls === 'known-event') return typeof value === 'string' && CATALOG_EVENTS.has(value)
-  return SHAPES[cls](value)
+  if (cls === undefined) return (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.unknown) && isUnknownValue(value)
+  if (cls === 'id') return (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.id) && isPopinId(value)
+  if (cls === 'known-event') return (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__['known-event']) && typeof value === 'string' && CATALOG_EVENTS.has(value)
+  const shape = SHAPES[cls]
+  return shape !== false && shape(value)
 }
 
 /**

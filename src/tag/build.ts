@@ -6,6 +6,7 @@ import type { Problem } from '../config/problem'
 import { checkConfig, resolve } from '../plan/compile'
 import type { DestinationSource, PlanSource } from '../plan/plan'
 import { relaySchemaFor } from '../relay/adapters'
+import { tagNeeds } from './needs'
 
 export interface TagOptions {
   /** The runtime the tag is cut from: dist/tag-runtime.js, or dist/tag-runtime.es5.js for `gtm`. */
@@ -33,6 +34,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
   const { body, locals } = withoutExports(runtime)
   const adapters = plan.destinations.map((d) => locals.get(d.name) ?? missing(d.name))
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
+  const needs = tagNeeds(plan)
   const { code } = await minify(`(function(){${body}})();`, {
     ecma: gtm ? 5 : 2020,
     compress: {
@@ -48,6 +50,9 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         __TAG_RELAY__: plan.relayUrl !== undefined,
         __TAG_DEBUG__: debugs,
         __TAG_LOAD__: false,
+        '@__TAG_SHAPES__': JSON.stringify(needs.shapes),
+        '@__TAG_READERS__': JSON.stringify(needs.readers),
+        '@__TAG_FIELDS__': needs.fields ? JSON.stringify(needs.fields) : 'void 0',
       },
     },
     format: { comments: false },
