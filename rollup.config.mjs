@@ -48,7 +48,7 @@ function sizeBudget() {
 export const TERSER_OPTIONS = { ecma: 2020, compress: { passes: 3, unsafe_arrows: true, pure_getters: true }, format: { comments: false } }
 
 /** Compressed once here, so that `popin-bridge build` has less to do; its `__TAG_*__` and exports stay. */
-const TAG_RUNTIME_TERSER = { module: true, compress: { passes: 1 }, mangle: false, format: { comments: false } }
+const TAG_RUNTIME_TERSER = { module: true, compress: { passes: 1 }, mangle: false, format: { comments: false, preserve_annotations: true } }
 
 const ts = (target, define) => esbuild({ target, tsconfig: 'tsconfig.json', define: { ...EVERYTHING_IN, ...define } })
 /**

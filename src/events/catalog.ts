@@ -162,4 +162,4 @@ export function canonicalEventName(name: string): string {
 }
 
 /** Browser events that carry a visitor's contact details (webhooks may all carry them). */
-export const CONTACT_EVENTS: ReadonlySet<string> = new Set(['popin_captured'])
+export const CONTACT_EVENTS: ReadonlySet<string> = /* @__PURE__ */ new Set(['popin_captured'])

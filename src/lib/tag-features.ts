@@ -45,5 +45,5 @@ declare global {
 export const TAG_SHAPES = ['flag', 'number', 'country', 'guest', 'dialing', 'time', 'zone', 'duration', 'url', 'screen', 'event', 'label', 'id', 'unknown', 'known-event'] as const
 export type TagShape = (typeof TAG_SHAPES)[number]
 /** The kinds of reader: param sources, payload forwarding, template variables besides the event and the occurrence. */
-export const TAG_READERS = ['path', 'template', 'page', 'nested', 'payload', 'screen', 'pageVariable'] as const
+export const TAG_READERS = ['path', 'template', 'page', 'nested', 'payload', 'screen', 'pageVariable', 'dataVariable'] as const
 export type TagReader = (typeof TAG_READERS)[number]

@@ -59,6 +59,7 @@ function variable(name: string): { read: (o: Occurrence) => JsonValue | undefine
     const field = name.slice(5)
     return PAGE_FIELDS.includes(field) ? pageField(field as PageField) : { read: nothing, cls: 'personal' }
   }
+  if (typeof __TAG_READERS__ !== 'undefined' && !__TAG_READERS__.dataVariable) return { read: nothing, cls: 'personal' }
   return { read: (o) => getPath(o.event.data, name), cls: fieldClass(name) }
 }
 

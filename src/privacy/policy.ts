@@ -38,9 +38,9 @@ export function fieldClass(path: string): FieldClass | undefined {
 /** Short, no spaces, a letter and a digit, no pin code or phone number (6 digits in a row). */
 const TOKEN = '(?=[^]*\\d)(?=[^]*[A-Za-z])(?![^]*\\d{6})[A-Za-z0-9_.:-]{1,64}'
 /** Ids Popin makes: such a token, at most 5 digits (its examples: `"call_id": 28844`), a UUID or an ObjectId. */
-const POPIN_ID = new RegExp(`^(?:${TOKEN}|\\d{1,5}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{24}|[0-9a-f]{32})$`, 'i')
+const POPIN_ID = /* @__PURE__ */ new RegExp(`^(?:${TOKEN}|\\d{1,5}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{24}|[0-9a-f]{32})$`, 'i')
 /** A field nobody documented: such a token with no word in it (5 letters in a row). */
-const UNKNOWN_ID = new RegExp(`^(?![^]*[A-Za-z]{5})${TOKEN}$`)
+const UNKNOWN_ID = /* @__PURE__ */ new RegExp(`^(?![^]*[A-Za-z]{5})${TOKEN}$`)
 /** Integers of 6 digits or more could be a pin code or a phone number. */
 const PHONE_OR_PIN_SIZED = 1e5
 
@@ -49,8 +49,9 @@ const isSmallNumber = (value: number) => Number.isFinite(value) && (!Number.isIn
 /** Booleans, small numbers, and strings of the given shape. */
 const idOf = (pattern: RegExp) => (value: JsonValue) =>
   typeof value === 'boolean' || (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && pattern.test(value))
-const isPopinId = idOf(POPIN_ID)
-const isUnknownValue = idOf(UNKNOWN_ID)
+// Pure: a compiled tag whose plan never asks leaves them out (src/tag/needs.ts).
+const isPopinId = /* @__PURE__ */ idOf(POPIN_ID)
+const isUnknownValue = /* @__PURE__ */ idOf(UNKNOWN_ID)
 
 // What a Popin date or time holds besides digits: "21-Nov-2026", "03:30 PM", "2026-11-21T10:00:00.000000Z".
 const TIME_WORDS = /(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|[ap]\.?m\.?|utc|gmt|,/g
@@ -118,8 +119,8 @@ const SAFE_TEXT_MAX = 200
 // Popin's own names, with no phone or pin code (6 digits) in them.
 const POPIN_EVENT_NAME = /^(?![^]*\d{6})(?:popin|nudge)_[a-z0-9_]{1,60}$/
 const POPIN_SCREEN_ID = /^(?![^]*\d{6})(?:SCREEN|PRODUCT)_[A-Z0-9_]{1,60}$/
-const CATALOG_EVENTS: ReadonlySet<string> = new Set([...POPIN_EVENTS, ...WEBHOOK_EVENTS])
-const KNOWN_SCREENS: ReadonlySet<string> = new Set(SCREEN_IDS)
+const CATALOG_EVENTS: ReadonlySet<string> = /* @__PURE__ */ new Set([...POPIN_EVENTS, ...WEBHOOK_EVENTS])
+const KNOWN_SCREENS: ReadonlySet<string> = /* @__PURE__ */ new Set(SCREEN_IDS)
 
 /** Whether a leaf value may go out as it is from a source of this class (undefined: unknown field). */
 export function isClean(value: JsonValue, cls: SourceClass): boolean {

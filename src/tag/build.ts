@@ -40,7 +40,8 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
     compress: {
       passes: 3,
       pure_getters: true,
-      pure_funcs: ['defineAdapter'],
+      // A memo nothing calls goes (src/lib/memo.ts makes a closure, nothing else).
+      pure_funcs: ['defineAdapter', 'memo'],
       global_defs: {
         '@__TAG_PLAN__': JSON.stringify(plan),
         '@__TAG_ADAPTERS__': `[${adapters.join(',')}]`,

@@ -39,7 +39,7 @@ export function tagNeeds(plan: PlanSource): TagNeeds {
       if (i % 2 === 0 || name === 'occurrence') return
       if (name === 'event') return judged(eventClass)
       if (name === 'screen') return readers.add('screen') && judged('screen')
-      if (!name.startsWith('page.')) return field(name)
+      if (!name.startsWith('page.')) return readers.add('dataVariable') && field(name)
       readers.add('pageVariable')
       const page = name.slice(5)
       if ((PAGE_FIELDS as readonly string[]).includes(page)) judged(pageFieldClass(page))
