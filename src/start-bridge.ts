@@ -15,7 +15,7 @@ import type { Compiled } from './plan/compile'
 import { instantiate } from './plan/instantiate'
 import { DEFAULTS } from './config/defaults'
 import type { Hash } from './privacy/policy'
-import { readPageContext } from './plan/page'
+import { NO_PAGE, readPageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
 import { COMPILED, DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, RELAYS } from './lib/tag-features'
 import { createTracer } from './trace'
@@ -69,7 +69,8 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   const hasher = HASHES ? deferredHash(win?.crypto?.subtle) : NO_HASH
   // A compiled tag's plan is built in: nothing in it can throw, or be a problem.
   const { plan, problems } = COMPILED ? compiled(hasher.hash) : safely(compiled, hasher.hash)
-  const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
+  // Only a build with debug mode has debug lines to print.
+  const log = createLogger(options.console ?? globalThis.console, DEBUGS && (plan.debug || urlAsksForDebug(win)))
   if (outsideAPage(win)) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
     return { problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
@@ -91,7 +92,8 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   }))
   const destinations: Destination[] = routes.map((route) => route.destination)
   const nextOccurrence = occurrences(win)
-  const page = readPageContext(win)
+  // Only readers of the page read it: a compiled tag whose rules read none leaves it out.
+  const page = typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.page || __TAG_READERS__.pageVariable ? readPageContext(win) : NO_PAGE
   const channel = RELAYS && plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined
   let stopped = false
 
