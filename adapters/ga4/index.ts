@@ -5,9 +5,11 @@ import { memo } from '../../src/lib/memo'
 import { ga4ConsentCalls } from './consent'
 import { fixName, GA4_LIMITS, isValidEventName, isValidParamName } from './limits'
 
-// The same few names go by on every event: fix each once.
-const eventNameFor = memo((name) => (isValidEventName(name) ? name : fixName(name, 'event')))
-const paramNameFor = memo((key) => (isValidParamName(key) ? key : fixName(key, 'param')))
+// The same few names go by on every event: fix each once. A compiled tag whose rules name
+// everything validly has nothing to fix (`rulesNeedNameFixes`).
+const fixesNames = typeof __TAG_GA4_NAMES__ === 'undefined' || __TAG_GA4_NAMES__
+const eventNameFor = fixesNames ? memo((name) => (isValidEventName(name) ? name : fixName(name, 'event'))) : (name: string) => name
+const paramNameFor = fixesNames ? memo((key) => (isValidParamName(key) ? key : fixName(key, 'param'))) : (key: string) => key
 
 export interface Ga4Settings {
   /** `G-XXXXXXX`: events go to this property only (`send_to`), and the bridge can load gtag.js for it. */

@@ -39,6 +39,8 @@ declare global {
   const __TAG_READERS__: Readonly<Record<TagReader, boolean>> | undefined
   /** The payload fields the plan reads by name, with their classes (src/events/catalog.ts). */
   const __TAG_FIELDS__: [string, string][] | undefined
+  /** Whether GA4 names may need fixing (adapters/ga4/limits.ts, `rulesNeedNameFixes`). */
+  const __TAG_GA4_NAMES__: boolean | undefined
 }
 
 /** The policy's shapes (`unknown`: a field the catalog does not list). */

@@ -6,7 +6,8 @@ import type { Problem } from '../config/problem'
 import { checkConfig, resolve } from '../plan/compile'
 import type { DestinationSource, PlanSource } from '../plan/plan'
 import { relaySchemaFor } from '../relay/adapters'
-import { tagNeeds } from './needs'
+import { rulesNeedNameFixes } from '../../adapters/ga4/limits'
+import { destinationRules, tagNeeds } from './needs'
 
 export interface TagOptions {
   /** The runtime the tag is cut from: dist/tag-runtime.js, or dist/tag-runtime.es5.js for `gtm`. */
@@ -54,6 +55,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         '@__TAG_SHAPES__': JSON.stringify(needs.shapes),
         '@__TAG_READERS__': JSON.stringify(needs.readers),
         '@__TAG_FIELDS__': needs.fields ? JSON.stringify(needs.fields) : 'void 0',
+        __TAG_GA4_NAMES__: rulesNeedNameFixes(plan.destinations.filter((d) => d.name === 'ga4').flatMap(destinationRules)),
       },
     },
     format: { comments: false },

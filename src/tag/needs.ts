@@ -3,10 +3,15 @@ import { DEFAULT_EVENT_ID, PAGE_FIELDS } from '../config/defaults'
 import { isPlainObject } from '../lib/is-plain-object'
 import { TAG_READERS, TAG_SHAPES, type TagReader, type TagShape } from '../lib/tag-features'
 import { splitTemplate } from '../lib/template'
-import type { PlanSource } from '../plan/plan'
+import type { DestinationSource, PlanSource } from '../plan/plan'
 import { pageFieldClass } from '../plan/readers'
 import { fieldClass, type SourceClass } from '../privacy/policy'
 
+
+/** Every rule of a destination's plan, in every section. */
+export function destinationRules(destination: DestinationSource): Rule[] {
+  return Object.values(destination.sections).flatMap(({ rules, fallback }) => [...rules.map(([, found]) => found), fallback].flatMap((calls) => (typeof calls === 'string' ? [] : calls)))
+}
 
 /** What the page code of one compiled tag must be able to do: the rest is left out of it. */
 export interface TagNeeds {
@@ -60,11 +65,7 @@ export function tagNeeds(plan: PlanSource): TagNeeds {
 
   // The id template, or the default a config without `{{occurrence}}` gets.
   for (const eventId of [plan.eventId, DEFAULT_EVENT_ID]) template(eventId, 'known-event')
-  for (const destination of plan.destinations) {
-    for (const { rules, fallback } of Object.values(destination.sections)) {
-      for (const calls of [...rules.map(([, found]) => found), fallback]) if (typeof calls !== 'string') calls.forEach(rule)
-    }
-  }
+  for (const destination of plan.destinations) destinationRules(destination).forEach(rule)
   if (anyField) readers.add('payload')
   const all = <K extends string>(names: readonly K[], has: (name: K) => boolean) => Object.fromEntries(names.map((name) => [name, has(name)])) as Record<K, boolean>
   return {
