@@ -17,17 +17,18 @@ export function instantiate(source: PlanSource, adapters: readonly Adapter[], ha
     const table = (key: Section) => instantiateTable(sections[key], policy)
     destinations.push({ ...rest, adapter, policy, sections: { events: table('events'), screens: table('screens'), webhooks: table('webhooks') } })
   }
-  // Ids reach every destination: the event's name goes in only when the catalog lists it. A
-  // template without the occurrence would give two occurrences one id: the checks refuse it, and
-  // a config that answered them otherwise still gets the default.
-  const template = OCCURRENCE.test(source.eventId) ? source.eventId : DEFAULT_EVENT_ID
-  const eventId = templateReader(template, { personal: 'omit', hash }, 'known-event')
-  return {
-    ...source,
-    // A name left out leaves no stray separator behind.
-    eventId: (o) => (eventId(o) ?? o.id).replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1'),
-    destinations,
-  }
+  return { ...source, eventId: eventIdReader(source.eventId, hash), destinations }
+}
+
+/**
+ * Ids reach every destination: the event's name goes in only when the catalog lists it. A
+ * template without the occurrence would give two occurrences one id: the checks refuse it, and
+ * a config that answered them otherwise still gets the default.
+ */
+export function eventIdReader(eventId: string, hash: Hash): Plan['eventId'] {
+  const read = templateReader(OCCURRENCE.test(eventId) ? eventId : DEFAULT_EVENT_ID, { personal: 'omit', hash }, 'known-event')
+  // A name left out leaves no stray separator behind.
+  return (o) => (read(o) ?? o.id).replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1')
 }
 
 const OCCURRENCE = /\{\{\s*occurrence\s*\}\}/

@@ -94,31 +94,43 @@ export function templateReader(template: string, policy: Policy, eventClass: Sou
   }
 }
 
-/** A param source as a reader, compiled once. A compiled tag keeps the kinds its plan uses (src/tag/needs.ts). */
+/** A param source as a reader, compiled once. A compiled tag has its readers built at build time (src/tag/plan-code.ts). */
 export function sourceReader(source: ParamSource, policy: Policy): Reader {
-  if (!isPlainObject(source)) return () => source as JsonValue
-  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.path) && '@path' in source) {
+  if (!isPlainObject(source)) return constantReader(source as JsonValue)
+  if ('@path' in source) {
     const path = String(source['@path'])
-    const cls = fieldClass(path)
-    return (o) => {
-      const raw = getPath(o.event.data, path)
-      const value = cls === 'url' && typeof raw === 'string' ? withoutQuery(raw) : raw
-      return value === undefined ? undefined : judge(o, path, value, cls, policy)
-    }
+    return pathReader(path, fieldClass(path), policy)
   }
-  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.template) && '@template' in source) {
-    const read = templateReader(String(source['@template']), policy)
-    return (o) => read(o)
+  if ('@template' in source) return templateReader(String(source['@template']), policy)
+  if ('@page' in source) return pageReader(source['@page'] as PageField, policy)
+  return objectReader(Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)]))
+}
+
+export const constantReader =
+  (value: JsonValue): Reader =>
+  () =>
+    value
+
+/** `@path`: a payload field, judged as its class (`fieldClass(path)`). */
+export function pathReader(path: string, cls: SourceClass, policy: Policy): Reader {
+  return (o) => {
+    const raw = getPath(o.event.data, path)
+    const value = cls === 'url' && typeof raw === 'string' ? withoutQuery(raw) : raw
+    return value === undefined ? undefined : judge(o, path, value, cls, policy)
   }
-  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.page) && '@page' in source) {
-    const { read, cls } = pageField(source['@page'] as PageField)
-    return (o) => {
-      const value = read(o)
-      return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
-    }
+}
+
+/** `@page`: a field of the page the widget sits on. */
+export function pageReader(field: PageField, policy: Policy): Reader {
+  const { read, cls } = pageField(field)
+  return (o) => {
+    const value = read(o)
+    return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
   }
-  if (typeof __TAG_READERS__ !== 'undefined' && !__TAG_READERS__.nested) return nothing
-  const children = Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)] as const)
+}
+
+/** A nested object of sources: the keys whose readers gave something, or undefined. */
+export function objectReader(children: [key: string, read: Reader][]): Reader {
   return (o) => {
     const value: JsonObject = {}
     let any = false

@@ -8,6 +8,7 @@ import type { DestinationSource, PlanSource } from '../plan/plan'
 import { relaySchemaFor } from '../relay/adapters'
 import { rulesNeedNameFixes } from '../../adapters/ga4/limits'
 import { destinationRules, tagNeeds } from './needs'
+import { planCode } from './plan-code'
 
 export interface TagOptions {
   /** The runtime the tag is cut from: dist/tag-runtime.js, or dist/tag-runtime.es5.js for `gtm`. */
@@ -33,7 +34,8 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
   const debugs = debug || source.debug
   const plan = tagPlan(source, debugs)
   const { body, locals } = withoutExports(runtime)
-  const adapters = plan.destinations.map((d) => locals.get(d.name) ?? missing(d.name))
+  const local = (name: string) => locals.get(name) ?? missing(name)
+  const adapters = plan.destinations.map((d) => local(d.name))
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
   const needs = tagNeeds(plan)
   const { code } = await minify(`(function(){${body}})();`, {
@@ -44,7 +46,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
       // A memo nothing calls goes (src/lib/memo.ts makes a closure, nothing else).
       pure_funcs: ['defineAdapter', 'memo'],
       global_defs: {
-        '@__TAG_PLAN__': JSON.stringify(plan),
+        '@__TAG_PLAN__': planCode(plan, local, local),
         '@__TAG_ADAPTERS__': `[${adapters.join(',')}]`,
         __TAG_TCF__: plan.consent.follow === 'tcf',
         __TAG_GOOGLE_CONSENT__: plan.consent.follow === 'google',
@@ -82,7 +84,7 @@ function tagPlan(source: PlanSource, debug: boolean): PlanSource {
 }
 
 function missing(name: string): never {
-  throw new Error(`dist/tag-runtime.js does not export the destination "${name}": rebuild it with npm run build`)
+  throw new Error(`dist/tag-runtime.js does not export "${name}": rebuild it with npm run build`)
 }
 
 /** The runtime's code without its `export { … }`, and each exported name's local name. */
