@@ -1,4 +1,5 @@
 import { defineAdapter, type VendorCall } from '../../src/adapter'
+import { DEBUGS } from '../../src/lib/tag-features'
 import { CUSTOM_NAME_MAX, isStandardEvent } from './standard-events'
 
 export interface FacebookPixelSettings {
@@ -35,12 +36,12 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
     let { name } = call
     // A standard event sent as `track`; anything else is custom, whatever the rule says.
     const kind = call.call === 'track' && !isStandardEvent(name) ? 'trackCustom' : call.call
-    if (kind !== call.call) note(`"${name}" is not a Facebook standard event: sent with trackCustom`)
+    if (DEBUGS && kind !== call.call) note(`"${name}" is not a Facebook standard event: sent with trackCustom`)
     // Characters, not UTF-16 units, as the config schema counts them.
     const characters = Array.from(name)
     if (kind === 'trackCustom' && characters.length > CUSTOM_NAME_MAX) {
       name = characters.slice(0, CUSTOM_NAME_MAX).join('')
-      note(`custom event name cut to ${CUSTOM_NAME_MAX} characters`)
+      if (DEBUGS) note(`custom event name cut to ${CUSTOM_NAME_MAX} characters`)
     }
     return { ...call, call: kind, name }
   },

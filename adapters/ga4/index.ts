@@ -2,6 +2,7 @@ import { cutText } from '../../src/lib/cut-text'
 import { defineAdapter } from '../../src/adapter'
 import type { JsonObject } from '../../src/lib/json'
 import { memo } from '../../src/lib/memo'
+import { DEBUGS } from '../../src/lib/tag-features'
 import { ga4ConsentCalls } from './consent'
 import { fixName, GA4_LIMITS, isValidEventName, isValidParamName } from './limits'
 
@@ -50,18 +51,18 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
 
   prepare(call, _settings, note) {
     const name = eventNameFor(call.name)
-    if (name !== call.name) note(`event name "${call.name}" sent as "${name}" (GA4 naming rules)`)
+    if (DEBUGS && name !== call.name) note(`event name "${call.name}" sent as "${name}" (GA4 naming rules)`)
     const params: JsonObject = {}
     let count = 0
     for (const [key, value] of Object.entries(call.params)) {
       if (value !== null && typeof value === 'object') {
-        note(`dropped param "${key}": GA4 params are text, numbers or booleans`)
+        if (DEBUGS) note(`dropped param "${key}": GA4 params are text, numbers or booleans`)
         continue
       }
       const paramName = paramNameFor(key)
-      if (paramName !== key) note(`param "${key}" sent as "${paramName}" (GA4 naming rules)`)
+      if (DEBUGS && paramName !== key) note(`param "${key}" sent as "${paramName}" (GA4 naming rules)`)
       if (count >= GA4_LIMITS.params) {
-        note(`dropped param "${key}": GA4 takes at most ${GA4_LIMITS.params} parameters`)
+        if (DEBUGS) note(`dropped param "${key}": GA4 takes at most ${GA4_LIMITS.params} parameters`)
         continue
       }
       params[paramName] = typeof value === 'string' ? cutText(value, GA4_LIMITS.valueLength) : value
