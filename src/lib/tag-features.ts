@@ -35,7 +35,7 @@ export const LOADS = typeof __TAG_LOAD__ === 'undefined' || __TAG_LOAD__
 declare global {
   /** The value shapes the privacy policy can be asked about (src/privacy/policy.ts). */
   const __TAG_SHAPES__: Readonly<Record<TagShape, boolean>> | undefined
-  /** The kinds of reader the plan's rules build (src/plan/readers.ts). */
+  /** What the plan's rules read (src/plan/readers.ts). */
   const __TAG_READERS__: Readonly<Record<TagReader, boolean>> | undefined
   /** The payload fields the plan reads by name, with their classes (src/events/catalog.ts). */
   const __TAG_FIELDS__: [string, string][] | undefined
@@ -46,6 +46,10 @@ declare global {
 /** The policy's shapes (`unknown`: a field the catalog does not list). */
 export const TAG_SHAPES = ['flag', 'number', 'country', 'guest', 'dialing', 'time', 'zone', 'duration', 'url', 'screen', 'event', 'label', 'id', 'unknown', 'known-event'] as const
 export type TagShape = (typeof TAG_SHAPES)[number]
-/** The kinds of reader: param sources, payload forwarding, template variables besides the event and the occurrence. */
-export const TAG_READERS = ['path', 'template', 'page', 'nested', 'payload', 'screen', 'pageVariable', 'dataVariable'] as const
+/**
+ * What rules read besides constants and payload paths: `@page` sources, the whole payload, and
+ * template variables other than the event and the occurrence. (The tag's plan is code: readers no
+ * rule uses are left out without a flag, src/tag/plan-code.ts.)
+ */
+export const TAG_READERS = ['page', 'payload', 'screen', 'pageVariable', 'dataVariable'] as const
 export type TagReader = (typeof TAG_READERS)[number]

@@ -7,7 +7,6 @@ import type { DestinationSource, PlanSource } from '../plan/plan'
 import { pageFieldClass } from '../plan/readers'
 import { fieldClass, type SourceClass } from '../privacy/policy'
 
-
 /** Every rule of a destination's plan, in every section. */
 export function destinationRules(destination: DestinationSource): Rule[] {
   return Object.values(destination.sections).flatMap(({ rules, fallback }) => [...rules.map(([, found]) => found), fallback].flatMap((calls) => (typeof calls === 'string' ? [] : calls)))
@@ -22,8 +21,8 @@ export interface TagNeeds {
 }
 
 /**
- * Walks a tag's plan as the readers will (src/plan/instantiate.ts, src/plan/readers.ts): which
- * reader kinds its rules build, which payload fields they read, which shapes the policy may be
+ * Walks a tag's plan as its readers will run (src/plan/readers.ts): what its rules read besides
+ * constants and paths, which payload fields its templates name, which shapes the policy may be
  * asked about. A rule with `payload: true` reads fields nobody can name beforehand: all of them.
  */
 export function tagNeeds(plan: PlanSource): TagNeeds {
@@ -33,29 +32,45 @@ export function tagNeeds(plan: PlanSource): TagNeeds {
   const fields = new Map<string, string>()
   let anyField = false
 
-  const judged = (cls: SourceClass) => cls !== 'personal' && cls !== 'generated' && shapes.add(cls ?? 'unknown')
-  const field = (path: string) => {
+  const judged = (cls: SourceClass) => {
+    if (cls !== 'personal' && cls !== 'generated') shapes.add(cls ?? 'unknown')
+  }
+  // A template's variable: its class is looked up in the page.
+  const variable = (path: string) => {
     const cls = fieldClass(path)
     if (cls) fields.set(path.split('.')[0] as string, cls)
     judged(cls)
   }
+  // As `variable` in src/plan/readers.ts.
   const template = (text: string, eventClass: SourceClass) =>
     splitTemplate(text).forEach((name, i) => {
       if (i % 2 === 0 || name === 'occurrence') return
-      if (name === 'event') return judged(eventClass)
-      if (name === 'screen') return readers.add('screen') && judged('screen')
-      if (!name.startsWith('page.')) return readers.add('dataVariable') && field(name)
-      readers.add('pageVariable')
-      const page = name.slice(5)
-      if ((PAGE_FIELDS as readonly string[]).includes(page)) judged(pageFieldClass(page))
+      if (name === 'event') {
+        judged(eventClass)
+      } else if (name === 'screen') {
+        readers.add('screen')
+        judged('screen')
+      } else if (name.startsWith('page.')) {
+        readers.add('pageVariable')
+        if ((PAGE_FIELDS as readonly string[]).includes(name.slice(5))) judged(pageFieldClass(name.slice(5)))
+      } else {
+        readers.add('dataVariable')
+        variable(name)
+      }
     })
+  // As `sourceReader` in src/plan/readers.ts; a path's class is looked up at build time (src/tag/plan-code.ts).
   const source = (value: ParamSource): void => {
     if (!isPlainObject(value)) return
-    if ('@path' in value) return void (readers.add('path') && field(String(value['@path'])))
-    if ('@template' in value) return void (readers.add('template') && template(String(value['@template']), 'event'))
-    if ('@page' in value) return void (readers.add('page') && judged(pageFieldClass(String(value['@page']))))
-    readers.add('nested')
-    for (const key of Object.keys(value)) source((value as Record<string, ParamSource>)[key] as ParamSource)
+    if ('@path' in value) {
+      judged(fieldClass(String(value['@path'])))
+    } else if ('@template' in value) {
+      template(String(value['@template']), 'event')
+    } else if ('@page' in value) {
+      readers.add('page')
+      judged(pageFieldClass(String(value['@page'])))
+    } else {
+      for (const key of Object.keys(value)) source((value as Record<string, ParamSource>)[key] as ParamSource)
+    }
   }
   const rule = (r: Rule) => {
     template(r.name ?? '{{event}}', 'event')
