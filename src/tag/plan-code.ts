@@ -1,7 +1,7 @@
 import type { ParamSource, Rule } from '../adapter'
 import { isPlainObject } from '../lib/is-plain-object'
 import { splitTemplate } from '../lib/template'
-import type { CallsSource, PlanSource, TableSource } from '../plan/plan'
+import type { CallsSource, DestinationSource, PlanSource, TableSource } from '../plan/plan'
 import { fieldClass } from '../privacy/policy'
 
 /** The runtime's functions the code calls (src/tag/runtime.ts exports them). */
@@ -39,18 +39,27 @@ export function planCode(plan: PlanSource, local: (name: Callee) => string, adap
       .filter((key) => sources[key] !== null)
       .map((key) => `[${json(key)},${source(sources[key] as ParamSource, policy)}]`)
     const reader = splitTemplate(name).length === 1 ? call('constantReader', json(name)) : call('templateReader', json(name), policy)
-    return `{${kind ? `call:${json(kind)},` : ''}name:${reader},params:[${readers}],payload:${payload === true}}`
+    // `payload` left out is false (src/plan/run.ts reads it as a condition).
+    return `{${kind ? `call:${json(kind)},` : ''}name:${reader},params:[${readers}]${payload === true ? ',payload:true' : ''}}`
   }
   const calls = (found: CallsSource, policy: string) => (typeof found === 'string' ? `{reason:${json(found)}}` : `[${found.map((r) => rule(r, policy))}]`)
-  const table = ({ rules, fallback }: TableSource, policy: string) =>
-    `{rules:new Map([${rules.map(([key, found]) => `[${json(key)},${calls(found, policy)}]`)}]),fallback:${calls(fallback, policy)}}`
+  // A key that sends nothing for the fallback's own reason is the fallback: left out.
+  const table = ({ rules, fallback }: TableSource, policy: string) => {
+    const own = rules.filter(([, found]) => typeof found !== 'string' || found !== fallback)
+    return `{rules:new Map([${own.map(([key, found]) => `[${json(key)},${calls(found, policy)}]`)}]),fallback:${calls(fallback, policy)}}`
+  }
 
   const { eventId, destinations, ...settings } = plan
-  const policies = destinations.map((d, i) => `p${i}={personal:${json(d.personal)},hash:hash}`)
-  const runnable = destinations.map(({ name, personal: _personal, sections, ...rest }, i) => {
-    const tables = Object.entries(sections).map(([key, found]) => `${key}:${table(found, `p${i}`)}`)
-    return `{${[...fields(rest), `adapter:${adapter(name)}`, `policy:p${i}`, `sections:{${tables}}`]}}`
+  // One policy object for each way of treating personal data (readers only read it).
+  const personal = [...new Set(destinations.map((d) => d.personal))]
+  const policy = (d: DestinationSource) => `p${personal.indexOf(d.personal)}`
+  const runnable = destinations.map((d) => {
+    const { name, personal: _personal, sections, ...rest } = d
+    // A page never receives webhooks (src/plan/run.ts): their table is left out.
+    const tables = (['events', 'screens'] as const).map((key) => `${key}:${table(sections[key], policy(d))}`)
+    return `{${[...fields(rest), `adapter:${adapter(name)}`, `policy:${policy(d)}`, `sections:{${tables}}`]}}`
   })
+  const policies = personal.map((treatment, i) => `p${i}={personal:${json(treatment)},hash:hash}`)
   const body = [...fields(settings), `eventId:${call('eventIdReader', json(eventId), 'hash')}`, `destinations:[${runnable}]`]
   return `function(hash){${policies.length ? `var ${policies};` : ''}return{${body}}}`
 }
