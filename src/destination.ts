@@ -122,7 +122,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   const giveUp = () => {
     state = 'gave-up'
     const absent = `no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms`
-    queue.forEach((call) => skip(call, absent))
+    if (DEBUGS) queue.forEach((call) => skip(call, absent))
     notice('absent', `${label}: ${absent}; ${queue.length} waiting event(s) dropped. ${hint()}`)
     queue = []
   }
@@ -202,7 +202,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
 
     consentChanged() {
       if (allowed() === false) {
-        queue.forEach((call) => skip(call, noConsent))
+        if (DEBUGS) queue.forEach((call) => skip(call, noConsent))
         queue = []
       }
       if (LOADS && loadOnGrant && allowed() === true) {
@@ -218,7 +218,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     stop() {
       clearTimeout(timer)
       queue = []
-      hashing.length = 0
+      if (HASHES) hashing.length = 0
       state = 'failed'
     },
   }
@@ -241,7 +241,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
           state = 'failed'
           clearTimeout(timer)
           const failed = `${adapter.label} failed to load (blocked or offline?)`
-          queue.forEach((call) => skip(call, failed))
+          if (DEBUGS) queue.forEach((call) => skip(call, failed))
           queue = []
           fail(failed, error)
         },

@@ -1,6 +1,6 @@
 import type { Adapter, ParamSource, Rule } from '../adapter'
 import { DEFAULT_EVENT_ID } from '../config/defaults'
-import type { Hash } from '../privacy/policy'
+import { isClean, type Hash } from '../privacy/policy'
 import type { CallPlan, CallsSource, DestinationPlan, NoCall, Plan, PlanSource, RuleTable, Section, TableSource } from './plan'
 import { sourceReader, templateReader, type Policy } from './readers'
 
@@ -26,10 +26,21 @@ export function instantiate(source: PlanSource, adapters: readonly Adapter[], ha
  * a config that answered them otherwise still gets the default.
  */
 export function eventIdReader(eventId: string, hash: Hash): Plan['eventId'] {
-  const read = templateReader(OCCURRENCE.test(eventId) ? eventId : DEFAULT_EVENT_ID, { personal: 'omit', hash }, 'known-event')
-  // A name left out leaves no stray separator behind.
-  return (o) => (read(o) ?? o.id).replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1')
+  const read = templateReader(idTemplate(eventId), { personal: 'omit', hash }, 'known-event')
+  return (o) => tidyId(read(o) ?? o.id)
 }
+
+/** The id template a plan's `eventId` gives. */
+export const idTemplate = (eventId: string) => (OCCURRENCE.test(eventId) ? eventId : DEFAULT_EVENT_ID)
+
+/**
+ * What `eventIdReader` makes of the default template, `{{event}}.{{occurrence}}`, with no template
+ * to read: a compiled tag whose rules read no template carries this instead (src/tag/plan-code.ts).
+ */
+export const defaultEventId: Plan['eventId'] = (o) => (isClean(o.event.name, 'known-event') ? tidyId(`${o.event.name}.${o.id}`) : o.id)
+
+/** A name left out leaves no stray separator behind. */
+const tidyId = (id: string) => id.replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1')
 
 const OCCURRENCE = /\{\{\s*occurrence\s*\}\}/
 

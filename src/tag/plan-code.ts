@@ -2,10 +2,12 @@ import type { ParamSource, Rule } from '../adapter'
 import { isPlainObject } from '../lib/is-plain-object'
 import { splitTemplate } from '../lib/template'
 import type { CallsSource, DestinationSource, PlanSource, TableSource } from '../plan/plan'
+import { DEFAULT_EVENT_ID } from '../config/defaults'
+import { idTemplate } from '../plan/instantiate'
 import { fieldClass } from '../privacy/policy'
 
 /** The runtime's functions the code calls (src/tag/runtime.ts exports them). */
-type Callee = 'constantReader' | 'pathReader' | 'pageReader' | 'objectReader' | 'templateReader' | 'eventIdReader'
+type Callee = 'constantReader' | 'pathReader' | 'pageReader' | 'objectReader' | 'templateReader' | 'eventIdReader' | 'defaultEventId'
 
 /**
  * The tag's plan as code: `function (hash) { return plan }`, the runnable plan that
@@ -60,6 +62,7 @@ export function planCode(plan: PlanSource, local: (name: Callee) => string, adap
     return `{${[...fields(rest), `adapter:${adapter(name)}`, `policy:${policy(d)}`, `sections:{${tables}}`]}}`
   })
   const policies = personal.map((treatment, i) => `p${i}={personal:${json(treatment)},hash:hash}`)
-  const body = [...fields(settings), `eventId:${call('eventIdReader', json(eventId), 'hash')}`, `destinations:[${runnable}]`]
+  const ids = idTemplate(eventId) === DEFAULT_EVENT_ID ? local('defaultEventId') : call('eventIdReader', json(eventId), 'hash')
+  const body = [...fields(settings), `eventId:${ids}`, `destinations:[${runnable}]`]
   return `function(hash){${policies.length ? `var ${policies};` : ''}return{${body}}}`
 }

@@ -30,4 +30,4 @@ startDropIn(
 // does every function the plan's code calls (src/tag/plan-code.ts).
 export * from '../../adapters/index'
 export { constantReader, objectReader, pageReader, pathReader, templateReader } from '../plan/readers'
-export { eventIdReader } from '../plan/instantiate'
+export { defaultEventId, eventIdReader } from '../plan/instantiate'
