@@ -81,26 +81,22 @@ function isTime(value: JsonValue): boolean {
  * The shape each documented field must have (src/events/catalog.ts). A compiled tag keeps only
  * the shapes its plan can ask about (src/tag/needs.ts); a shape left out counts as personal.
  */
-const SHAPES: Record<Exclude<FieldClass, 'personal' | 'id'>, ((value: JsonValue) => boolean) | false> = {
-  flag: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.flag) && ((value) => typeof value === 'boolean'),
+const SHAPES: Partial<Record<Exclude<FieldClass, 'personal' | 'id'>, (value: JsonValue) => boolean>> = {
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.flag) && { flag: (value: JsonValue) => typeof value === 'boolean' }),
   // A rating, as a number or its text ("5", "4.5").
-  number: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.number) && ((value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,2}(?:\.\d)?$/.test(value))),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.number) && { number: (value: JsonValue) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,2}(?:\.\d)?$/.test(value)) }),
   // ISO 3166 alpha-2, as Popin's lead form sends it ("GB"); a country's name is not a code.
-  country: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.country) && ((value) => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value)),
-  guest: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.guest) && ((value) => typeof value === 'string' && /^(?:user|agent)$/i.test(value)),
-  dialing:
-    (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.dialing) &&
-    ((value) => (typeof value === 'number' ? Number.isInteger(value) && value > 0 && value < 1e4 : typeof value === 'string' && /^\+?\d{1,4}$/.test(value))),
-  time: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.time) && isTime,
-  zone: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.zone) && ((value) => typeof value === 'string' && value.length <= 40 && isTimeZone(value)),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.country) && { country: (value: JsonValue) => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.guest) && { guest: (value: JsonValue) => typeof value === 'string' && /^(?:user|agent)$/i.test(value) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.dialing) && { dialing: (value: JsonValue) => (typeof value === 'number' ? Number.isInteger(value) && value > 0 && value < 1e4 : typeof value === 'string' && /^\+?\d{1,4}$/.test(value)) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.time) && { time: isTime }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.zone) && { zone: (value: JsonValue) => typeof value === 'string' && value.length <= 40 && isTimeZone(value) }),
   // "00:12:30", or seconds.
-  duration:
-    (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.duration) &&
-    ((value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value))),
-  url: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && ((value) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value)),
-  screen: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.screen) && ((value) => typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value))),
-  event: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.event) && ((value) => typeof value === 'string' && POPIN_EVENT_NAME.test(value)),
-  label: (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.label) && isSafeText,
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.duration) && { duration: (value: JsonValue) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value)) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && { url: (value: JsonValue) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.screen) && { screen: (value: JsonValue) => typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value)) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.event) && { event: (value: JsonValue) => typeof value === 'string' && POPIN_EVENT_NAME.test(value) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.label) && { label: isSafeText }),
 }
 
 /** A short text with no `@`, no long digit run and no phone number in it. */
@@ -130,7 +126,7 @@ export function isClean(value: JsonValue, cls: SourceClass): boolean {
   if (cls === 'id') return (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.id) && isPopinId(value)
   if (cls === 'known-event') return (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__['known-event']) && typeof value === 'string' && CATALOG_EVENTS.has(value)
   const shape = SHAPES[cls]
-  return shape !== false && shape(value)
+  return shape !== undefined && shape(value)
 }
 
 /**
