@@ -67,6 +67,7 @@ const EVERYTHING_IN = {
   __TAG_READERS__: 'undefined',
   __TAG_FIELDS__: 'undefined',
   __TAG_GA4_NAMES__: 'true',
+  __TAG_FB_NAMES__: 'true',
 }
 /** What `popin-bridge build` defines when it cuts a tag from the runtime. */
 const LEFT_TO_THE_TAG = Object.fromEntries(Object.keys(EVERYTHING_IN).map((key) => [key, key]))

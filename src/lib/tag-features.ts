@@ -41,6 +41,8 @@ declare global {
   const __TAG_FIELDS__: [string, string][] | undefined
   /** Whether GA4 names may need fixing (adapters/ga4/limits.ts, `rulesNeedNameFixes`). */
   const __TAG_GA4_NAMES__: boolean | undefined
+  /** Whether Facebook names and calls are decided in the page (adapters/facebook-pixel/standard-events.ts). */
+  const __TAG_FB_NAMES__: boolean | undefined
 }
 
 /** The policy's shapes (`unknown`: a field the catalog does not list). */

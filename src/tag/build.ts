@@ -6,6 +6,7 @@ import type { Problem } from '../config/problem'
 import { checkConfig, resolve } from '../plan/compile'
 import type { DestinationSource, PlanSource } from '../plan/plan'
 import { relaySchemaFor } from '../relay/adapters'
+import { namesDecidedInPage } from '../../adapters/facebook-pixel/standard-events'
 import { rulesNeedNameFixes } from '../../adapters/ga4/limits'
 import { destinationRules, tagNeeds } from './needs'
 import { planCode } from './plan-code'
@@ -38,6 +39,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
   const adapters = plan.destinations.map((d) => local(d.name))
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
   const needs = tagNeeds(plan)
+  const rulesOf = (name: string) => plan.destinations.filter((d) => d.name === name).flatMap(destinationRules)
   const { code } = await minify(`(function(){${body}})();`, {
     ecma: gtm ? 5 : 2020,
     compress: {
@@ -46,7 +48,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
       // A memo nothing calls goes (src/lib/memo.ts makes a closure, nothing else).
       pure_funcs: ['defineAdapter', 'memo'],
       global_defs: {
-        '@__TAG_PLAN__': planCode(plan, local, local),
+        '@__TAG_PLAN__': planCode(plan, pageAdapters, local),
         '@__TAG_ADAPTERS__': `[${adapters.join(',')}]`,
         __TAG_TCF__: plan.consent.follow === 'tcf',
         __TAG_GOOGLE_CONSENT__: plan.consent.follow === 'google',
@@ -57,7 +59,8 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         '@__TAG_SHAPES__': JSON.stringify(needs.shapes),
         '@__TAG_READERS__': JSON.stringify(needs.readers),
         '@__TAG_FIELDS__': needs.fields ? JSON.stringify(needs.fields) : 'void 0',
-        __TAG_GA4_NAMES__: rulesNeedNameFixes(plan.destinations.filter((d) => d.name === 'ga4').flatMap(destinationRules)),
+        __TAG_GA4_NAMES__: rulesNeedNameFixes(rulesOf('ga4')),
+        __TAG_FB_NAMES__: namesDecidedInPage(rulesOf('facebookPixel')),
       },
     },
     format: { comments: false },

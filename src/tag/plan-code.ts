@@ -1,4 +1,4 @@
-import type { ParamSource, Rule } from '../adapter'
+import type { Adapter, ParamSource, Rule } from '../adapter'
 import { isPlainObject } from '../lib/is-plain-object'
 import { splitTemplate } from '../lib/template'
 import type { CallsSource, DestinationSource, PlanSource, TableSource } from '../plan/plan'
@@ -13,12 +13,13 @@ type Callee = 'constantReader' | 'pathReader' | 'pageReader' | 'objectReader' | 
  * The tag's plan as code: `function (hash) { return plan }`, the runnable plan that
  * `instantiate` would build in the page (src/plan/instantiate.ts), its readers chosen and their
  * classes looked up at build time, so the tag carries neither `instantiate` nor the readers its
- * rules do not use. ES5, for the GTM tag. `local` gives the runtime's local name of a function,
- * `adapter` of a destination.
+ * rules do not use; a rule's call is worked out when its name is a constant. ES5, for the GTM tag.
+ * `local` gives the runtime's local name of a function or a destination.
  */
-export function planCode(plan: PlanSource, local: (name: Callee) => string, adapter: (name: string) => string): string {
+export function planCode(plan: PlanSource, adapters: readonly Adapter[], local: (name: string) => string): string {
   const json = (value: unknown) => (value === undefined ? 'void 0' : JSON.stringify(value))
   const call = (callee: Callee, ...args: string[]) => `${local(callee)}(${args.join(',')})`
+  const adapterOf = (name: string) => adapters.find((a) => a.name === name) as Adapter
   const fields = (object: object) => Object.entries(object).map(([key, value]) => `${json(key)}:${json(value)}`)
 
   // As `sourceReader` dispatches (src/plan/readers.ts).
@@ -33,22 +34,25 @@ export function planCode(plan: PlanSource, local: (name: Callee) => string, adap
     const children = Object.keys(value).map((key) => `[${json(key)},${source((value as Record<string, ParamSource>)[key] as ParamSource, policy)}]`)
     return call('objectReader', `[${children}]`)
   }
-  // As `instantiateRule` builds it; a name without variables is a constant.
-  const rule = ({ call: kind, name: given, params, payload }: Rule, policy: string) => {
-    const name = given ?? '{{event}}'
+  // As `instantiateRule` builds it; a name without variables is a constant, and so is the call an
+  // adapter's `defaultCall` gives it (src/plan/run.ts).
+  const rule = (adapter: Adapter, { call: given, name: named, params, payload }: Rule, policy: string) => {
+    const name = named ?? '{{event}}'
     const sources = params ?? {}
     const readers = Object.keys(sources)
       .filter((key) => sources[key] !== null)
       .map((key) => `[${json(key)},${source(sources[key] as ParamSource, policy)}]`)
-    const reader = splitTemplate(name).length === 1 ? call('constantReader', json(name)) : call('templateReader', json(name), policy)
+    const constant = splitTemplate(name).length === 1
+    const kind = given || (constant ? adapter.defaultCall?.(name) : undefined)
+    const reader = constant ? call('constantReader', json(name)) : call('templateReader', json(name), policy)
     // `payload` left out is false (src/plan/run.ts reads it as a condition).
     return `{${kind ? `call:${json(kind)},` : ''}name:${reader},params:[${readers}]${payload === true ? ',payload:true' : ''}}`
   }
-  const calls = (found: CallsSource, policy: string) => (typeof found === 'string' ? `{reason:${json(found)}}` : `[${found.map((r) => rule(r, policy))}]`)
+  const calls = (adapter: Adapter, found: CallsSource, policy: string) => (typeof found === 'string' ? `{reason:${json(found)}}` : `[${found.map((r) => rule(adapter, r, policy))}]`)
   // A key that sends nothing for the fallback's own reason is the fallback: left out.
-  const table = ({ rules, fallback }: TableSource, policy: string) => {
+  const table = (adapter: Adapter, { rules, fallback }: TableSource, policy: string) => {
     const own = rules.filter(([, found]) => typeof found !== 'string' || found !== fallback)
-    return `{rules:new Map([${own.map(([key, found]) => `[${json(key)},${calls(found, policy)}]`)}]),fallback:${calls(fallback, policy)}}`
+    return `{rules:new Map([${own.map(([key, found]) => `[${json(key)},${calls(adapter, found, policy)}]`)}]),fallback:${calls(adapter, fallback, policy)}}`
   }
 
   const { eventId, destinations, ...settings } = plan
@@ -58,8 +62,8 @@ export function planCode(plan: PlanSource, local: (name: Callee) => string, adap
   const runnable = destinations.map((d) => {
     const { name, personal: _personal, sections, ...rest } = d
     // A page never receives webhooks (src/plan/run.ts): their table is left out.
-    const tables = (['events', 'screens'] as const).map((key) => `${key}:${table(sections[key], policy(d))}`)
-    return `{${[...fields(rest), `adapter:${adapter(name)}`, `policy:${policy(d)}`, `sections:{${tables}}`]}}`
+    const tables = (['events', 'screens'] as const).map((key) => `${key}:${table(adapterOf(name), sections[key], policy(d))}`)
+    return `{${[...fields(rest), `adapter:${local(name)}`, `policy:${policy(d)}`, `sections:{${tables}}`]}}`
   })
   const policies = personal.map((treatment, i) => `p${i}={personal:${json(treatment)},hash:hash}`)
   const ids = idTemplate(eventId) === DEFAULT_EVENT_ID ? local('defaultEventId') : call('eventIdReader', json(eventId), 'hash')
