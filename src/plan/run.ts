@@ -6,7 +6,7 @@ import type { JsonObject } from '../lib/json'
 import { contactOf } from '../privacy/contact'
 import { matchKeys } from '../privacy/match-keys'
 import { isClean } from '../privacy/policy'
-import { HASHES } from '../lib/tag-features'
+import { DEBUGS, HASHES } from '../lib/tag-features'
 import { IN_BROWSER_BUNDLE } from '../lib/browser-bundle'
 import type { DestinationPlan, NoCall, Plan, Section } from './compile'
 import { forwardPayload, type Occurrence } from './readers'
@@ -43,7 +43,8 @@ export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): 
     if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.payload) && callPlan.payload) forwardPayload(params, o, policy)
     out.push({ call: callPlan.call ?? adapter.defaultCall?.(name) ?? (adapter.calls[0] as string), name, params, ...shared })
   }
-  return out.length ? out : { reason: `${section}.${key}: no name the privacy policy lets out` }
+  // Only debug mode says why.
+  return out.length ? out : { reason: DEBUGS ? `${section}.${key}: no name the privacy policy lets out` : '' }
 }
 
 /** Only the relay receives webhooks: a page never does. */
