@@ -45,6 +45,8 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
     compress: {
       passes: 3,
       pure_getters: true,
+      // As the drop-ins are built (TERSER_OPTIONS); ES5 has no arrows.
+      unsafe_arrows: !gtm,
       // A memo nothing calls goes (src/lib/memo.ts makes a closure, nothing else).
       pure_funcs: ['defineAdapter', 'memo'],
       global_defs: {
