@@ -108,7 +108,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
       for (const route of routes) {
         const destination = route.destination.name
         // The readers name here the fields the privacy policy keeps out of this destination.
-        const dropped: string[] | undefined = (occurrence.dropped = trace && [])
+        const dropped: string[] | undefined = (occurrence.dropped = DEBUGS && trace ? [] : undefined)
         const calls = runDestination(route.plan, occurrence)
         if (DEBUGS && dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
         if ('reason' in calls) {
@@ -116,7 +116,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
           continue
         }
         const settled = HASHES && hasher.take() ? settleHashes(calls) : calls
-        const via = channel && route.plan.adapter.relay
+        const via = RELAYS && channel && route.plan.adapter.relay
         if (via) {
           relayed[destination] = settled
           // The relay is this destination's vendor here: the debugger shows what it was handed.
@@ -124,7 +124,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
         }
         if (via !== 'relay') route.destination.deliver(settled)
       }
-      channel?.send(event, occurrence.fields, relayed)
+      if (RELAYS) channel?.send(event, occurrence.fields, relayed)
     } catch (error) {
       log.once('handle', 'error', 'internal error while handling a Popin event', error)
     }
@@ -145,7 +145,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
     Object.assign(env.consent.state, update)
     if (DEBUGS) log.debug(`consent: ${JSON.stringify(env.consent.state)}`)
     for (const destination of destinations) destination.consentChanged()
-    channel?.consentChanged()
+    if (RELAYS) channel?.consentChanged()
     return { ...env.consent.state }
   }
   const follow = FOLLOWS_TCF && plan.consent.follow === 'tcf' ? followTcf : FOLLOWS_GOOGLE && plan.consent.follow === 'google' ? followGoogleConsent : undefined
@@ -163,7 +163,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
       unwait()
       unlisten()
       destinations.forEach((d) => d.stop())
-      channel?.stop()
+      if (RELAYS) channel?.stop()
       if (win[ACTIVE_KEY] === bridge) delete win[ACTIVE_KEY]
     },
   }
