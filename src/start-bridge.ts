@@ -15,7 +15,7 @@ import type { Compiled } from './plan/compile'
 import { instantiate } from './plan/instantiate'
 import { DEFAULTS } from './config/defaults'
 import type { Hash } from './privacy/policy'
-import { NO_PAGE, readPageContext } from './plan/page'
+import { readPageContext, type PageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
 import { COMPILED, DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, RELAYS } from './lib/tag-features'
 import { createTracer } from './trace'
@@ -93,7 +93,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   const destinations: Destination[] = routes.map((route) => route.destination)
   const nextOccurrence = occurrences(win)
   // Only readers of the page read it: a compiled tag whose rules read none leaves it out.
-  const page = typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.page || __TAG_READERS__.pageVariable ? readPageContext(win) : NO_PAGE
+  const page = typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.page || __TAG_READERS__.pageVariable ? readPageContext(win) : ({} as PageContext)
   const channel = RELAYS && plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined
   let stopped = false
 
