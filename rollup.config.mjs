@@ -13,13 +13,14 @@ const external = [...Object.keys(pkg.dependencies), /^node:/]
 
 /**
  * Size budgets in bytes, min+gzip: the build fails over budget (README, "Sizes"; the compiled
- * tag's are in scripts/tag-budget.mjs). Targets: lite 6 KB, full 48 KB.
+ * tag's are in scripts/tag-budget.mjs). Targets: lite 6 KB, full 48 KB. Lite's are today's sizes
+ * plus about 3 %, so that they cannot grow back.
  */
 export const BUDGETS = {
-  'popin-bridge.lite.min.js': 15 * 1024,
+  'popin-bridge.lite.min.js': 14_400,
   'popin-bridge.min.js': 48 * 1024,
   // Loaded by lite instead of itself, only for ?popin_bridge_debug or "debug": true.
-  'popin-bridge.lite.debug.js': 16 * 1024,
+  'popin-bridge.lite.debug.js': 15_050,
   // Loaded only on pages whose config has a relayUrl, from the relay (`<relayUrl>/e.js`).
   'popin-bridge.relay.min.js': 3 * 1024,
   // Loaded only for ?popin_bridge_debug, next to the drop-in (src/drop-in.ts).
