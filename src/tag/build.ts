@@ -65,11 +65,26 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         __TAG_FB_NAMES__: namesDecidedInPage(rulesOf('facebookPixel')),
       },
     },
+    // Debug mode hands its records to the debugger overlay, another script: names stay as they are.
+    mangle: debugs ? true : { properties: { regex: INTERNAL_NAMES } },
     format: { comments: false },
   })
   const banner = `/* popin-bridge ${version}, compiled tag: npx popin-bridge build */\n`
   return { code: banner + (gtm ? gtmSafe(code as string) : (code as string)) + '\n', problems: [] }
 }
+
+/**
+ * Property names only the tag's own code reads, shortened like local names: the plan's tables and
+ * policies, the adapters' hooks, the destinations' queue. None crosses to another script (the page,
+ * the vendors, the relay channel from `<relayUrl>/e.js`, a second copy of the bridge reading
+ * `__popinBridgeHook`, the debugger overlay) nor is in the public API.
+ */
+const INTERNAL_NAMES = new RegExp(
+  `^(?:${[
+    ...['sections', 'rules', 'fallback', 'explicit', 'policy', 'personal', 'payload', 'dropped', 'fields', 'readyTimeoutMs', 'deliver'],
+    ...['vendorGlobal', 'idSetting', 'personalData', 'consentCategory', 'defaultCall', 'findOnPage', 'setupCalls', 'consentCalls', 'loadSignalsConsent', 'prepare', 'vendorCalls', 'invoke'],
+  ].join('|')})$`,
+)
 
 /**
  * The plan as the tag carries it: what the page never reads is left out (webhook rules, rule
