@@ -1,13 +1,13 @@
 import { tokenizer } from 'acorn'
 import { minify } from 'terser'
 import { version } from '../../package.json'
+import { namesDecidedInPage } from '../../adapters/facebook-pixel/standard-events'
+import { rulesNeedNameFixes } from '../../adapters/ga4/limits'
 import { pageAdapters } from '../../adapters/index'
 import type { Problem } from '../config/problem'
 import { checkConfig, resolve } from '../plan/compile'
 import type { DestinationSource, PlanSource } from '../plan/plan'
 import { relaySchemaFor } from '../relay/adapters'
-import { namesDecidedInPage } from '../../adapters/facebook-pixel/standard-events'
-import { rulesNeedNameFixes } from '../../adapters/ga4/limits'
 import { destinationRules, tagNeeds } from './needs'
 import { planCode } from './plan-code'
 
@@ -23,9 +23,10 @@ export interface TagOptions {
 export type TagResult = { code: string; problems: [] } | { code?: undefined; problems: Problem[] }
 
 /**
- * Compiles a config into a tag: its plan as data and only the runtime it uses (its destinations;
- * consent following, hashing, the relay channel and debug mode only when the config asks), in
- * ES2020, or ES5 for `gtm`. An invalid config gives every problem and no tag.
+ * Compiles a config into a tag: its plan as code (src/tag/plan-code.ts) and only the runtime it
+ * uses (its destinations; consent following, hashing, the relay channel and debug mode only when
+ * the config asks; the readers, policy shapes and naming rules its rules need, src/tag/needs.ts),
+ * in ES2020, or ES5 for `gtm`. An invalid config gives every problem and no tag.
  */
 export async function buildTag(config: unknown, { runtime, gtm = false, debug = false }: TagOptions): Promise<TagResult> {
   const problems = checkConfig(config, pageAdapters, relaySchemaFor())

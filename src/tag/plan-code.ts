@@ -1,9 +1,9 @@
 import type { Adapter, ParamSource, Rule } from '../adapter'
+import { DEFAULT_EVENT_ID } from '../config/defaults'
 import { isPlainObject } from '../lib/is-plain-object'
 import { splitTemplate } from '../lib/template'
-import type { CallsSource, DestinationSource, PlanSource, TableSource } from '../plan/plan'
-import { DEFAULT_EVENT_ID } from '../config/defaults'
 import { idTemplate } from '../plan/instantiate'
+import type { CallsSource, DestinationSource, PlanSource, TableSource } from '../plan/plan'
 import { fieldClass } from '../privacy/policy'
 
 /** The runtime's functions the code calls (src/tag/runtime.ts exports them). */
