@@ -13,13 +13,14 @@ const external = [...Object.keys(pkg.dependencies), /^node:/]
 
 /**
  * Size budgets in bytes, min+gzip: the build fails over budget (README, "Sizes"; the compiled
- * tag's are in scripts/tag-budget.mjs). Targets: lite 6 KB, full 48 KB.
+ * tag's are in scripts/tag-budget.mjs). Targets: lite 6 KB, full 48 KB. Lite's are today's sizes
+ * plus about 3 %, so that they cannot grow back.
  */
 export const BUDGETS = {
-  'popin-bridge.lite.min.js': 15 * 1024,
+  'popin-bridge.lite.min.js': 14_400,
   'popin-bridge.min.js': 48 * 1024,
   // Loaded by lite instead of itself, only for ?popin_bridge_debug or "debug": true.
-  'popin-bridge.lite.debug.js': 16 * 1024,
+  'popin-bridge.lite.debug.js': 15_050,
   // Loaded only on pages whose config has a relayUrl, from the relay (`<relayUrl>/e.js`).
   'popin-bridge.relay.min.js': 3 * 1024,
   // Loaded only for ?popin_bridge_debug, next to the drop-in (src/drop-in.ts).
@@ -48,7 +49,7 @@ function sizeBudget() {
 export const TERSER_OPTIONS = { ecma: 2020, compress: { passes: 3, unsafe_arrows: true, pure_getters: true }, format: { comments: false } }
 
 /** Compressed once here, so that `popin-bridge build` has less to do; its `__TAG_*__` and exports stay. */
-const TAG_RUNTIME_TERSER = { module: true, compress: { passes: 1 }, mangle: false, format: { comments: false } }
+const TAG_RUNTIME_TERSER = { module: true, compress: { passes: 1 }, mangle: false, format: { comments: false, preserve_annotations: true } }
 
 const ts = (target, define) => esbuild({ target, tsconfig: 'tsconfig.json', define: { ...EVERYTHING_IN, ...define } })
 /**
@@ -63,6 +64,11 @@ const EVERYTHING_IN = {
   __TAG_DEBUG__: 'true',
   __TAG_LOAD__: 'true',
   __TAG_PLAN__: 'undefined',
+  __TAG_SHAPES__: 'undefined',
+  __TAG_READERS__: 'undefined',
+  __TAG_FIELDS__: 'undefined',
+  __TAG_GA4_NAMES__: 'true',
+  __TAG_FB_NAMES__: 'true',
 }
 /** What `popin-bridge build` defines when it cuts a tag from the runtime. */
 const LEFT_TO_THE_TAG = Object.fromEntries(Object.keys(EVERYTHING_IN).map((key) => [key, key]))

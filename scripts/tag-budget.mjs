@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 
-// Targets (issue 11): the preset ≤ 3 KB, one destination ≤ 2 KB. These budgets hold what the
-// shared runtime weighs today (README, "Sizes"); they come down as it does.
+// Targets (issue 11): the preset ≤ 3 KB, one destination ≤ 2 KB. These budgets are today's sizes
+// plus about 3 % (README, "Sizes"), so that they cannot grow back; they come down as the sizes do.
 const TAGS = [
-  { label: 'the preset, four destinations', config: {}, budget: 10 * 1024 },
-  { label: 'one destination (GA4)', config: { extends: 'none', destinations: { ga4: { measurementId: 'G-ABC1234', events: { popin_captured: { name: 'generate_lead' } } } } }, budget: 8.5 * 1024 },
+  { label: 'the preset, four destinations', config: {}, budget: 8_660 },
+  { label: 'one destination (GA4)', config: { extends: 'none', destinations: { ga4: { measurementId: 'G-ABC1234', events: { popin_captured: { name: 'generate_lead' } } } } }, budget: 4_730 },
 ]
 
 const dir = mkdtempSync(join(tmpdir(), 'popin-bridge-tag-'))

@@ -151,7 +151,10 @@ export interface Adapter<Settings extends object = any, Client = any> {
   findOnPage(settings: Settings, env: AdapterEnv): Client | null
   /** Loads the vendor when the page has none (full builds only). */
   load?(settings: Settings, env: AdapterEnv): Client | Promise<Client>
-  /** Enforces vendor limits: returns a fixed call, or null to drop it; `note` explains in debug mode. */
+  /**
+   * Enforces vendor limits: returns a fixed call, or null to drop it; `note` explains in debug mode
+   * (behind `DEBUGS`, src/lib/tag-features.ts: a build without debug mode leaves the notes out).
+   */
   prepare?(call: Call, settings: Settings, note: (message: string) => void): Call | null
   /** The vendor calls for one call. Pure: no vendor is touched. */
   vendorCalls(call: Call, settings: Settings): VendorCall[]

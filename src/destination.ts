@@ -26,7 +26,13 @@ export interface Destination {
   stop(): void
 }
 
-type State = 'idle' | 'waiting' | 'ready' | 'gave-up' | 'failed'
+/** A destination's states, as numbers: they never leave this file, and numbers minify to a digit. */
+const IDLE = 0
+const WAITING = 1
+const READY = 2
+const GAVE_UP = 3
+const FAILED = 4
+type State = typeof IDLE | typeof WAITING | typeof READY | typeof GAVE_UP | typeof FAILED
 
 /**
  * One destination at run time: finds or loads its vendor, queues events (bounded, in order)
@@ -37,7 +43,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   // A tag built without debug mode leaves the trace's code out.
   const trace = DEBUGS ? options.trace : undefined
   const label = adapter.name
-  let state: State = 'idle'
+  let state: State = IDLE
   let client: unknown
   let queue: Call[] = []
   /** Calls in arrival order whose hashes are still being computed. */
@@ -76,7 +82,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   /** The consent signal goes first, then the vendor's set-up (`init`, `config`), then events. */
   const becomeReady = (found: unknown, loadedHere = false) => {
     client = found
-    state = 'ready'
+    state = READY
     if (DEBUGS) trace?.({ type: 'ready', destination: label, loaded: loadedHere })
     clearTimeout(timer)
     if (signalling() && !(loadedHere && adapter.loadSignalsConsent)) signalConsent('default')
@@ -89,7 +95,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   }
 
   const flush = () => {
-    if (state !== 'ready' || allowed() !== true) return
+    if (state !== READY || allowed() !== true) return
     const waiting = queue
     queue = []
     for (const call of waiting) send(call)
@@ -114,15 +120,15 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   }
 
   const poll = () => {
-    if (state !== 'waiting' || find()) return
+    if (state !== WAITING || find()) return
     if (Date.now() >= deadline) return giveUp()
     timer = setTimeout(poll, POLL_MS)
   }
 
   const giveUp = () => {
-    state = 'gave-up'
+    state = GAVE_UP
     const absent = `no ${adapter.vendorGlobal} on the page after ${options.readyTimeoutMs} ms`
-    queue.forEach((call) => skip(call, absent))
+    if (DEBUGS) queue.forEach((call) => skip(call, absent))
     notice('absent', `${label}: ${absent}; ${queue.length} waiting event(s) dropped. ${hint()}`)
     queue = []
   }
@@ -155,9 +161,9 @@ export function createDestination({ adapter, settings, explicit, category }: Des
   const accept = (call: Call) => {
     const permitted = allowed()
     if (permitted === false) return skip(call, noConsent)
-    if (state === 'gave-up') find()
-    if (state === 'ready' && permitted) return send(call)
-    if (state === 'gave-up' || state === 'failed') return skip(call, `${adapter.vendorGlobal} is not available`)
+    if (state === GAVE_UP) find()
+    if (state === READY && permitted) return send(call)
+    if (state === GAVE_UP || state === FAILED) return skip(call, `${adapter.vendorGlobal} is not available`)
     if (queue.length >= options.queueLimit) {
       skip(call, full)
       return notice('full', `${label}: ${full}`)
@@ -174,8 +180,8 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     name: label,
 
     start() {
-      if (state !== 'idle') return
-      state = 'waiting'
+      if (state !== IDLE) return
+      state = WAITING
       deadline = Date.now() + options.readyTimeoutMs
       if (find()) return
       if (!canLoad()) {
@@ -196,13 +202,13 @@ export function createDestination({ adapter, settings, explicit, category }: Des
         calls.then(
           (settled) => (slot.calls = settled),
           () => (slot.calls = []),
-        ).then(() => state !== 'failed' && drainHashed())
+        ).then(() => state !== FAILED && drainHashed())
       }
     },
 
     consentChanged() {
       if (allowed() === false) {
-        queue.forEach((call) => skip(call, noConsent))
+        if (DEBUGS) queue.forEach((call) => skip(call, noConsent))
         queue = []
       }
       if (LOADS && loadOnGrant && allowed() === true) {
@@ -210,7 +216,7 @@ export function createDestination({ adapter, settings, explicit, category }: Des
         // The page may have added its own while the visitor decided (a consent tool often does).
         if (!find()) load()
       }
-      if (state !== 'ready') return
+      if (state !== READY) return
       signalConsent('update')
       flush()
     },
@@ -218,8 +224,8 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     stop() {
       clearTimeout(timer)
       queue = []
-      hashing.length = 0
-      state = 'failed'
+      if (HASHES) hashing.length = 0
+      state = FAILED
     },
   }
 
@@ -233,21 +239,21 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     try {
       const loaded = (adapter.load as NonNullable<typeof adapter.load>)(settings, env)
       if (!isThenable(loaded)) return becomeReady(loaded, true)
-      timer = setTimeout(() => state === 'waiting' && giveUp(), options.readyTimeoutMs)
+      timer = setTimeout(() => state === WAITING && giveUp(), options.readyTimeoutMs)
       loaded.then(
-        (ready) => state === 'waiting' && becomeReady(ready, true),
+        (ready) => state === WAITING && becomeReady(ready, true),
         (error) => {
-          if (state !== 'waiting') return
-          state = 'failed'
+          if (state !== WAITING) return
+          state = FAILED
           clearTimeout(timer)
           const failed = `${adapter.label} failed to load (blocked or offline?)`
-          queue.forEach((call) => skip(call, failed))
+          if (DEBUGS) queue.forEach((call) => skip(call, failed))
           queue = []
           fail(failed, error)
         },
       )
     } catch (error) {
-      state = 'failed'
+      state = FAILED
       fail(`${adapter.label} failed to load`, error)
     }
   }

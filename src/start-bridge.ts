@@ -15,7 +15,7 @@ import type { Compiled } from './plan/compile'
 import { instantiate } from './plan/instantiate'
 import { DEFAULTS } from './config/defaults'
 import type { Hash } from './privacy/policy'
-import { readPageContext } from './plan/page'
+import { readPageContext, type PageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
 import { COMPILED, DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, RELAYS } from './lib/tag-features'
 import { createTracer } from './trace'
@@ -69,7 +69,8 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   const hasher = HASHES ? deferredHash(win?.crypto?.subtle) : NO_HASH
   // A compiled tag's plan is built in: nothing in it can throw, or be a problem.
   const { plan, problems } = COMPILED ? compiled(hasher.hash) : safely(compiled, hasher.hash)
-  const log = createLogger(options.console ?? globalThis.console, plan.debug || urlAsksForDebug(win))
+  // Only a build with debug mode has debug lines to print.
+  const log = createLogger(options.console ?? globalThis.console, DEBUGS && (plan.debug || urlAsksForDebug(win)))
   if (outsideAPage(win)) {
     log.warn('no window here: the bridge runs in the browser and does nothing on the server')
     return { problems, destinations: [], handle: () => undefined, consent: () => ({}), destroy: () => undefined }
@@ -91,7 +92,8 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   }))
   const destinations: Destination[] = routes.map((route) => route.destination)
   const nextOccurrence = occurrences(win)
-  const page = readPageContext(win)
+  // Only readers of the page read it: a compiled tag whose rules read none leaves it out.
+  const page = typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.page || __TAG_READERS__.pageVariable ? readPageContext(win) : ({} as PageContext)
   const channel = RELAYS && plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined
   let stopped = false
 
@@ -106,7 +108,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
       for (const route of routes) {
         const destination = route.destination.name
         // The readers name here the fields the privacy policy keeps out of this destination.
-        const dropped: string[] | undefined = (occurrence.dropped = trace && [])
+        const dropped: string[] | undefined = (occurrence.dropped = DEBUGS && trace ? [] : undefined)
         const calls = runDestination(route.plan, occurrence)
         if (DEBUGS && dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
         if ('reason' in calls) {
@@ -114,7 +116,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
           continue
         }
         const settled = HASHES && hasher.take() ? settleHashes(calls) : calls
-        const via = channel && route.plan.adapter.relay
+        const via = RELAYS && channel && route.plan.adapter.relay
         if (via) {
           relayed[destination] = settled
           // The relay is this destination's vendor here: the debugger shows what it was handed.
@@ -122,7 +124,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
         }
         if (via !== 'relay') route.destination.deliver(settled)
       }
-      channel?.send(event, occurrence.fields, relayed)
+      if (RELAYS) channel?.send(event, occurrence.fields, relayed)
     } catch (error) {
       log.once('handle', 'error', 'internal error while handling a Popin event', error)
     }
@@ -143,7 +145,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
     Object.assign(env.consent.state, update)
     if (DEBUGS) log.debug(`consent: ${JSON.stringify(env.consent.state)}`)
     for (const destination of destinations) destination.consentChanged()
-    channel?.consentChanged()
+    if (RELAYS) channel?.consentChanged()
     return { ...env.consent.state }
   }
   const follow = FOLLOWS_TCF && plan.consent.follow === 'tcf' ? followTcf : FOLLOWS_GOOGLE && plan.consent.follow === 'google' ? followGoogleConsent : undefined
@@ -161,7 +163,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
       unwait()
       unlisten()
       destinations.forEach((d) => d.stop())
-      channel?.stop()
+      if (RELAYS) channel?.stop()
       if (win[ACTIVE_KEY] === bridge) delete win[ACTIVE_KEY]
     },
   }

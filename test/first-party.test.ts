@@ -6,7 +6,10 @@ import { createBridgeWith } from '../src/bridge'
 import { createRelayChannel, type WireBatch } from '../src/first-party/channel'
 import { CHANNEL_GLOBAL, loadRelayChannel } from '../src/first-party/load-channel'
 import { gaClientId, gaSessionId } from '../src/first-party/visit-keys'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fixIds, installFakeVendors, makeWindow, type TestWindow } from './helpers'
+import { compiledTag } from './support/compiled-tags'
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 const NOW = Date.UTC(2026, 11, 1, 11, 0, 0)
@@ -118,6 +121,33 @@ describe('relayUrl: the bridge sends each occurrence to the relay', () => {
       { destination: 'ga4', id: 'popin_call_end.00.0', event: 'popin_call_end', text: `to the relay, ${RELAY}/e`, vendorCall: { fn: 'relay', args: ['popin_call_end'] }, name: 'popin_call_end', params: { call_id: 'call-77', invited: false, popin_uid: 'u-1' } },
       { destination: 'segment', id: 'popin_call_end.00.0', event: 'popin_call_end', text: `to the relay, ${RELAY}/e`, vendorCall: { fn: 'relay', args: ['Call Ended'] }, name: 'Call Ended', params: { popin_uid: 'u-1', call_id: 'call-77', invited: false } },
     ])
+  })
+
+  it('the lite drop-in and the compiled tag hand the channel from <relayUrl>/e.js the same batches and calls', async () => {
+    const dist = (file: string) => readFileSync(join(__dirname, '../dist', file), 'utf8')
+    const tag = await compiledTag(CONFIG)
+    const play = async (source: string) => {
+      const page = shop()
+      // As if <relayUrl>/e.js had loaded already.
+      page.win.eval(dist('popin-bridge.relay.min.js'))
+      page.win.popinBridgeConfig = CONFIG
+      page.win.eval(source)
+      page.win.popinEvent('popin_call_end', CALL_END)
+      page.win.popinEvent('popin_captured', CAPTURED)
+      page.win.PopinBridge.consent({ analytics: false })
+      page.win.popinEvent('nudge_show', { uid: 'u-1' })
+      await settle()
+      page.win.PopinBridge.destroy()
+      // As data from this realm; the page's own clock (the fake one is this realm's) set aside.
+      const timeless = JSON.stringify({ batches: page.batches(), calls: page.calls }, (key, value) =>
+        key === 'at' || key === 'sent' ? 0 : key === 'fbc' ? value.replace(/^fb\.1\.\d+\./, 'fb.1.T.') : value,
+      )
+      return JSON.parse(timeless) as { batches: [string, WireBatch][]; calls: typeof page.calls }
+    }
+    const lite = await play(dist('popin-bridge.lite.min.js'))
+    // Analytics denied: nothing of nudge_show is left to relay (the preset's Pixel sends none).
+    expect(lite.batches.flatMap(([, batch]) => batch.events.map((event) => event.id))).toEqual(['popin_call_end.00.0', 'popin_captured.00.1'])
+    expect(await play(tag)).toEqual(lite)
   })
 
   it('without relayUrl nothing changes: the page vendors get every event, nothing is posted', async () => {

@@ -1,5 +1,6 @@
-import { defineAdapter, type VendorCall } from '../../src/adapter'
-import { CUSTOM_NAME_MAX, isStandardEvent } from './standard-events'
+import { defineAdapter, type Adapter, type VendorCall } from '../../src/adapter'
+import { DEBUGS } from '../../src/lib/tag-features'
+import { CUSTOM_NAME_MAX, defaultCall, isStandardEvent } from './standard-events'
 
 export interface FacebookPixelSettings {
   /** Sends with `trackSingle` to this pixel only, and lets the bridge load the Pixel. */
@@ -11,6 +12,23 @@ export interface FacebookPixelSettings {
 /** `fbq` as the official snippet defines it. */
 export type Fbq = ((...args: unknown[]) => void) & { queue?: unknown[][]; getState?: () => { pixels?: { id: string }[] } }
 
+/** Names decided in the page: else a compiled tag's build decided them (`namesDecidedInPage`). */
+const decidesNames = typeof __TAG_FB_NAMES__ === 'undefined' || __TAG_FB_NAMES__
+
+const fixNames: NonNullable<Adapter['prepare']> = (call, _settings, note) => {
+  let { name } = call
+  // A standard event sent as `track`; anything else is custom, whatever the rule says.
+  const kind = call.call === 'track' && !isStandardEvent(name) ? 'trackCustom' : call.call
+  if (DEBUGS && kind !== call.call) note(`"${name}" is not a Facebook standard event: sent with trackCustom`)
+  // Characters, not UTF-16 units, as the config schema counts them.
+  const characters = Array.from(name)
+  if (kind === 'trackCustom' && characters.length > CUSTOM_NAME_MAX) {
+    name = characters.slice(0, CUSTOM_NAME_MAX).join('')
+    if (DEBUGS) note(`custom event name cut to ${CUSTOM_NAME_MAX} characters`)
+  }
+  return { ...call, call: kind, name }
+}
+
 export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebookPixel'>({
   name: 'facebookPixel',
   label: 'Facebook Pixel',
@@ -18,7 +36,6 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
 
   idSetting: 'pixelId',
   calls: ['track', 'trackCustom'],
-  defaultCall: (name) => (isStandardEvent(name) ? 'track' : 'trackCustom'),
   personalData: 'never',
   matchKeys: (settings, side) => side === 'server' || settings.advancedMatching === true,
   consentCategory: 'ads',
@@ -31,19 +48,8 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
 
   findOnPage: (_settings, { window }) => (typeof window.fbq === 'function' ? (window.fbq as Fbq) : null),
 
-  prepare(call, _settings, note) {
-    let { name } = call
-    // A standard event sent as `track`; anything else is custom, whatever the rule says.
-    const kind = call.call === 'track' && !isStandardEvent(name) ? 'trackCustom' : call.call
-    if (kind !== call.call) note(`"${name}" is not a Facebook standard event: sent with trackCustom`)
-    // Characters, not UTF-16 units, as the config schema counts them.
-    const characters = Array.from(name)
-    if (kind === 'trackCustom' && characters.length > CUSTOM_NAME_MAX) {
-      name = characters.slice(0, CUSTOM_NAME_MAX).join('')
-      note(`custom event name cut to ${CUSTOM_NAME_MAX} characters`)
-    }
-    return { ...call, call: kind, name }
-  },
+  // A compiled tag whose names were all decided at build time leaves these out (`namesDecidedInPage`).
+  ...(decidesNames && { defaultCall, prepare: fixNames }),
 
   vendorCalls(call, settings) {
     const calls: VendorCall[] = []

@@ -2,12 +2,15 @@ import { cutText } from '../../src/lib/cut-text'
 import { defineAdapter } from '../../src/adapter'
 import type { JsonObject } from '../../src/lib/json'
 import { memo } from '../../src/lib/memo'
+import { DEBUGS } from '../../src/lib/tag-features'
 import { ga4ConsentCalls } from './consent'
 import { fixName, GA4_LIMITS, isValidEventName, isValidParamName } from './limits'
 
-// The same few names go by on every event: fix each once.
-const eventNameFor = memo((name) => (isValidEventName(name) ? name : fixName(name, 'event')))
-const paramNameFor = memo((key) => (isValidParamName(key) ? key : fixName(key, 'param')))
+// The same few names go by on every event: fix each once. A compiled tag whose rules name
+// everything validly has nothing to fix (`rulesNeedNameFixes`).
+const fixesNames = typeof __TAG_GA4_NAMES__ === 'undefined' || __TAG_GA4_NAMES__
+const eventNameFor = fixesNames ? memo((name) => (isValidEventName(name) ? name : fixName(name, 'event'))) : (name: string) => name
+const paramNameFor = fixesNames ? memo((key) => (isValidParamName(key) ? key : fixName(key, 'param'))) : (key: string) => key
 
 export interface Ga4Settings {
   /** `G-XXXXXXX`: events go to this property only (`send_to`), and the bridge can load gtag.js for it. */
@@ -48,18 +51,18 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
 
   prepare(call, _settings, note) {
     const name = eventNameFor(call.name)
-    if (name !== call.name) note(`event name "${call.name}" sent as "${name}" (GA4 naming rules)`)
+    if (DEBUGS && name !== call.name) note(`event name "${call.name}" sent as "${name}" (GA4 naming rules)`)
     const params: JsonObject = {}
     let count = 0
     for (const [key, value] of Object.entries(call.params)) {
       if (value !== null && typeof value === 'object') {
-        note(`dropped param "${key}": GA4 params are text, numbers or booleans`)
+        if (DEBUGS) note(`dropped param "${key}": GA4 params are text, numbers or booleans`)
         continue
       }
       const paramName = paramNameFor(key)
-      if (paramName !== key) note(`param "${key}" sent as "${paramName}" (GA4 naming rules)`)
+      if (DEBUGS && paramName !== key) note(`param "${key}" sent as "${paramName}" (GA4 naming rules)`)
       if (count >= GA4_LIMITS.params) {
-        note(`dropped param "${key}": GA4 takes at most ${GA4_LIMITS.params} parameters`)
+        if (DEBUGS) note(`dropped param "${key}": GA4 takes at most ${GA4_LIMITS.params} parameters`)
         continue
       }
       params[paramName] = typeof value === 'string' ? cutText(value, GA4_LIMITS.valueLength) : value

@@ -1,3 +1,5 @@
+import type { Rule } from '../../src/adapter'
+
 /**
  * GA4 collection limits and reserved names.
  * https://support.google.com/analytics/answer/9267744 and /answer/13316687
@@ -20,14 +22,17 @@ export const RESERVED_PARAMS = ['cid', 'client_id', 'customer_id', 'engagement_t
 
 const escape = (word: string) => word.replace(/[.]/g, '\\.')
 const NAME_SHAPE = `[A-Za-z][A-Za-z0-9_]{0,${GA4_LIMITS.nameLength - 1}}`
-const NO_RESERVED_PREFIX = `(?!${RESERVED_NAME_PREFIXES.map(escape).join('|')})`
 
-/** GA4's naming rules, as patterns (settings.ts gives the schema their messages). */
-const SHAPE = new RegExp(`^${NAME_SHAPE}$`)
-const NO_RESERVED_PREFIX_PATTERN = new RegExp(`^${NO_RESERVED_PREFIX}`)
+/**
+ * GA4's naming rules, as patterns (settings.ts gives the schema their messages). Pure: a compiled
+ * tag whose names need no fixing leaves them out (`rulesNeedNameFixes`).
+ */
+const SHAPE = /* @__PURE__ */ new RegExp(`^${NAME_SHAPE}$`)
+const notStartingWith = (prefixes: string[]) => new RegExp(`^(?!${prefixes.map(escape).join('|')})`)
+const NO_RESERVED_PREFIX_PATTERN = /* @__PURE__ */ notStartingWith(RESERVED_NAME_PREFIXES)
 const notOneOf = (names: string[]) => new RegExp(`^(?!(?:${names.join('|')})$)`)
-export const EVENT_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, notOneOf(RESERVED_EVENT_NAMES)]
-export const PARAM_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, notOneOf(RESERVED_PARAMS)]
+export const EVENT_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, /* @__PURE__ */ notOneOf(RESERVED_EVENT_NAMES)]
+export const PARAM_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, /* @__PURE__ */ notOneOf(RESERVED_PARAMS)]
 
 const valid = (name: string, patterns: RegExp[]) => patterns.every((pattern) => pattern.test(name))
 export const isValidEventName = (name: string) => valid(name, EVENT_NAME_PATTERNS)
@@ -38,4 +43,12 @@ export function fixName(name: string, kind: 'event' | 'param'): string {
   let fixed = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z]+/, '')
   if (!fixed || !(kind === 'event' ? isValidEventName : isValidParamName)(fixed.slice(0, GA4_LIMITS.nameLength))) fixed = `popin_${fixed}`
   return fixed.slice(0, GA4_LIMITS.nameLength).replace(/_+$/, '')
+}
+
+/**
+ * Whether rules can make a name GA4 would refuse: one rendered from a template or the payload, or
+ * one invalid as written. A compiled tag whose GA4 rules cannot leaves the fixing out.
+ */
+export function rulesNeedNameFixes(rules: readonly Rule[]): boolean {
+  return rules.some((rule) => rule.payload === true || !isValidEventName(rule.name ?? '{{event}}') || Object.keys(rule.params ?? {}).some((key) => !isValidParamName(key)))
 }

@@ -129,7 +129,9 @@ export type FieldClass = 'personal' | 'id' | 'flag' | 'number' | 'country' | 'gu
 
 const fields = (cls: FieldClass, names: string) => names.split(' ').map((name) => [name, cls] as const)
 
-export const FIELD_CLASSES: ReadonlyMap<string, FieldClass> = new Map([
+// A compiled tag carries only the fields its plan reads by name (src/tag/needs.ts).
+export const FIELD_CLASSES: ReadonlyMap<string, FieldClass> = /* @__PURE__ */ new Map(
+  typeof __TAG_FIELDS__ !== 'undefined' ? (__TAG_FIELDS__ as [string, FieldClass][]) : [
   ...fields(
     'personal',
     'name email mobile phone city pin_code comment captured customer_name customer_email customer_phone_number phone_number full_phone_number agent_name agent_email guest_agent_name guest_agent_email remark comments extra',
@@ -160,4 +162,4 @@ export function canonicalEventName(name: string): string {
 }
 
 /** Browser events that carry a visitor's contact details (webhooks may all carry them). */
-export const CONTACT_EVENTS: ReadonlySet<string> = new Set(['popin_captured'])
+export const CONTACT_EVENTS: ReadonlySet<string> = /* @__PURE__ */ new Set(['popin_captured'])

@@ -25,3 +25,33 @@ export const RELAYS = typeof __TAG_RELAY__ === 'undefined' || __TAG_RELAY__
 export const COMPILED = typeof __TAG_PLAN__ !== 'undefined'
 /** The bridge loads vendors itself (the full bundle, npm): never in lite or a compiled tag. */
 export const LOADS = typeof __TAG_LOAD__ === 'undefined' || __TAG_LOAD__
+
+/**
+ * What a compiled tag's plan reads and checks (src/tag/needs.ts), for code that is kept or left
+ * out piece by piece. The minifier folds only `__TAG_X__.key` written out where it is used, so
+ * each use spells `(typeof __TAG_X__ === 'undefined' || __TAG_X__.key)`: every other build has
+ * them undefined, and everything in.
+ */
+declare global {
+  /** The value shapes the privacy policy can be asked about (src/privacy/policy.ts). */
+  const __TAG_SHAPES__: Readonly<Record<TagShape, boolean>> | undefined
+  /** What the plan's rules read (src/plan/readers.ts). */
+  const __TAG_READERS__: Readonly<Record<TagReader, boolean>> | undefined
+  /** The payload fields the plan reads by name, with their classes (src/events/catalog.ts). */
+  const __TAG_FIELDS__: [string, string][] | undefined
+  /** Whether GA4 names may need fixing (adapters/ga4/limits.ts, `rulesNeedNameFixes`). */
+  const __TAG_GA4_NAMES__: boolean | undefined
+  /** Whether Facebook names and calls are decided in the page (adapters/facebook-pixel/standard-events.ts). */
+  const __TAG_FB_NAMES__: boolean | undefined
+}
+
+/** The policy's shapes (`unknown`: a field the catalog does not list). */
+export const TAG_SHAPES = ['flag', 'number', 'country', 'guest', 'dialing', 'time', 'zone', 'duration', 'url', 'screen', 'event', 'label', 'id', 'unknown', 'known-event'] as const
+export type TagShape = (typeof TAG_SHAPES)[number]
+/**
+ * What rules read besides constants and payload paths: `@page` sources, the whole payload, and
+ * template variables other than the event and the occurrence. (The tag's plan is code: readers no
+ * rule uses are left out without a flag, src/tag/plan-code.ts.)
+ */
+export const TAG_READERS = ['page', 'payload', 'screen', 'pageVariable', 'dataVariable'] as const
+export type TagReader = (typeof TAG_READERS)[number]

@@ -1,6 +1,6 @@
-import type { Adapter, Rule } from '../adapter'
+import type { Adapter, ParamSource, Rule } from '../adapter'
 import { DEFAULT_EVENT_ID } from '../config/defaults'
-import type { Hash } from '../privacy/policy'
+import { isClean, type Hash } from '../privacy/policy'
 import type { CallPlan, CallsSource, DestinationPlan, NoCall, Plan, PlanSource, RuleTable, Section, TableSource } from './plan'
 import { sourceReader, templateReader, type Policy } from './readers'
 
@@ -10,38 +10,37 @@ import { sourceReader, templateReader, type Policy } from './readers'
  */
 export function instantiate(source: PlanSource, adapters: readonly Adapter[], hash: Hash): Plan {
   const destinations: DestinationPlan[] = []
-  for (const destination of source.destinations) {
-    const adapter = adapters.find((a) => a.name === destination.name)
+  for (const { name, personal, sections, ...rest } of source.destinations) {
+    const adapter = adapters.find((a) => a.name === name)
     if (!adapter) continue
-    const policy: Policy = { personal: destination.personal, hash }
-    const table = (key: Section) => instantiateTable(destination.sections[key], policy)
-    destinations.push({
-      adapter,
-      settings: destination.settings,
-      explicit: destination.explicit,
-      category: destination.category,
-      policy,
-      matchKeys: destination.matchKeys,
-      sections: { events: table('events'), screens: table('screens'), webhooks: table('webhooks') },
-    })
+    const policy: Policy = { personal, hash }
+    const table = (key: Section) => instantiateTable(sections[key], policy)
+    destinations.push({ ...rest, adapter, policy, sections: { events: table('events'), screens: table('screens'), webhooks: table('webhooks') } })
   }
-  // Ids reach every destination: the event's name goes in only when the catalog lists it. A
-  // template without the occurrence would give two occurrences one id: the checks refuse it, and
-  // a config that answered them otherwise still gets the default.
-  const template = OCCURRENCE.test(source.eventId) ? source.eventId : DEFAULT_EVENT_ID
-  const eventId = templateReader(template, { personal: 'omit', hash }, 'known-event')
-  return {
-    debug: source.debug,
-    // A name left out leaves no stray separator behind.
-    eventId: (o) => (eventId(o) ?? o.id).replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1'),
-    readyTimeoutMs: source.readyTimeoutMs,
-    queueLimit: source.queueLimit,
-    consent: source.consent,
-    destinations,
-    disabled: source.disabled,
-    ...(source.relayUrl ? { relayUrl: source.relayUrl } : {}),
-  }
+  return { ...source, eventId: eventIdReader(source.eventId, hash), destinations }
 }
+
+/**
+ * Ids reach every destination: the event's name goes in only when the catalog lists it. A
+ * template without the occurrence would give two occurrences one id: the checks refuse it, and
+ * a config that answered them otherwise still gets the default.
+ */
+export function eventIdReader(eventId: string, hash: Hash): Plan['eventId'] {
+  const read = templateReader(idTemplate(eventId), { personal: 'omit', hash }, 'known-event')
+  return (o) => tidyId(read(o) ?? o.id)
+}
+
+/** The id template a plan's `eventId` gives. */
+export const idTemplate = (eventId: string) => (OCCURRENCE.test(eventId) ? eventId : DEFAULT_EVENT_ID)
+
+/**
+ * What `eventIdReader` makes of the default template, `{{event}}.{{occurrence}}`, with no template
+ * to read: a compiled tag whose rules read no template carries this instead (src/tag/plan-code.ts).
+ */
+export const defaultEventId: Plan['eventId'] = (o) => (isClean(o.event.name, 'known-event') ? tidyId(`${o.event.name}.${o.id}`) : o.id)
+
+/** A name left out leaves no stray separator behind. */
+const tidyId = (id: string) => id.replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1')
 
 const OCCURRENCE = /\{\{\s*occurrence\s*\}\}/
 
@@ -50,13 +49,14 @@ function instantiateTable({ rules, fallback }: TableSource, policy: Policy): Rul
   return { rules: new Map(rules.map(([key, source]) => [key, calls(source)])), fallback: calls(fallback) }
 }
 
-function instantiateRule(rule: Rule, policy: Policy): CallPlan {
+function instantiateRule({ call, name, params, payload }: Rule, policy: Policy): CallPlan {
+  const sources = params ?? {}
   return {
-    ...(rule.call ? { call: rule.call } : {}),
-    name: templateReader(rule.name ?? '{{event}}', policy),
-    params: Object.keys(rule.params ?? {})
-      .filter((key) => rule.params?.[key] !== null)
-      .map((key) => [key, sourceReader(rule.params?.[key] as never, policy)]),
-    payload: rule.payload === true,
+    ...(call ? { call } : {}),
+    name: templateReader(name ?? '{{event}}', policy),
+    params: Object.keys(sources)
+      .filter((key) => sources[key] !== null)
+      .map((key) => [key, sourceReader(sources[key] as ParamSource, policy)]),
+    payload: payload === true,
   }
 }

@@ -35,25 +35,31 @@ function judge(o: Occurrence, field: string, value: JsonValue, cls: SourceClass,
   return out
 }
 
-/** A page field: the address ones as URLs, the others as text the shop wrote. */
+/** A page field's class: the address ones are URLs, the others text the shop wrote. */
+export const pageFieldClass = (field: string): SourceClass => (field === 'url' || field === 'referrer' ? 'url' : 'label')
+
 function pageField(field: PageField): { read: (o: Occurrence) => JsonValue | undefined; cls: SourceClass } {
-  if (field === 'url' || field === 'referrer') return { read: (o) => withoutQuery(o.page[field]) || undefined, cls: 'url' }
+  if (pageFieldClass(field) === 'url') return { read: (o) => withoutQuery(o.page[field]) || undefined, cls: 'url' }
   return { read: (o) => o.page[field], cls: 'label' }
 }
 
 const PAGE_FIELDS: readonly string[] = ['url', 'path', 'title', 'referrer', 'host']
 const nothing = () => undefined
 
-/** A template variable: its value for an occurrence and its class for the policy. */
+/**
+ * A template variable: its value for an occurrence and its class for the policy. A compiled tag
+ * keeps the kinds its plan's templates use (src/tag/needs.ts).
+ */
 function variable(name: string): { read: (o: Occurrence) => JsonValue | undefined; cls: SourceClass } {
   if (name === 'event') return { read: (o) => o.event.name, cls: 'event' }
-  if (name === 'screen') return { read: (o) => o.event.screen, cls: 'screen' }
+  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.screen) && name === 'screen') return { read: (o) => o.event.screen, cls: 'screen' }
   // Made by the bridge (or the relay), never by the page.
   if (name === 'occurrence') return { read: (o) => o.id, cls: 'generated' }
-  if (name.startsWith('page.')) {
+  if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.pageVariable) && name.startsWith('page.')) {
     const field = name.slice(5)
     return PAGE_FIELDS.includes(field) ? pageField(field as PageField) : { read: nothing, cls: 'personal' }
   }
+  if (typeof __TAG_READERS__ !== 'undefined' && !__TAG_READERS__.dataVariable) return { read: nothing, cls: 'personal' }
   return { read: (o) => getPath(o.event.data, name), cls: fieldClass(name) }
 }
 
@@ -88,30 +94,43 @@ export function templateReader(template: string, policy: Policy, eventClass: Sou
   }
 }
 
-/** A param source as a reader, compiled once. */
+/** A param source as a reader, compiled once. A compiled tag has its readers built at build time (src/tag/plan-code.ts). */
 export function sourceReader(source: ParamSource, policy: Policy): Reader {
-  if (!isPlainObject(source)) return () => source as JsonValue
+  if (!isPlainObject(source)) return constantReader(source as JsonValue)
   if ('@path' in source) {
     const path = String(source['@path'])
-    const cls = fieldClass(path)
-    return (o) => {
-      const raw = getPath(o.event.data, path)
-      const value = cls === 'url' && typeof raw === 'string' ? withoutQuery(raw) : raw
-      return value === undefined ? undefined : judge(o, path, value, cls, policy)
-    }
+    return pathReader(path, fieldClass(path), policy)
   }
-  if ('@template' in source) {
-    const read = templateReader(String(source['@template']), policy)
-    return (o) => read(o)
+  if ('@template' in source) return templateReader(String(source['@template']), policy)
+  if ('@page' in source) return pageReader(source['@page'] as PageField, policy)
+  return objectReader(Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)]))
+}
+
+export const constantReader =
+  (value: JsonValue): Reader =>
+  () =>
+    value
+
+/** `@path`: a payload field, judged as its class (`fieldClass(path)`). */
+export function pathReader(path: string, cls: SourceClass, policy: Policy): Reader {
+  return (o) => {
+    const raw = getPath(o.event.data, path)
+    const value = cls === 'url' && typeof raw === 'string' ? withoutQuery(raw) : raw
+    return value === undefined ? undefined : judge(o, path, value, cls, policy)
   }
-  if ('@page' in source) {
-    const { read, cls } = pageField(source['@page'] as PageField)
-    return (o) => {
-      const value = read(o)
-      return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
-    }
+}
+
+/** `@page`: a field of the page the widget sits on. */
+export function pageReader(field: PageField, policy: Policy): Reader {
+  const { read, cls } = pageField(field)
+  return (o) => {
+    const value = read(o)
+    return value === undefined ? undefined : applyPolicy(value, cls, policy.personal, policy.hash)
   }
-  const children = Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)] as const)
+}
+
+/** A nested object of sources: the keys whose readers gave something, or undefined. */
+export function objectReader(children: [key: string, read: Reader][]): Reader {
   return (o) => {
     const value: JsonObject = {}
     let any = false

@@ -6,7 +6,8 @@ import type { JsonObject } from '../lib/json'
 import { contactOf } from '../privacy/contact'
 import { matchKeys } from '../privacy/match-keys'
 import { isClean } from '../privacy/policy'
-import { HASHES } from '../lib/tag-features'
+import { DEBUGS, HASHES } from '../lib/tag-features'
+import { IN_BROWSER_BUNDLE } from '../lib/browser-bundle'
 import type { DestinationPlan, NoCall, Plan, Section } from './compile'
 import { forwardPayload, type Occurrence } from './readers'
 
@@ -24,7 +25,7 @@ export interface IdentifiedOccurrence extends Occurrence {
 export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): Call[] | NoCall {
   const { event } = o
   const [section, key]: [Section, string] =
-    event.kind === 'screen' ? ['screens', event.screen as string] : event.kind === 'webhook' ? ['webhooks', event.name] : ['events', event.name]
+    event.kind === 'screen' ? ['screens', event.screen as string] : isWebhook(event) ? ['webhooks', event.name] : ['events', event.name]
   const table = plan.sections[section]
   const calls = table.rules.get(key) ?? table.fallback
   if (!Array.isArray(calls)) return calls
@@ -39,11 +40,15 @@ export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): 
       const value = read(o)
       if (value !== undefined) params[paramKey] = value
     }
-    if (callPlan.payload) forwardPayload(params, o, policy)
+    if ((typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.payload) && callPlan.payload) forwardPayload(params, o, policy)
     out.push({ call: callPlan.call ?? adapter.defaultCall?.(name) ?? (adapter.calls[0] as string), name, params, ...shared })
   }
-  return out.length ? out : { reason: `${section}.${key}: no name the privacy policy lets out` }
+  // Only debug mode says why.
+  return out.length ? out : { reason: DEBUGS ? `${section}.${key}: no name the privacy policy lets out` : '' }
 }
+
+/** Only the relay receives webhooks: a page never does. */
+const isWebhook = (event: PopinEvent) => !IN_BROWSER_BUNDLE && event.kind === 'webhook'
 
 /** An occurrence with its id and what all its calls carry, before any destination runs. */
 export function identify(plan: Plan, occurrence: Occurrence): IdentifiedOccurrence {
@@ -53,7 +58,7 @@ export function identify(plan: Plan, occurrence: Occurrence): IdentifiedOccurren
 /** What an occurrence's calls carry besides their names and params, the same for every destination. */
 function occurrenceFields(event: PopinEvent, eventId: string): OccurrenceFields {
   const fields: OccurrenceFields = { eventId, event: { name: event.name, kind: event.kind } }
-  const visitor = event.data[event.kind === 'webhook' ? 'user_id' : 'uid']
+  const visitor = event.data[isWebhook(event) ? 'user_id' : 'uid']
   if ((typeof visitor === 'string' || typeof visitor === 'number') && isClean(visitor, 'id')) fields.visitor = String(visitor)
   const url = typeof event.data.url === 'string' ? withoutQuery(event.data.url) : undefined
   if (url && isClean(url, 'url')) fields.url = url
@@ -63,7 +68,7 @@ function occurrenceFields(event: PopinEvent, eventId: string): OccurrenceFields 
 /** The occurrence's fields, and Meta's match keys for a destination whose plan asks for them. */
 function sharedFields(plan: DestinationPlan, { event, fields }: IdentifiedOccurrence): Omit<Call, 'call' | 'name' | 'params'> {
   const shared: Omit<Call, 'call' | 'name' | 'params'> = { ...fields }
-  if (HASHES && plan.matchKeys && (event.kind === 'webhook' || CONTACT_EVENTS.has(event.name))) {
+  if (HASHES && plan.matchKeys && (isWebhook(event) || CONTACT_EVENTS.has(event.name))) {
     const keys = matchKeys(contactOf(event.data), plan.policy.hash)
     if (Object.keys(keys).length) shared.matchKeys = keys
   }

@@ -38,9 +38,9 @@ export function fieldClass(path: string): FieldClass | undefined {
 /** Short, no spaces, a letter and a digit, no pin code or phone number (6 digits in a row). */
 const TOKEN = '(?=[^]*\\d)(?=[^]*[A-Za-z])(?![^]*\\d{6})[A-Za-z0-9_.:-]{1,64}'
 /** Ids Popin makes: such a token, at most 5 digits (its examples: `"call_id": 28844`), a UUID or an ObjectId. */
-const POPIN_ID = new RegExp(`^(?:${TOKEN}|\\d{1,5}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{24}|[0-9a-f]{32})$`, 'i')
+const POPIN_ID = /* @__PURE__ */ new RegExp(`^(?:${TOKEN}|\\d{1,5}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{24}|[0-9a-f]{32})$`, 'i')
 /** A field nobody documented: such a token with no word in it (5 letters in a row). */
-const UNKNOWN_ID = new RegExp(`^(?![^]*[A-Za-z]{5})${TOKEN}$`)
+const UNKNOWN_ID = /* @__PURE__ */ new RegExp(`^(?![^]*[A-Za-z]{5})${TOKEN}$`)
 /** Integers of 6 digits or more could be a pin code or a phone number. */
 const PHONE_OR_PIN_SIZED = 1e5
 
@@ -49,8 +49,9 @@ const isSmallNumber = (value: number) => Number.isFinite(value) && (!Number.isIn
 /** Booleans, small numbers, and strings of the given shape. */
 const idOf = (pattern: RegExp) => (value: JsonValue) =>
   typeof value === 'boolean' || (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && pattern.test(value))
-const isPopinId = idOf(POPIN_ID)
-const isUnknownValue = idOf(UNKNOWN_ID)
+// Pure: a compiled tag whose plan never asks leaves them out (src/tag/needs.ts).
+const isPopinId = /* @__PURE__ */ idOf(POPIN_ID)
+const isUnknownValue = /* @__PURE__ */ idOf(UNKNOWN_ID)
 
 // What a Popin date or time holds besides digits: "21-Nov-2026", "03:30 PM", "2026-11-21T10:00:00.000000Z".
 const TIME_WORDS = /(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|[ap]\.?m\.?|utc|gmt|,/g
@@ -76,23 +77,26 @@ function isTime(value: JsonValue): boolean {
   return tokens.some((token) => /\d/.test(token) && token.length > 2) && tokens.every((token) => DATE.test(token) || CLOCK.test(token) || OFFSET.test(token))
 }
 
-/** The shape each documented field must have (src/events/catalog.ts). */
-const SHAPES: Record<Exclude<FieldClass, 'personal' | 'id'>, (value: JsonValue) => boolean> = {
-  flag: (value) => typeof value === 'boolean',
+/**
+ * The shape each documented field must have (src/events/catalog.ts). A compiled tag keeps only
+ * the shapes its plan can ask about (src/tag/needs.ts); a shape left out counts as personal.
+ */
+const SHAPES: Partial<Record<Exclude<FieldClass, 'personal' | 'id'>, (value: JsonValue) => boolean>> = {
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.flag) && { flag: (value: JsonValue) => typeof value === 'boolean' }),
   // A rating, as a number or its text ("5", "4.5").
-  number: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,2}(?:\.\d)?$/.test(value)),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.number) && { number: (value: JsonValue) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^\d{1,2}(?:\.\d)?$/.test(value)) }),
   // ISO 3166 alpha-2, as Popin's lead form sends it ("GB"); a country's name is not a code.
-  country: (value) => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value),
-  guest: (value) => typeof value === 'string' && /^(?:user|agent)$/i.test(value),
-  dialing: (value) => (typeof value === 'number' ? Number.isInteger(value) && value > 0 && value < 1e4 : typeof value === 'string' && /^\+?\d{1,4}$/.test(value)),
-  time: isTime,
-  zone: (value) => typeof value === 'string' && value.length <= 40 && isTimeZone(value),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.country) && { country: (value: JsonValue) => typeof value === 'string' && /^[A-Za-z]{2}$/.test(value) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.guest) && { guest: (value: JsonValue) => typeof value === 'string' && /^(?:user|agent)$/i.test(value) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.dialing) && { dialing: (value: JsonValue) => (typeof value === 'number' ? Number.isInteger(value) && value > 0 && value < 1e4 : typeof value === 'string' && /^\+?\d{1,4}$/.test(value)) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.time) && { time: isTime }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.zone) && { zone: (value: JsonValue) => typeof value === 'string' && value.length <= 40 && isTimeZone(value) }),
   // "00:12:30", or seconds.
-  duration: (value) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value)),
-  url: (value) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value),
-  screen: (value) => typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value)),
-  event: (value) => typeof value === 'string' && POPIN_EVENT_NAME.test(value),
-  label: (value) => isSafeText(value),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.duration) && { duration: (value: JsonValue) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value)) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && { url: (value: JsonValue) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.screen) && { screen: (value: JsonValue) => typeof value === 'string' && (KNOWN_SCREENS.has(value) || POPIN_SCREEN_ID.test(value)) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.event) && { event: (value: JsonValue) => typeof value === 'string' && POPIN_EVENT_NAME.test(value) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.label) && { label: isSafeText }),
 }
 
 /** A short text with no `@`, no long digit run and no phone number in it. */
@@ -111,17 +115,18 @@ const SAFE_TEXT_MAX = 200
 // Popin's own names, with no phone or pin code (6 digits) in them.
 const POPIN_EVENT_NAME = /^(?![^]*\d{6})(?:popin|nudge)_[a-z0-9_]{1,60}$/
 const POPIN_SCREEN_ID = /^(?![^]*\d{6})(?:SCREEN|PRODUCT)_[A-Z0-9_]{1,60}$/
-const CATALOG_EVENTS: ReadonlySet<string> = new Set([...POPIN_EVENTS, ...WEBHOOK_EVENTS])
-const KNOWN_SCREENS: ReadonlySet<string> = new Set(SCREEN_IDS)
+const CATALOG_EVENTS: ReadonlySet<string> = /* @__PURE__ */ new Set([...POPIN_EVENTS, ...WEBHOOK_EVENTS])
+const KNOWN_SCREENS: ReadonlySet<string> = /* @__PURE__ */ new Set(SCREEN_IDS)
 
 /** Whether a leaf value may go out as it is from a source of this class (undefined: unknown field). */
 export function isClean(value: JsonValue, cls: SourceClass): boolean {
   if (value === null || cls === 'generated') return true
   if (cls === 'personal') return false
-  if (cls === undefined) return isUnknownValue(value)
-  if (cls === 'id') return isPopinId(value)
-  if (cls === 'known-event') return typeof value === 'string' && CATALOG_EVENTS.has(value)
-  return SHAPES[cls](value)
+  if (cls === undefined) return (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.unknown) && isUnknownValue(value)
+  if (cls === 'id') return (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.id) && isPopinId(value)
+  if (cls === 'known-event') return (typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__['known-event']) && typeof value === 'string' && CATALOG_EVENTS.has(value)
+  const shape = SHAPES[cls]
+  return shape !== undefined && shape(value)
 }
 
 /**

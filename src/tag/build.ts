@@ -1,11 +1,15 @@
 import { tokenizer } from 'acorn'
 import { minify } from 'terser'
 import { version } from '../../package.json'
+import { namesDecidedInPage } from '../../adapters/facebook-pixel/standard-events'
+import { rulesNeedNameFixes } from '../../adapters/ga4/limits'
 import { pageAdapters } from '../../adapters/index'
 import type { Problem } from '../config/problem'
 import { checkConfig, resolve } from '../plan/compile'
 import type { DestinationSource, PlanSource } from '../plan/plan'
 import { relaySchemaFor } from '../relay/adapters'
+import { destinationRules, tagNeeds } from './needs'
+import { planCode } from './plan-code'
 
 export interface TagOptions {
   /** The runtime the tag is cut from: dist/tag-runtime.js, or dist/tag-runtime.es5.js for `gtm`. */
@@ -19,9 +23,10 @@ export interface TagOptions {
 export type TagResult = { code: string; problems: [] } | { code?: undefined; problems: Problem[] }
 
 /**
- * Compiles a config into a tag: its plan as data and only the runtime it uses (its destinations;
- * consent following, hashing, the relay channel and debug mode only when the config asks), in
- * ES2020, or ES5 for `gtm`. An invalid config gives every problem and no tag.
+ * Compiles a config into a tag: its plan as code (src/tag/plan-code.ts) and only the runtime it
+ * uses (its destinations; consent following, hashing, the relay channel and debug mode only when
+ * the config asks; the readers, policy shapes and naming rules its rules need, src/tag/needs.ts),
+ * in ES2020, or ES5 for `gtm`. An invalid config gives every problem and no tag.
  */
 export async function buildTag(config: unknown, { runtime, gtm = false, debug = false }: TagOptions): Promise<TagResult> {
   const problems = checkConfig(config, pageAdapters, relaySchemaFor())
@@ -31,16 +36,22 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
   const debugs = debug || source.debug
   const plan = tagPlan(source, debugs)
   const { body, locals } = withoutExports(runtime)
-  const adapters = plan.destinations.map((d) => locals.get(d.name) ?? missing(d.name))
+  const local = (name: string) => locals.get(name) ?? missing(name)
+  const adapters = plan.destinations.map((d) => local(d.name))
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
+  const needs = tagNeeds(plan)
+  const rulesOf = (name: string) => plan.destinations.filter((d) => d.name === name).flatMap(destinationRules)
   const { code } = await minify(`(function(){${body}})();`, {
     ecma: gtm ? 5 : 2020,
     compress: {
       passes: 3,
       pure_getters: true,
-      pure_funcs: ['defineAdapter'],
+      // As the drop-ins are built (TERSER_OPTIONS); ES5 has no arrows.
+      unsafe_arrows: !gtm,
+      // A memo nothing calls goes (src/lib/memo.ts makes a closure, nothing else).
+      pure_funcs: ['defineAdapter', 'memo'],
       global_defs: {
-        '@__TAG_PLAN__': JSON.stringify(plan),
+        '@__TAG_PLAN__': planCode(plan, pageAdapters, local),
         '@__TAG_ADAPTERS__': `[${adapters.join(',')}]`,
         __TAG_TCF__: plan.consent.follow === 'tcf',
         __TAG_GOOGLE_CONSENT__: plan.consent.follow === 'google',
@@ -48,13 +59,33 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         __TAG_RELAY__: plan.relayUrl !== undefined,
         __TAG_DEBUG__: debugs,
         __TAG_LOAD__: false,
+        '@__TAG_SHAPES__': JSON.stringify(needs.shapes),
+        '@__TAG_READERS__': JSON.stringify(needs.readers),
+        '@__TAG_FIELDS__': needs.fields ? JSON.stringify(needs.fields) : 'void 0',
+        __TAG_GA4_NAMES__: rulesNeedNameFixes(rulesOf('ga4')),
+        __TAG_FB_NAMES__: namesDecidedInPage(rulesOf('facebookPixel')),
       },
     },
+    // Debug mode hands its records to the debugger overlay, another script: names stay as they are.
+    mangle: debugs ? true : { properties: { regex: INTERNAL_NAMES } },
     format: { comments: false },
   })
   const banner = `/* popin-bridge ${version}, compiled tag: npx popin-bridge build */\n`
   return { code: banner + (gtm ? gtmSafe(code as string) : (code as string)) + '\n', problems: [] }
 }
+
+/**
+ * Property names only the tag's own code reads, shortened like local names: the plan's tables and
+ * policies, the adapters' hooks, the destinations' queue. None crosses to another script (the page,
+ * the vendors, the relay channel from `<relayUrl>/e.js`, a second copy of the bridge reading
+ * `__popinBridgeHook`, the debugger overlay) nor is in the public API.
+ */
+const INTERNAL_NAMES = new RegExp(
+  `^(?:${[
+    ...['sections', 'rules', 'fallback', 'explicit', 'policy', 'personal', 'payload', 'dropped', 'fields', 'readyTimeoutMs', 'deliver'],
+    ...['vendorGlobal', 'idSetting', 'personalData', 'consentCategory', 'defaultCall', 'findOnPage', 'setupCalls', 'consentCalls', 'loadSignalsConsent', 'prepare', 'vendorCalls', 'invoke'],
+  ].join('|')})$`,
+)
 
 /**
  * The plan as the tag carries it: what the page never reads is left out (webhook rules, rule
@@ -74,7 +105,7 @@ function tagPlan(source: PlanSource, debug: boolean): PlanSource {
 }
 
 function missing(name: string): never {
-  throw new Error(`dist/tag-runtime.js does not export the destination "${name}": rebuild it with npm run build`)
+  throw new Error(`dist/tag-runtime.js does not export "${name}": rebuild it with npm run build`)
 }
 
 /** The runtime's code without its `export { … }`, and each exported name's local name. */

@@ -1,0 +1,91 @@
+import type { ParamSource, Rule } from '../adapter'
+import { DEFAULT_EVENT_ID, PAGE_FIELDS } from '../config/defaults'
+import { isPlainObject } from '../lib/is-plain-object'
+import { TAG_READERS, TAG_SHAPES, type TagReader, type TagShape } from '../lib/tag-features'
+import { splitTemplate } from '../lib/template'
+import type { DestinationSource, PlanSource } from '../plan/plan'
+import { pageFieldClass } from '../plan/readers'
+import { fieldClass, type SourceClass } from '../privacy/policy'
+
+/** Every rule of a destination's plan, in every section. */
+export function destinationRules(destination: DestinationSource): Rule[] {
+  return Object.values(destination.sections).flatMap(({ rules, fallback }) => [...rules.map(([, found]) => found), fallback].flatMap((calls) => (typeof calls === 'string' ? [] : calls)))
+}
+
+/** What the page code of one compiled tag must be able to do: the rest is left out of it. */
+export interface TagNeeds {
+  shapes: Record<TagShape, boolean>
+  readers: Record<TagReader, boolean>
+  /** The catalog's fields the plan reads by name; undefined: any field (a rule forwards the payload). */
+  fields?: [string, string][]
+}
+
+/**
+ * Walks a tag's plan as its readers will run (src/plan/readers.ts): what its rules read besides
+ * constants and paths, which payload fields its templates name, which shapes the policy may be
+ * asked about. A rule with `payload: true` reads fields nobody can name beforehand: all of them.
+ */
+export function tagNeeds(plan: PlanSource): TagNeeds {
+  // Every occurrence's visitor and URL are checked (src/plan/run.ts).
+  const shapes = new Set<string>(['id', 'url'])
+  const readers = new Set<TagReader>()
+  const fields = new Map<string, string>()
+  let anyField = false
+
+  const judged = (cls: SourceClass) => {
+    if (cls !== 'personal' && cls !== 'generated') shapes.add(cls ?? 'unknown')
+  }
+  // A template's variable: its class is looked up in the page.
+  const variable = (path: string) => {
+    const cls = fieldClass(path)
+    if (cls) fields.set(path.split('.')[0] as string, cls)
+    judged(cls)
+  }
+  // As `variable` in src/plan/readers.ts.
+  const template = (text: string, eventClass: SourceClass) =>
+    splitTemplate(text).forEach((name, i) => {
+      if (i % 2 === 0 || name === 'occurrence') return
+      if (name === 'event') {
+        judged(eventClass)
+      } else if (name === 'screen') {
+        readers.add('screen')
+        judged('screen')
+      } else if (name.startsWith('page.')) {
+        readers.add('pageVariable')
+        if ((PAGE_FIELDS as readonly string[]).includes(name.slice(5))) judged(pageFieldClass(name.slice(5)))
+      } else {
+        readers.add('dataVariable')
+        variable(name)
+      }
+    })
+  // As `sourceReader` in src/plan/readers.ts; a path's class is looked up at build time (src/tag/plan-code.ts).
+  const source = (value: ParamSource): void => {
+    if (!isPlainObject(value)) return
+    if ('@path' in value) {
+      judged(fieldClass(String(value['@path'])))
+    } else if ('@template' in value) {
+      template(String(value['@template']), 'event')
+    } else if ('@page' in value) {
+      readers.add('page')
+      judged(pageFieldClass(String(value['@page'])))
+    } else {
+      for (const key of Object.keys(value)) source((value as Record<string, ParamSource>)[key] as ParamSource)
+    }
+  }
+  const rule = (r: Rule) => {
+    template(r.name ?? '{{event}}', 'event')
+    for (const key of Object.keys(r.params ?? {})) if (r.params?.[key] !== null) source(r.params?.[key] as ParamSource)
+    if (r.payload === true) anyField = true
+  }
+
+  // The id template, or the default a config without `{{occurrence}}` gets.
+  for (const eventId of [plan.eventId, DEFAULT_EVENT_ID]) template(eventId, 'known-event')
+  for (const destination of plan.destinations) destinationRules(destination).forEach(rule)
+  if (anyField) readers.add('payload')
+  const all = <K extends string>(names: readonly K[], has: (name: K) => boolean) => Object.fromEntries(names.map((name) => [name, has(name)])) as Record<K, boolean>
+  return {
+    shapes: all(TAG_SHAPES, (name) => anyField || shapes.has(name)),
+    readers: all(TAG_READERS, (name) => readers.has(name)),
+    ...(anyField ? {} : { fields: [...fields] }),
+  }
+}

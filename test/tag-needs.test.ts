@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { namesDecidedInPage } from '../adapters/facebook-pixel/standard-events'
+import { rulesNeedNameFixes } from '../adapters/ga4/limits'
+import { pageAdapters } from '../adapters/index'
+import { resolve } from '../src/plan/compile'
+import { tagNeeds } from '../src/tag/needs'
+
+// What a compiled tag keeps is worked out from its plan (src/tag/needs.ts): too little would
+// change what it sends (the equivalence table checks that), so these pin the analysis itself.
+const plan = (config: object) => resolve(config, [], { adapters: pageAdapters, side: 'browser' })
+const kept = (flags: Record<string, boolean>) => Object.keys(flags).filter((key) => flags[key])
+
+describe('tagNeeds', () => {
+  it('a rule with constants only: the shapes of the visitor, the URL and the id template', () => {
+    const needs = tagNeeds(plan({ extends: 'none', destinations: { ga4: { events: { popin_captured: { name: 'generate_lead' } } } } }))
+    expect(kept(needs.shapes)).toEqual(['url', 'id', 'known-event'])
+    expect(kept(needs.readers)).toEqual([])
+    expect(needs.fields).toEqual([])
+  })
+
+  it('paths, pages and templates: each one the shape of what it reads; templates name their fields', () => {
+    const rule = {
+      name: 'call_{{screen}}',
+      params: { when: { '@path': 'time' }, where: { '@page': 'title' }, label: { '@template': '{{group}} on {{page.url}}' }, nested: { zone: { '@path': 'timezone' } }, none: null },
+    }
+    const needs = tagNeeds(plan({ extends: 'none', destinations: { ga4: { events: { popin_call_end: rule } } } }))
+    expect(kept(needs.shapes).sort()).toEqual(['id', 'known-event', 'label', 'screen', 'time', 'url', 'zone'])
+    expect(kept(needs.readers).sort()).toEqual(['dataVariable', 'page', 'pageVariable', 'screen'])
+    // A path's class is looked up at build time: only template variables are looked up in the page.
+    expect(needs.fields).toEqual([['group', 'label']])
+  })
+
+  it('a field the catalog does not list is judged as unknown; personal ones need no shape', () => {
+    const needs = tagNeeds(plan({ extends: 'none', destinations: { segment: { events: { popin_captured: { name: 'Lead', params: { a: { '@path': 'email' }, b: { '@path': 'brand_new' } } } } } } }))
+    expect(kept(needs.shapes)).toEqual(['url', 'id', 'unknown', 'known-event'])
+  })
+
+  it('payload: true reads any field: every shape and the whole catalog', () => {
+    const needs = tagNeeds(plan({}))
+    expect(Object.values(needs.shapes).every(Boolean)).toBe(true)
+    expect(needs.readers.payload).toBe(true)
+    expect(needs.fields).toBeUndefined()
+  })
+})
+
+describe("destinations' names decided at build time", () => {
+  it('GA4: fixing is left out only when every name and param is valid as written', () => {
+    expect(rulesNeedNameFixes([{ name: 'generate_lead', params: { call_id: { '@path': 'callId' } } }])).toBe(false)
+    expect(rulesNeedNameFixes([{ name: 'widget {{event}}' }])).toBe(true)
+    expect(rulesNeedNameFixes([{}])).toBe(true)
+    expect(rulesNeedNameFixes([{ name: 'page_view' }])).toBe(true)
+    expect(rulesNeedNameFixes([{ name: 'ok', params: { user_id: 'x' } }])).toBe(true)
+    expect(rulesNeedNameFixes([{ name: 'ok', payload: true }])).toBe(true)
+  })
+
+  it('Facebook: left to the page for a template, a custom event tracked as standard, a long custom name', () => {
+    expect(namesDecidedInPage([{ name: 'Lead' }, { name: 'PopinCallRated' }, { name: 'Contact', call: 'trackCustom' }])).toBe(false)
+    expect(namesDecidedInPage([{ name: 'Popin {{event}}' }])).toBe(true)
+    expect(namesDecidedInPage([{ name: 'PopinCallRated', call: 'track' }])).toBe(true)
+    expect(namesDecidedInPage([{ name: 'x'.repeat(51) }])).toBe(true)
+  })
+})
