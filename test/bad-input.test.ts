@@ -3,6 +3,7 @@ import { GA4_LIMITS } from '../adapters/ga4/limits'
 import {
   LONG_EVENT_NAME,
   MEGABYTE_CALLS,
+  MISSHAPEN_CALLS,
   NAMELESS_CALLS,
   NON_STRING_SCREENS,
   NOT_POPIN_LIKE,
@@ -51,6 +52,17 @@ describe('bad input from the widget never throws, pollutes or breaks a vendor li
     ])
     const everything = JSON.stringify([calls, win.dataLayer])
     expect(everything.length).toBeLessThan(25_000)
+  })
+
+  it('keeps out a time zone Intl does not know and a time that is words, and lets real ones through', () => {
+    const win = makeWindow()
+    const calls = installFakeVendors(win)
+    bridgeFor(win)
+    for (const [name, data] of MISSHAPEN_CALLS) win.popinEvent(name, data)
+    expect(calls.gtag).toEqual([
+      ['event', 'popin_schedule_created', { popin_uid: 'u-1' }],
+      ['event', 'popin_schedule_created', { schedule_time: '15:30', schedule_timezone: 'Asia/Kolkata', popin_uid: 'u-1' }],
+    ])
   })
 
   it('cuts long names and values between characters, never inside one: no lone half of an emoji reaches a vendor', () => {
