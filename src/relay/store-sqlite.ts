@@ -240,7 +240,9 @@ function insertMany(db: Database.Database, insert: string, columns: number, retu
     let found = statements.get(count)
     if (!found) {
       found = db.prepare(`${insert} ${Array(count).fill(row).join(', ')} ${returning ?? ''}`)
-      statements.set(count, returning ? found.raw() : found)
+      // Rows as arrays: `[key]`.
+      if (returning) found = found.raw()
+      statements.set(count, found)
     }
     return found
   }
