@@ -94,16 +94,36 @@ export function templateReader(template: string, policy: Policy, eventClass: Sou
   }
 }
 
+/**
+ * A param source by its kind: a constant, `@path`, `@template`, `@page`, or an object of sources
+ * (its children matched first). The one place that tells them apart: the readers here, the
+ * compiled tag's code (src/tag/plan-code.ts) and its needs (src/tag/needs.ts) all go through it.
+ */
+export interface SourceCases<T> {
+  constant(value: JsonValue): T
+  path(path: string): T
+  template(template: string): T
+  page(field: PageField): T
+  object(children: [key: string, child: T][]): T
+}
+
+export function matchSource<T>(source: ParamSource, cases: SourceCases<T>): T {
+  if (!isPlainObject(source)) return cases.constant(source as JsonValue)
+  if ('@path' in source) return cases.path(String(source['@path']))
+  if ('@template' in source) return cases.template(String(source['@template']))
+  if ('@page' in source) return cases.page(source['@page'] as PageField)
+  return cases.object(Object.keys(source).map((key) => [key, matchSource((source as Record<string, ParamSource>)[key] as ParamSource, cases)]))
+}
+
 /** A param source as a reader, compiled once. A compiled tag has its readers built at build time (src/tag/plan-code.ts). */
 export function sourceReader(source: ParamSource, policy: Policy): Reader {
-  if (!isPlainObject(source)) return constantReader(source as JsonValue)
-  if ('@path' in source) {
-    const path = String(source['@path'])
-    return pathReader(path, fieldClass(path), policy)
-  }
-  if ('@template' in source) return templateReader(String(source['@template']), policy)
-  if ('@page' in source) return pageReader(source['@page'] as PageField, policy)
-  return objectReader(Object.keys(source).map((key) => [key, sourceReader((source as Record<string, ParamSource>)[key] as ParamSource, policy)]))
+  return matchSource<Reader>(source, {
+    constant: constantReader,
+    path: (path) => pathReader(path, fieldClass(path), policy),
+    template: (template) => templateReader(template, policy),
+    page: (field) => pageReader(field, policy),
+    object: objectReader,
+  })
 }
 
 export const constantReader =

@@ -1,10 +1,9 @@
 import type { ParamSource, Rule } from '../adapter'
 import { DEFAULT_EVENT_ID, PAGE_FIELDS } from '../config/defaults'
-import { isPlainObject } from '../lib/is-plain-object'
 import { TAG_READERS, TAG_SHAPES, type TagReader, type TagShape } from '../lib/tag-features'
 import { splitTemplate } from '../lib/template'
 import type { DestinationSource, PlanSource } from '../plan/plan'
-import { pageFieldClass } from '../plan/readers'
+import { matchSource, pageFieldClass } from '../plan/readers'
 import { fieldClass, type SourceClass } from '../privacy/policy'
 
 /** Every rule of a destination's plan, in every section. */
@@ -58,20 +57,20 @@ export function tagNeeds(plan: PlanSource): TagNeeds {
         variable(name)
       }
     })
-  // As `sourceReader` in src/plan/readers.ts; a path's class is looked up at build time (src/tag/plan-code.ts).
-  const source = (value: ParamSource): void => {
-    if (!isPlainObject(value)) return
-    if ('@path' in value) {
-      judged(fieldClass(String(value['@path'])))
-    } else if ('@template' in value) {
-      template(String(value['@template']), 'event')
-    } else if ('@page' in value) {
-      readers.add('page')
-      judged(pageFieldClass(String(value['@page'])))
-    } else {
-      for (const key of Object.keys(value)) source((value as Record<string, ParamSource>)[key] as ParamSource)
-    }
-  }
+  // What each source's reader judges (src/plan/readers.ts); a path's class is looked up at build time (src/tag/plan-code.ts).
+  const source = (value: ParamSource): void =>
+    matchSource<void>(value, {
+      constant: () => undefined,
+      path: (path) => {
+        judged(fieldClass(path))
+      },
+      template: (text) => template(text, 'event'),
+      page: (field) => {
+        readers.add('page')
+        judged(pageFieldClass(field))
+      },
+      object: () => undefined,
+    })
   const rule = (r: Rule) => {
     template(r.name ?? '{{event}}', 'event')
     for (const key of Object.keys(r.params ?? {})) if (r.params?.[key] !== null) source(r.params?.[key] as ParamSource)

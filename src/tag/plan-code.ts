@@ -1,9 +1,9 @@
 import type { Adapter, ParamSource, Rule } from '../adapter'
 import { DEFAULT_EVENT_ID } from '../config/defaults'
-import { isPlainObject } from '../lib/is-plain-object'
 import { splitTemplate } from '../lib/template'
 import { idTemplate } from '../plan/instantiate'
 import type { CallsSource, DestinationSource, PlanSource, TableSource } from '../plan/plan'
+import { matchSource } from '../plan/readers'
 import { fieldClass } from '../privacy/policy'
 
 /** The runtime's functions the code calls (src/tag/runtime.ts exports them). */
@@ -22,18 +22,15 @@ export function planCode(plan: PlanSource, adapters: readonly Adapter[], local: 
   const adapterOf = (name: string) => adapters.find((a) => a.name === name) as Adapter
   const fields = (object: object) => Object.entries(object).map(([key, value]) => `${json(key)}:${json(value)}`)
 
-  // As `sourceReader` dispatches (src/plan/readers.ts).
-  const source = (value: ParamSource, policy: string): string => {
-    if (!isPlainObject(value)) return call('constantReader', json(value))
-    if ('@path' in value) {
-      const path = String(value['@path'])
-      return call('pathReader', json(path), json(fieldClass(path)), policy)
-    }
-    if ('@template' in value) return call('templateReader', json(String(value['@template'])), policy)
-    if ('@page' in value) return call('pageReader', json(value['@page']), policy)
-    const children = Object.keys(value).map((key) => `[${json(key)},${source((value as Record<string, ParamSource>)[key] as ParamSource, policy)}]`)
-    return call('objectReader', `[${children}]`)
-  }
+  // What `sourceReader` builds (src/plan/readers.ts), as code.
+  const source = (value: ParamSource, policy: string): string =>
+    matchSource<string>(value, {
+      constant: (constant) => call('constantReader', json(constant)),
+      path: (path) => call('pathReader', json(path), json(fieldClass(path)), policy),
+      template: (template) => call('templateReader', json(template), policy),
+      page: (field) => call('pageReader', json(field), policy),
+      object: (children) => call('objectReader', `[${children.map(([key, child]) => `[${json(key)},${child}]`)}]`),
+    })
   // As `instantiateRule` builds it; a name without variables is a constant, and so is the call an
   // adapter's `defaultCall` gives it (src/plan/run.ts).
   const rule = (adapter: Adapter, { call: given, name: named, params, payload }: Rule, policy: string) => {
