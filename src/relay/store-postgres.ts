@@ -3,6 +3,7 @@ import pg from 'pg'
 import type { StoredRequest } from '../adapter'
 import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
 import type { DeadLetter, Settled, Store, StoreOptions } from './store'
+import { sameTurn } from './same-turn'
 import { mergeVisits } from './visits'
 
 /**
@@ -33,6 +34,22 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE inbox ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook', ADD COLUMN lookups TEXT NOT NULL DEFAULT '';
    ALTER TABLE outbox ADD COLUMN response TEXT;`,
 ]
+
+/**
+ * A batch of webhooks and their outbox rows in one statement, so one round trip and one
+ * transaction: the rows of the webhooks the inbox took (not the keys it had), in their order.
+ */
+const ACCEPT = `
+  WITH stored AS (
+    INSERT INTO inbox (key, event, body, received_at, source, lookups)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+    ON CONFLICT (key) DO NOTHING RETURNING key),
+  rows AS (
+    INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at)
+    SELECT k, d, s, r, t, st, n, e, n
+    FROM unnest($7::text[], $8::text[], $9::int[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[]) WITH ORDINALITY AS v(k, d, s, r, t, st, n, e, i)
+    WHERE k IN (SELECT key FROM stored) ORDER BY i)
+  SELECT key FROM stored`
 
 /**
  * Applies the missing migrations in one transaction under a transaction-level advisory lock:
@@ -83,6 +100,14 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
   // The token of each lease this instance holds: a settle counts only while the lease is still its
   // own, so a slow instance whose lease expired cannot overwrite what the one that took over recorded.
   const tokens = new Map<number, string>()
+  // Each webhook recalls its visitor's match keys before it is stored: one query for a turn's webhooks.
+  const recallTogether = sameTurn(async (asks: { lookups: string[]; since: number }[]) => {
+    const { rows } = await pool.query<{ lookup: string; keys: string; updated_at: string }>(
+      'SELECT lookup, keys::text AS keys, updated_at FROM visits WHERE updated_at >= $1 AND lookup = ANY($2::text[])',
+      [Math.min(...asks.map((ask) => ask.since)), [...new Set(asks.flatMap((ask) => ask.lookups))]],
+    )
+    return asks.map(({ lookups, since }) => mergeVisits(lookups, rows.filter((row) => Number(row.updated_at) >= since)))
+  })
 
   return {
     async accept(webhooks) {
@@ -90,44 +115,30 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       const key = (i: number) => webhooks[i]!.key
       const order = webhooks.map((_, i) => i).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b))
       const sorted = order.map((i) => webhooks[i]!)
-      const client = await pool.connect()
-      try {
-        await client.query('BEGIN')
-        // ON CONFLICT DO NOTHING: the same webhook reaching two instances at once is stored once.
-        const { rows } = await client.query<{ key: string }>(
-          'INSERT INTO inbox (key, event, body, received_at, source, lookups) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[]) ON CONFLICT (key) DO NOTHING RETURNING key',
-          [sorted.map((w) => w.key), sorted.map((w) => noNul(w.event)), sorted.map((w) => w.body), sorted.map((w) => w.receivedAt), sorted.map((w) => w.source ?? 'webhook'), sorted.map((w) => lookupText(w.lookups))],
-        )
-        const inserted = new Set(rows.map((row) => row.key))
-        // The first of a key in the batch is the stored one; any later copy is a duplicate.
-        const outcomes = sorted.map((w) => (inserted.delete(w.key) ? ('stored' as const) : ('duplicate' as const)))
-        const entries = sorted.flatMap((w, i) => (outcomes[i] === 'stored' ? w.entries.map((entry) => ({ w, entry })) : []))
-        if (entries.length) {
-          await client.query(
-            `INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at)
-             SELECT k, d, s, r, t, st, n, e, n FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[]) AS v(k, d, s, r, t, st, n, e)`,
-            [
-              entries.map(({ w }) => w.key),
-              entries.map(({ entry }) => entry.destination),
-              entries.map(({ entry }) => entry.seq),
-              entries.map(({ entry }) => JSON.stringify(entry.request)),
-              entries.map(({ entry }) => entry.eventTime),
-              entries.map(({ entry }) => (entry.deadReason ? 'dead' : 'pending')),
-              entries.map(({ w }) => w.receivedAt),
-              entries.map(({ entry }) => entry.deadReason ?? null),
-            ],
-          )
-        }
-        await client.query('COMMIT')
-        const result = new Array<'stored' | 'duplicate'>(webhooks.length)
-        order.forEach((original, i) => (result[original] = outcomes[i]!))
-        return result
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined)
-        throw error
-      } finally {
-        client.release()
-      }
+      // The first of a key in the batch is the one that may be stored; any later copy is a duplicate.
+      const firsts = sorted.filter((w, i) => i === 0 || sorted[i - 1]!.key !== w.key)
+      const entries = firsts.flatMap((w) => w.entries.map((entry) => ({ w, entry })))
+      // ON CONFLICT DO NOTHING: the same webhook reaching two instances at once is stored once.
+      const { rows } = await pool.query<{ key: string }>(ACCEPT, [
+        firsts.map((w) => w.key),
+        firsts.map((w) => noNul(w.event)),
+        firsts.map((w) => w.body),
+        firsts.map((w) => w.receivedAt),
+        firsts.map((w) => w.source ?? 'webhook'),
+        firsts.map((w) => lookupText(w.lookups)),
+        entries.map(({ w }) => w.key),
+        entries.map(({ entry }) => entry.destination),
+        entries.map(({ entry }) => entry.seq),
+        entries.map(({ entry }) => JSON.stringify(entry.request)),
+        entries.map(({ entry }) => entry.eventTime),
+        entries.map(({ entry }) => (entry.deadReason ? 'dead' : 'pending')),
+        entries.map(({ w }) => w.receivedAt),
+        entries.map(({ entry }) => entry.deadReason ?? null),
+      ])
+      const inserted = new Set(rows.map((row) => row.key))
+      const result = new Array<'stored' | 'duplicate'>(webhooks.length)
+      order.forEach((original, i) => (result[original] = inserted.delete(sorted[i]!.key) ? 'stored' : 'duplicate'))
+      return result
     },
 
     async claimDue(now, limit, destination) {
@@ -248,11 +259,7 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       )
     },
 
-    async recall(lookups, since) {
-      if (!lookups.length) return {}
-      const { rows } = await pool.query<{ lookup: string; keys: string }>('SELECT lookup, keys::text AS keys FROM visits WHERE updated_at >= $1 AND lookup = ANY($2::text[])', [since, lookups])
-      return mergeVisits(lookups, rows)
-    },
+    recall: async (lookups, since) => (lookups.length ? recallTogether({ lookups, since }) : {}),
 
     async forget(lookups) {
       const { rowCount } = await pool.query('DELETE FROM visits WHERE lookup = ANY($1::text[])', [lookups])

@@ -47,6 +47,39 @@ onEachEngine(() => {
   })
 })
 
+onEachEngine(() => {
+  describe('store: recalling visits for the webhooks of one turn', () => {
+    // PostgreSQL answers the recalls made in one turn with one query (src/relay/same-turn.ts):
+    // each still gets only its own lookups, merged in its order, and only visits since its own time.
+    it('answers each recall as if it were alone', async () => {
+      store = await openStore(await testDatabase(), { leaseMs: 30_000 })
+      await store.remember([{ lookups: ['uid:a', 'em:x'], keys: { fbp: 'fb.1.1764590000000.111' } }], 1000)
+      await store.remember([{ lookups: ['uid:b'], keys: { fbp: 'fb.1.1764590000000.222', client_id: '1.2' } }], 5000)
+      await store.remember([{ lookups: ['em:x'], keys: { client_id: '3.4' } }], 5000)
+      const asks: [string[], number][] = [
+        [['uid:a'], 0],
+        [['uid:a'], 2000],
+        [['uid:b', 'em:x'], 0],
+        [['em:x', 'uid:b'], 0],
+        [[], 0],
+        [['uid:nobody'], 0],
+      ]
+      const together = await Promise.all(asks.map(([lookups, since]) => store!.recall(lookups, since)))
+      expect(together).toEqual([
+        { fbp: 'fb.1.1764590000000.111' },
+        {},
+        { fbp: 'fb.1.1764590000000.222', client_id: '1.2' },
+        { fbp: 'fb.1.1764590000000.111', client_id: '3.4' },
+        {},
+        {},
+      ])
+      const alone = []
+      for (const [lookups, since] of asks) alone.push(await store.recall(lookups, since))
+      expect(alone).toEqual(together)
+    })
+  })
+})
+
 describe('the SQLite store: the backlog /readyz reads', () => {
   it('reads only pending rows: the index, searched destination by destination, never a scan of the outbox', async () => {
     const database = tempDatabase()
