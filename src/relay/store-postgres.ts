@@ -3,8 +3,7 @@ import pg from 'pg'
 import type { StoredRequest } from '../adapter'
 import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
 import type { DeadLetter, Settled, Store, StoreOptions } from './store'
-import { sameTurn } from './same-turn'
-import { mergeVisits } from './visits'
+import { recallByTurn, type VisitRow } from './visits'
 
 /**
  * The schema, one step per version; a step is never edited once released, only followed by
@@ -100,14 +99,6 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
   // The token of each lease this instance holds: a settle counts only while the lease is still its
   // own, so a slow instance whose lease expired cannot overwrite what the one that took over recorded.
   const tokens = new Map<number, string>()
-  // Each webhook recalls its visitor's match keys before it is stored: one query for a turn's webhooks.
-  const recallTogether = sameTurn(async (asks: { lookups: string[]; since: number }[]) => {
-    const { rows } = await pool.query<{ lookup: string; keys: string; updated_at: string }>(
-      'SELECT lookup, keys::text AS keys, updated_at FROM visits WHERE updated_at >= $1 AND lookup = ANY($2::text[])',
-      [Math.min(...asks.map((ask) => ask.since)), [...new Set(asks.flatMap((ask) => ask.lookups))]],
-    )
-    return asks.map(({ lookups, since }) => mergeVisits(lookups, rows.filter((row) => Number(row.updated_at) >= since)))
-  })
 
   return {
     async accept(webhooks) {
@@ -259,7 +250,10 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       )
     },
 
-    recall: async (lookups, since) => (lookups.length ? recallTogether({ lookups, since }) : {}),
+    recall: recallByTurn(
+      async (lookups, since) =>
+        (await pool.query<VisitRow>('SELECT lookup, keys::text AS keys, updated_at FROM visits WHERE updated_at >= $1 AND lookup = ANY($2::text[])', [since, lookups])).rows,
+    ),
 
     async forget(lookups) {
       const { rowCount } = await pool.query('DELETE FROM visits WHERE lookup = ANY($1::text[])', [lookups])

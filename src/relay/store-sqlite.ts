@@ -5,7 +5,7 @@ import Database from 'libsql'
 import type { StoredRequest } from '../adapter'
 import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
 import type { DeadLetter, Delivery, IncomingWebhook, Settled, Source, Store, Visit } from './store'
-import { mergeVisits } from './visits'
+import { recallByTurn, type VisitRow } from './visits'
 
 const syncToDisk = promisify(fdatasync)
 
@@ -212,18 +212,10 @@ export function openSqliteStore(path: string): SqliteStore {
   return store
 }
 
-/**
- * `recall` on a connection: the match keys kept under these lookup keys since `since`, merged.
- * One statement per number of lookups (a webhook has one to three), prepared once.
- */
+/** `recall` on a connection: the match keys kept under these lookup keys since `since`, merged. */
 export function visitRecaller(db: Database.Database): Store['recall'] {
-  const queries = new Map<number, Database.Statement>()
-  return async (lookups, since) => {
-    if (!lookups.length) return {}
-    let query = queries.get(lookups.length)
-    if (!query) queries.set(lookups.length, (query = db.prepare(`SELECT lookup, keys FROM visits WHERE updated_at >= ? AND lookup IN (${lookups.map(() => '?').join(', ')})`)))
-    return mergeVisits(lookups, query.all(since, ...lookups) as { lookup: string; keys: string }[])
-  }
+  const query = db.prepare('SELECT lookup, keys, updated_at FROM visits WHERE updated_at >= ? AND lookup IN (SELECT value FROM json_each(?))')
+  return recallByTurn(async (lookups, since) => query.all(since, JSON.stringify(lookups)) as VisitRow[])
 }
 
 export const ROWS_PER_STATEMENT = 32

@@ -3,7 +3,9 @@ import type { VisitKeys } from '../adapter'
 import type { JsonObject } from '../lib/json'
 import { contactOf } from '../privacy/contact'
 import { normalizeContact } from '../privacy/match-keys'
+import { sameTurn } from './same-turn'
 import { sha256Hex } from './sha256'
+import type { Store } from './store'
 
 /**
  * The lookup keys a visit is kept under: Popin's visitor id, and a captured lead's email and phone
@@ -58,4 +60,24 @@ export function mergeVisits(lookups: string[], rows: { lookup: string; keys: str
     if (row) Object.assign(out, JSON.parse(row.keys))
   }
   return out
+}
+
+/** A visit row as a store reads it: `updated_at` in epoch ms (PostgreSQL's BIGINT as text). */
+export interface VisitRow {
+  lookup: string
+  keys: string
+  updated_at: number | string
+}
+
+/**
+ * A store's `recall` that answers the recalls of one turn with one read (each webhook recalls its
+ * visitor's keys before it is stored): `read` gives the rows under any of `lookups` kept since
+ * `since`; each recall keeps its own lookups, in its order, and its own time.
+ */
+export function recallByTurn(read: (lookups: string[], since: number) => Promise<VisitRow[]>): Store['recall'] {
+  const together = sameTurn(async (asks: { lookups: string[]; since: number }[]) => {
+    const rows = await read([...new Set(asks.flatMap((ask) => ask.lookups))], Math.min(...asks.map((ask) => ask.since)))
+    return asks.map(({ lookups, since }) => mergeVisits(lookups, rows.filter((row) => Number(row.updated_at) >= since)))
+  })
+  return async (lookups, since) => (lookups.length ? together({ lookups, since }) : {})
 }
