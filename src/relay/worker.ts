@@ -14,6 +14,11 @@ export interface ActiveServerDestination {
 export const CLAIM_LIMIT = 256
 const IDLE_MS = 200
 const CLAIM_SPACING_MS = 20
+/**
+ * Outcomes wait this long to be recorded with those that follow: one write for many deliveries
+ * (each settled request would otherwise be a transaction, and a round trip to PostgreSQL).
+ */
+const SETTLE_SPACING_MS = 20
 const DEFAULT_CONCURRENCY = 4
 const MAX_PACING_WAIT_MS = 1000
 const MAX_DELAY_MS = 3600 * 1000
@@ -104,16 +109,16 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     failures.add(message)
   }
 
-  // Outcomes are recorded together (one transaction for what settles in the same tick); an
-  // outcome whose transaction failed is kept and recorded with the next, so its row neither
-  // stays leased until a restart nor is sent again.
+  // Outcomes are recorded together: one transaction for what settles within SETTLE_SPACING_MS
+  // (rows stay leased meanwhile, so none is sent again). An outcome whose transaction failed is
+  // kept and recorded with the next, so its row neither stays leased until a restart nor is sent again.
   let outcomes: Settled[] = []
   let recording: Promise<void> | undefined
   function record(settled: Settled[]) {
     outcomes.push(...settled)
     recording ??= (async () => {
       while (outcomes.length) {
-        await new Promise((resolve) => setImmediate(resolve))
+        await new Promise((resolve) => (running ? setTimeout(resolve, SETTLE_SPACING_MS) : setImmediate(resolve)))
         const batch = outcomes
         outcomes = []
         try {
