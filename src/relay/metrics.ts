@@ -4,6 +4,7 @@ import type { Backlog } from './store'
 const COUNTERS = {
   popin_relay_received_total: 'Webhooks accepted with a valid body: stored, or recognised as duplicates.',
   popin_relay_duplicates_total: 'Webhooks already stored: acknowledged, not forwarded again.',
+  popin_relay_held_total: 'Webhooks stored whose answer waited for forwarding to catch up (backpressure on the sender).',
   popin_relay_rejected_total: 'Webhooks refused, by reason.',
   popin_relay_forwarded_total: 'Deliveries the destination accepted.',
   popin_relay_retried_total: 'Failed deliveries scheduled for another attempt.',
@@ -34,6 +35,7 @@ export function createMetrics(destinations: readonly string[]) {
   const declare = (name: Counter, labels?: Record<string, string>) => counters.get(name)!.set(labelText(labels), 0)
   declare('popin_relay_received_total')
   declare('popin_relay_duplicates_total')
+  declare('popin_relay_held_total')
   for (const reason of REJECTION_REASONS) declare('popin_relay_rejected_total', { reason })
   for (const outcome of ['stored', 'duplicate']) declare('popin_relay_browser_events_total', { outcome })
   for (const reason of BROWSER_REJECTION_REASONS) declare('popin_relay_browser_rejected_total', { reason })

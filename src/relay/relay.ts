@@ -35,6 +35,8 @@ export const MAX_BODY_BYTES = 256 * 1024
  */
 export const MAX_BODY_DEPTH = 32
 const PURGE_EVERY_MS = 3600 * 1000
+/** Longest a stored webhook's answer waits for forwarding to catch up: well within a sender's timeout. */
+const MAX_HOLD_MS = 1000
 const DAY_MS = 86_400_000
 /** Where the page loads the channel from: `<relayUrl>/e.js`. */
 export const CHANNEL_SCRIPT_PATH = '/e.js'
@@ -162,7 +164,19 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const visit = settings.allowedOrigins.length ? await store.recall(lookups, now - settings.visitRetentionDays * DAY_MS) : {}
     const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, lookups, entries: outboxEntries(body as JsonObject, event, key, now, visit) })
     if (outcome === 'duplicate') metrics.inc('popin_relay_duplicates_total')
+    await heldWhileForwardingLags()
     reply(res, 200, { status: outcome, id: key })
+  }
+
+  /**
+   * Backpressure: while forwarding lags behind intake, a stored webhook's 200 waits (up to
+   * MAX_HOLD_MS) for it to catch up, so a sender that keeps a number of requests in flight is
+   * slowed to the rate the vendors are sent, rather than growing the backlog without bound.
+   */
+  async function heldWhileForwardingLags() {
+    if (!worker.behind()) return
+    metrics.inc('popin_relay_held_total')
+    await worker.keptUp(MAX_HOLD_MS)
   }
 
   /** Answers a webhook that is refused, counted by reason. */

@@ -56,6 +56,16 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       sleepers.add(wake)
     })
 
+  // Destinations whose last claim left due rows behind: forwarding is slower than intake. A
+  // paced destination is left out (its backlog waits in the database by design), as are those
+  // this relay does not send to.
+  const behind = new Set<string>()
+  let keptUp: (() => void)[] = []
+  const setBehind = (destination: string, is: boolean) => {
+    if (is) behind.add(destination)
+    else if (behind.delete(destination) && behind.size === 0) keptUp.splice(0).forEach((resume) => resume())
+  }
+
   const inFlight = new Set<Promise<void>>()
   const loops = names.map(async (destination) => {
     // Rows claimed and not yet sent: more are claimed while requests are in flight, once at most
@@ -82,6 +92,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
         const wanted = Math.min(CLAIM_LIMIT - claimed, limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1))
         const due = await store.claimDue(claimedAt, wanted, destination)
         drained = due.length < wanted
+        setBehind(destination, !drained && destinations.has(destination) && !limiter(destination).paced)
         claimed += due.length
         for (const group of groups(due)) {
           const delivery = deliver(group, claimedAt).then(record, (error: Error) => {
@@ -96,6 +107,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
           inFlight.add(done)
         }
       } catch (error) {
+        setBehind(destination, false)
         fail(error as Error)
       }
       if (drained && running) await idle()
@@ -232,9 +244,25 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   return {
     /** New deliveries were stored: look now rather than at the next tick. */
     poke: wakeAll,
+    /** Whether forwarding lags behind intake: a destination's last claim left due rows. */
+    behind: () => behind.size > 0,
+    /** Resolves once forwarding keeps up with intake again, or after `maxMs`. */
+    keptUp(maxMs: number): Promise<void> {
+      return new Promise((resolve) => {
+        const timer = setTimeout(resume, maxMs)
+        function resume() {
+          clearTimeout(timer)
+          keptUp = keptUp.filter((other) => other !== resume)
+          resolve()
+        }
+        keptUp.push(resume)
+      })
+    },
     /** Stops claiming; resolves when the deliveries in flight are settled. */
     async stop() {
       running = false
+      behind.clear()
+      keptUp.splice(0).forEach((resume) => resume())
       wakeAll()
       await Promise.all(loops)
       while (inFlight.size) await Promise.all(inFlight)
@@ -260,6 +288,10 @@ class Limiter {
   /** Most rows worth claiming: what the requests the pace lets start within MAX_PACING_WAIT_MS can carry. */
   paceRows(perRequest: number): number {
     return this.perSecond ? Math.max(1, Math.ceil((this.perSecond * MAX_PACING_WAIT_MS) / 1000)) * perRequest : Infinity
+  }
+  /** Whether it paces starts (`requestsPerSecond`). */
+  get paced(): boolean {
+    return this.perSecond !== undefined
   }
   /** How long until the pace has a free start (0 without a pace). */
   paceWait(now = Date.now()): number {

@@ -198,7 +198,40 @@ describe('per-destination limits', () => {
     // About 30 sent; at most a claim's worth a second looked at, not a claim every 20 ms.
     expect(fakes.messages('ga4').length).toBeGreaterThanOrEqual(20)
     expect(claimedGa4).toBeLessThanOrEqual(3 * 256)
+    // Its backlog waits by design: webhooks are not held for it.
+    const started = Date.now()
+    expect((await running.post(missed('pu-late', 'Sofa', new Date(base)))).status).toBe(200)
+    expect(Date.now() - started).toBeLessThan(500)
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 0\n')
   })
+
+  it('holds a stored webhook\'s 200 while forwarding lags behind (backpressure), for a second at most, and not once it keeps up', async () => {
+    running = await startTestRelay({ limits: { ga4: { concurrency: 1 } } })
+    const { relay, fakes } = running
+    // One request at a time, 10 ms each: the first claim (256 of 300 rows due) leaves rows due, and
+    // the next one, once half a claim is sent, is more than a second away.
+    watchGa4(fakes, 10)
+    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
+    const now = Date.now()
+    await relay.store.accept(Array.from({ length: 300 }, (_, i) => ({ key: `lag-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await expect.poll(() => fakes.messages('ga4').length, { timeout: 2000 }).toBeGreaterThan(0)
+    const timed = async (user: string) => {
+      const started = Date.now()
+      const response = await running!.post(missed(user, 'Sofa', new Date(base)))
+      return { status: response.status, body: await response.json(), ms: Date.now() - started }
+    }
+    const held = await timed('pu-held')
+    expect(held.status).toBe(200)
+    expect(held.body.status).toBe('stored')
+    expect(held.ms).toBeGreaterThanOrEqual(950)
+    expect(held.ms).toBeLessThan(1600)
+    // Everything reaches GA4: the 300 and the held webhook.
+    await expect.poll(() => fakes.messages('ga4').length, { timeout: 15_000, interval: 100 }).toBe(301)
+    const prompt = await timed('pu-prompt')
+    expect(prompt.status).toBe(200)
+    expect(prompt.ms).toBeLessThan(500)
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 1\n')
+  }, 30_000)
 
   it('paces requests to requestsPerSecond; rows past the next second wait in the database, their attempts not counted', async () => {
     running = await startTestRelay({ limits: { ga4: { requestsPerSecond: 4 } } })
@@ -209,7 +242,8 @@ describe('per-destination limits', () => {
     // Started 250 ms apart; they arrive with some jitter of the network (unpaced: a few ms apart).
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(200)
     expect(ga4.arrivals.at(-1)! - ga4.arrivals[0]!).toBeGreaterThanOrEqual(7 * 250 - 30)
-    const rows = await queryDatabase<{ attempts: number | string; status: string }>(running.database, "SELECT attempts, status FROM outbox WHERE destination = 'ga4'")
-    expect(rows.map((r) => [Number(r.attempts), r.status])).toEqual(rows.map(() => [1, 'done']))
+    // Outcomes are recorded shortly after the answers (worker.ts, SETTLE_SPACING_MS).
+    const rows = async () => (await queryDatabase<{ attempts: number | string; status: string }>(running!.database, "SELECT attempts, status FROM outbox WHERE destination = 'ga4'")).map((r) => [Number(r.attempts), r.status])
+    await expect.poll(rows, { timeout: 2000 }).toEqual(Array.from({ length: 8 }, () => [1, 'done']))
   })
 })
