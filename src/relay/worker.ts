@@ -58,8 +58,10 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
 
   // Destinations whose last claim left due rows behind: forwarding is slower than intake. A
   // paced destination is left out (its backlog waits in the database by design), as are those
-  // this relay does not send to.
+  // this relay does not send to, and one whose last request failed to be retried: holding
+  // webhooks cannot help a vendor that is down, and the database is the buffer for its outage.
   const behind = new Set<string>()
+  const failing = new Set<string>()
   let keptUp: (() => void)[] = []
   const setBehind = (destination: string, is: boolean) => {
     if (is) behind.add(destination)
@@ -92,7 +94,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
         const wanted = Math.min(CLAIM_LIMIT - claimed, limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1))
         const due = await store.claimDue(claimedAt, wanted, destination)
         drained = due.length < wanted
-        setBehind(destination, !drained && destinations.has(destination) && !limiter(destination).paced)
+        setBehind(destination, !drained && destinations.has(destination) && !limiter(destination).paced && !failing.has(destination))
         claimed += due.length
         for (const group of groups(due)) {
           const delivery = deliver(group, claimedAt).then(record, (error: Error) => {
@@ -215,6 +217,11 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     )
     const at = Date.now()
     if ('later' in outcome) return rows.map(({ id }) => ({ id, status: 'deferred', nextAt: outcome.later, at }))
+    if (outcome.ok || !outcome.retry) failing.delete(label.destination)
+    else {
+      failing.add(label.destination)
+      setBehind(label.destination, false)
+    }
     const response = outcome.text?.slice(0, RESPONSE_EXCERPT_CHARS)
     const answer = response === undefined ? {} : { response }
     if (outcome.ok) {

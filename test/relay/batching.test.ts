@@ -233,6 +233,21 @@ describe('per-destination limits', () => {
     expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 1\n')
   }, 30_000)
 
+  it('does not hold webhooks for a destination that is down: its backlog waits in the database', async () => {
+    running = await startTestRelay({ limits: { ga4: { concurrency: 1 } } })
+    const { relay, fakes } = running
+    fakes.respond.ga4 = () => ({ status: 503 })
+    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
+    const now = Date.now()
+    await relay.store.accept(Array.from({ length: 300 }, (_, i) => ({ key: `down-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/ga4/')).length, { timeout: 2000 }).toBeGreaterThan(2)
+    const started = Date.now()
+    const response = await running.post(missed('pu-down', 'Sofa', new Date(base)))
+    expect(response.status).toBe(200)
+    expect(Date.now() - started).toBeLessThan(500)
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 0\n')
+  })
+
   it('paces requests to requestsPerSecond; rows past the next second wait in the database, their attempts not counted', async () => {
     running = await startTestRelay({ limits: { ga4: { requestsPerSecond: 4 } } })
     const ga4 = watchGa4(running.fakes, 0)
