@@ -18,6 +18,7 @@ import { ADMIN_TOKEN_ENV, adminPages } from './admin/index'
 import { BadBatch, BROWSER_PATH, browserEvents, MAX_BROWSER_BODY_BYTES } from './browser-events'
 import { createMetrics, type BrowserRejectionReason, type RejectionReason } from './metrics'
 import { rateLimiter } from './rate-limit'
+import { sameTurn } from './same-turn'
 import { readBody } from './read-body'
 import { parsePopinTimestamp } from './popin-time'
 import { sha256Hex } from './sha256'
@@ -162,21 +163,17 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     // Without an allowed origin no page can send one, and the webhook costs no lookup.
     const lookups = webhookLookups(event.data)
     const visit = settings.allowedOrigins.length ? await store.recall(lookups, now - settings.visitRetentionDays * DAY_MS) : {}
-    const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, lookups, entries: outboxEntries(body as JsonObject, event, key, now, visit) })
+    const entries = outboxEntries(body as JsonObject, event, key, now, visit)
+    const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, lookups, entries })
     if (outcome === 'duplicate') metrics.inc('popin_relay_duplicates_total')
-    await heldWhileForwardingLags()
+    // Backpressure: while forwarding lags behind intake, a stored webhook that adds deliveries waits
+    // (up to MAX_HOLD_MS) for it to catch up, so a sender keeping requests in flight is slowed to the
+    // rate the vendors are sent, rather than growing the backlog (src/relay/lag.ts says when).
+    if (outcome === 'stored' && entries.length && worker.lag.lagging()) {
+      metrics.inc('popin_relay_held_total')
+      await worker.lag.caughtUp(MAX_HOLD_MS)
+    }
     reply(res, 200, { status: outcome, id: key })
-  }
-
-  /**
-   * Backpressure: while forwarding lags behind intake, a stored webhook's 200 waits (up to
-   * MAX_HOLD_MS) for it to catch up, so a sender that keeps a number of requests in flight is
-   * slowed to the rate the vendors are sent, rather than growing the backlog without bound.
-   */
-  async function heldWhileForwardingLags() {
-    if (!worker.behind()) return
-    metrics.inc('popin_relay_held_total')
-    await worker.keptUp(MAX_HOLD_MS)
   }
 
   /** Answers a webhook that is refused, counted by reason. */
@@ -279,31 +276,29 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
   // Group commit: webhooks that arrive in the same turn of the event loop share one transaction,
   // and each is acknowledged only once that transaction is on disk.
-  let batch: { webhook: IncomingWebhook; resolve: (outcome: 'stored' | 'duplicate') => void; reject: (error: unknown) => void }[] = []
-  const commit = (webhook: IncomingWebhook) =>
-    new Promise<'stored' | 'duplicate'>((resolve, reject) => {
-      if (batch.length === 0) setImmediate(() => void flush())
-      batch.push({ webhook, resolve, reject })
-    })
-  async function flush() {
-    const waiting = batch
-    batch = []
+  const commitTogether = sameTurn(async (webhooks: IncomingWebhook[]): Promise<({ outcome: 'stored' | 'duplicate' } | { error: unknown })[]> => {
     try {
-      const outcomes = await store.accept(waiting.map((w) => w.webhook))
-      waiting.forEach((w, i) => w.resolve(outcomes[i] as 'stored' | 'duplicate'))
+      return (await store.accept(webhooks)).map((outcome) => ({ outcome }))
     } catch (error) {
       // One webhook the database refuses must not sink those committed with it: each on its own.
-      if (waiting.length === 1) waiting[0]!.reject(error)
-      else
-        for (const w of waiting) {
-          try {
-            w.resolve((await store.accept([w.webhook]))[0] as 'stored' | 'duplicate')
-          } catch (own) {
-            w.reject(own)
-          }
+      if (webhooks.length === 1) return [{ error }]
+      const alone = []
+      for (const webhook of webhooks) {
+        try {
+          alone.push({ outcome: (await store.accept([webhook]))[0]! })
+        } catch (own) {
+          alone.push({ error: own })
         }
+      }
+      return alone
+    } finally {
+      worker.poke()
     }
-    worker.poke()
+  })
+  const commit = async (webhook: IncomingWebhook) => {
+    const committed = await commitTogether(webhook)
+    if ('error' in committed) throw committed.error
+    return committed.outcome
   }
 
   /** Ready: the database answers, and no delivery has waited longer than relay.readyBacklogAgeMs. */
@@ -367,6 +362,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     metrics,
     /** Stops accepting, lets deliveries in flight finish, closes the database. */
     async close() {
+      // Held answers go out now: closing waits for the requests in flight.
+      worker.lag.stop()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeIdleConnections()

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { StoredRequest } from '../adapter'
 import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
-import type { DeadLetter, Settled, Store, StoreOptions } from './store'
+import type { DeadLetter, IncomingWebhook, Settled, Store, StoreOptions } from './store'
 import { recallByTurn, type VisitRow } from './visits'
 
 /**
@@ -36,14 +36,15 @@ export const MIGRATIONS: readonly string[] = [
 
 /**
  * A batch of webhooks and their outbox rows in one statement, so one round trip and one
- * transaction: the rows of the webhooks the inbox took (not the keys it had), in their order.
+ * transaction: the inbox takes the keys it does not have, and the outbox the rows of those, in
+ * the order given.
  */
 const ACCEPT = `
   WITH stored AS (
     INSERT INTO inbox (key, event, body, received_at, source, lookups)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
     ON CONFLICT (key) DO NOTHING RETURNING key),
-  rows AS (
+  queued AS (
     INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at)
     SELECT k, d, s, r, t, st, n, e, n
     FROM unnest($7::text[], $8::text[], $9::int[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::text[]) WITH ORDINALITY AS v(k, d, s, r, t, st, n, e, i)
@@ -107,8 +108,11 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       const order = webhooks.map((_, i) => i).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b))
       const sorted = order.map((i) => webhooks[i]!)
       // The first of a key in the batch is the one that may be stored; any later copy is a duplicate.
-      const firsts = sorted.filter((w, i) => i === 0 || sorted[i - 1]!.key !== w.key)
-      const entries = firsts.flatMap((w) => w.entries.map((entry) => ({ w, entry })))
+      const isFirst = (w: IncomingWebhook, i: number) => i === 0 || sorted[i - 1]!.key !== w.key
+      const firsts = sorted.filter(isFirst)
+      // Outbox rows in the order the webhooks came, as on SQLite: their ids follow it.
+      const stored = new Set(order.filter((_, i) => isFirst(sorted[i]!, i)))
+      const entries = webhooks.flatMap((w, i) => (stored.has(i) ? w.entries.map((entry) => ({ w, entry })) : []))
       // ON CONFLICT DO NOTHING: the same webhook reaching two instances at once is stored once.
       const { rows } = await pool.query<{ key: string }>(ACCEPT, [
         firsts.map((w) => w.key),

@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici'
 import type { Logger } from '../lib/logger'
+import { lagTracker } from './lag'
 import type { Metrics } from './metrics'
 import type { ServerSender } from '../adapter'
 import type { RelaySettings } from './settings'
@@ -56,17 +57,12 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       sleepers.add(wake)
     })
 
-  // Destinations whose last claim left due rows behind: forwarding is slower than intake. A
-  // paced destination is left out (its backlog waits in the database by design), as are those
-  // this relay does not send to, and one whose last request failed to be retried: holding
-  // webhooks cannot help a vendor that is down, and the database is the buffer for its outage.
-  const behind = new Set<string>()
+  // Backpressure's signal: a destination lags when a claim leaves due rows behind. A paced
+  // destination never does (its backlog waits in the database by design), nor one this relay does
+  // not send to, nor one whose last request failed and is retried: holding webhooks cannot help a
+  // vendor that is down, and the database is the buffer for its outage.
+  const lag = lagTracker()
   const failing = new Set<string>()
-  let keptUp: (() => void)[] = []
-  const setBehind = (destination: string, is: boolean) => {
-    if (is) behind.add(destination)
-    else if (behind.delete(destination) && behind.size === 0) keptUp.splice(0).forEach((resume) => resume())
-  }
 
   const inFlight = new Set<Promise<void>>()
   const loops = names.map(async (destination) => {
@@ -94,7 +90,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
         const wanted = Math.min(CLAIM_LIMIT - claimed, limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1))
         const due = await store.claimDue(claimedAt, wanted, destination)
         drained = due.length < wanted
-        setBehind(destination, !drained && destinations.has(destination) && !limiter(destination).paced && !failing.has(destination))
+        lag.claimed(destination, !drained && destinations.has(destination) && !limiter(destination).paced && !failing.has(destination))
         claimed += due.length
         for (const group of groups(due)) {
           const delivery = deliver(group, claimedAt).then(record, (error: Error) => {
@@ -109,7 +105,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
           inFlight.add(done)
         }
       } catch (error) {
-        setBehind(destination, false)
+        lag.claimed(destination, false)
         fail(error as Error)
       }
       if (drained && running) await idle()
@@ -220,7 +216,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     if (outcome.ok || !outcome.retry) failing.delete(label.destination)
     else {
       failing.add(label.destination)
-      setBehind(label.destination, false)
+      lag.claimed(label.destination, false)
     }
     const response = outcome.text?.slice(0, RESPONSE_EXCERPT_CHARS)
     const answer = response === undefined ? {} : { response }
@@ -251,25 +247,12 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   return {
     /** New deliveries were stored: look now rather than at the next tick. */
     poke: wakeAll,
-    /** Whether forwarding lags behind intake: a destination's last claim left due rows. */
-    behind: () => behind.size > 0,
-    /** Resolves once forwarding keeps up with intake again, or after `maxMs`. */
-    keptUp(maxMs: number): Promise<void> {
-      return new Promise((resolve) => {
-        const timer = setTimeout(resume, maxMs)
-        function resume() {
-          clearTimeout(timer)
-          keptUp = keptUp.filter((other) => other !== resume)
-          resolve()
-        }
-        keptUp.push(resume)
-      })
-    },
+    /** Whether forwarding lags behind intake, and waiting for it to catch up (src/relay/lag.ts). */
+    lag,
     /** Stops claiming; resolves when the deliveries in flight are settled. */
     async stop() {
       running = false
-      behind.clear()
-      keptUp.splice(0).forEach((resume) => resume())
+      lag.stop()
       wakeAll()
       await Promise.all(loops)
       while (inFlight.size) await Promise.all(inFlight)

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
+import { LAG_EPISODE_MS } from '../../src/relay/lag'
 import { onEachEngine, queryDatabase, startTestRelay } from './support'
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
@@ -205,31 +206,39 @@ describe('per-destination limits', () => {
     expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 0\n')
   })
 
-  it('holds a stored webhook\'s 200 while forwarding lags behind (backpressure), for a second at most, and not once it keeps up', async () => {
+  it('holds a new webhook\'s 200 while forwarding lags behind (backpressure): a second at most, for a lag of 3 s at most, never a duplicate', async () => {
     running = await startTestRelay({ limits: { ga4: { concurrency: 1 } } })
     const { relay, fakes } = running
-    // One request at a time, 10 ms each: the first claim (256 of 300 rows due) leaves rows due, and
-    // the next one, once half a claim is sent, is more than a second away.
+    // One request at a time, 10 ms each: 500 rows due at once take more than 5 s, and each claim
+    // (256 rows) leaves rows due until the last.
     watchGa4(fakes, 10)
     const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
     const now = Date.now()
-    await relay.store.accept(Array.from({ length: 300 }, (_, i) => ({ key: `lag-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
-    await expect.poll(() => fakes.messages('ga4').length, { timeout: 2000 }).toBeGreaterThan(0)
-    const timed = async (user: string) => {
+    await relay.store.accept(Array.from({ length: 500 }, (_, i) => ({ key: `lag-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await expect.poll(() => fakes.messages('ga4').length, { timeout: 2000, interval: 10 }).toBeGreaterThan(0)
+    const lagBegan = Date.now()
+    const timed = async (body: unknown) => {
       const started = Date.now()
-      const response = await running!.post(missed(user, 'Sofa', new Date(base)))
+      const response = await running!.post(body)
       return { status: response.status, body: await response.json(), ms: Date.now() - started }
     }
-    const held = await timed('pu-held')
-    expect(held.status).toBe(200)
-    expect(held.body.status).toBe('stored')
+    const webhook = missed('pu-held', 'Sofa', new Date(base))
+    const held = await timed(webhook)
+    expect([held.status, held.body.status]).toEqual([200, 'stored'])
     expect(held.ms).toBeGreaterThanOrEqual(950)
     expect(held.ms).toBeLessThan(1600)
-    // Everything reaches GA4: the 300 and the held webhook.
-    await expect.poll(() => fakes.messages('ga4').length, { timeout: 15_000, interval: 100 }).toBe(301)
-    const prompt = await timed('pu-prompt')
-    expect(prompt.status).toBe(200)
-    expect(prompt.ms).toBeLessThan(500)
+    // The same webhook again adds nothing to forward: answered at once.
+    const again = await timed(webhook)
+    expect([again.status, again.body.status]).toEqual([200, 'duplicate'])
+    expect(again.ms).toBeLessThan(500)
+    // Past LAG_EPISODE_MS the backlog is the database's to hold: answered at once, rows still due.
+    await new Promise((resolve) => setTimeout(resolve, lagBegan + LAG_EPISODE_MS + 300 - Date.now()))
+    expect(fakes.messages('ga4').length).toBeLessThan(450)
+    const late = await timed(missed('pu-late', 'Sofa', new Date(base)))
+    expect([late.status, late.body.status]).toEqual([200, 'stored'])
+    expect(late.ms).toBeLessThan(500)
+    // Everything reaches GA4: the 500 and the two webhooks stored.
+    await expect.poll(() => fakes.messages('ga4').length, { timeout: 20_000, interval: 100 }).toBe(502)
     expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 1\n')
   }, 30_000)
 

@@ -143,7 +143,7 @@ onEachEngine(() => {
       await expect.poll(() => fakes.received.length).toBe(6)
     })
 
-    it('a failing settle is recorded on the next turn: the rows are done, and not sent again', async () => {
+    it('a failing settle is recorded with the next outcomes: the rows are done, and not sent again', async () => {
       running = await startTestRelay()
       const { post, fakes, relay, log } = running
       vi.spyOn(relay.store, 'settle').mockImplementationOnce(() => {

@@ -49,7 +49,7 @@ onEachEngine(() => {
 
 onEachEngine(() => {
   describe('store: recalling visits for the webhooks of one turn', () => {
-    // PostgreSQL answers the recalls made in one turn with one query (src/relay/same-turn.ts):
+    // Both engines answer the recalls made in one turn with one read (recallByTurn, src/relay/visits.ts):
     // each still gets only its own lookups, merged in its order, and only visits since its own time.
     it('answers each recall as if it were alone', async () => {
       store = await openStore(await testDatabase(), { leaseMs: 30_000 })
