@@ -63,6 +63,7 @@ const EVERYTHING_IN = {
   __TAG_RELAY__: 'true',
   __TAG_DEBUG__: 'true',
   __TAG_LOAD__: 'true',
+  __TAG_IDS__: 'true',
   __TAG_PLAN__: 'undefined',
   __TAG_SHAPES__: 'undefined',
   __TAG_READERS__: 'undefined',

@@ -110,6 +110,11 @@ export interface Adapter<Settings extends object = any, Client = any> {
    * apart (adapters/config.ts), so a compiled tag does not carry them.
    */
   settings?: SettingSpecs<Settings>
+  /**
+   * Its vendor calls carry the occurrence's id (Meta's `eventID`, the dataLayer's
+   * `popin_event_id`): a compiled tag with no such destination makes no ids.
+   */
+  eventIds?: boolean
   /** The setting without which the bridge cannot load the vendor itself. */
   idSetting?: keyof Settings & string
   /** Call kinds a rule may name; the first is the default unless `defaultCall` says otherwise. */

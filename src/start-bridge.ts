@@ -17,7 +17,7 @@ import { DEFAULTS } from './config/defaults'
 import type { Hash } from './privacy/policy'
 import { readPageContext, type PageContext } from './plan/page'
 import { identify, runDestination } from './plan/run'
-import { COMPILED, DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, RELAYS } from './lib/tag-features'
+import { COMPILED, DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, IDS, RELAYS } from './lib/tag-features'
 import { createTracer } from './trace'
 
 export interface BridgeOptions {
@@ -91,7 +91,7 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
     destination: createDestination(destinationPlan, env, { readyTimeoutMs: plan.readyTimeoutMs, queueLimit: plan.queueLimit, trace }),
   }))
   const destinations: Destination[] = routes.map((route) => route.destination)
-  const nextOccurrence = occurrences(win)
+  const nextOccurrence = IDS ? occurrences(win) : () => ''
   // Only readers of the page read it: a compiled tag whose rules read none leaves it out.
   const page = typeof __TAG_READERS__ === 'undefined' || __TAG_READERS__.page || __TAG_READERS__.pageVariable ? readPageContext(win) : ({} as PageContext)
   const channel = RELAYS && plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined

@@ -11,11 +11,20 @@ const plan = (config: object) => resolve(config, [], { adapters: pageAdapters, s
 const kept = (flags: Record<string, boolean>) => Object.keys(flags).filter((key) => flags[key])
 
 describe('tagNeeds', () => {
-  it('a rule with constants only: the shapes of the visitor, the URL and the id template', () => {
-    const needs = tagNeeds(plan({ extends: 'none', destinations: { ga4: { events: { popin_captured: { name: 'generate_lead' } } } } }))
+  it('a rule with constants only: the shapes of the visitor, the URL and, where ids go anywhere, the id template', () => {
+    const ga4 = plan({ extends: 'none', destinations: { ga4: { events: { popin_captured: { name: 'generate_lead' } } } } })
+    const needs = tagNeeds(ga4, true)
     expect(kept(needs.shapes)).toEqual(['url', 'id', 'known-event'])
     expect(kept(needs.readers)).toEqual([])
     expect(needs.fields).toEqual([])
+    expect(needs.ids).toBe(true)
+    // GA4's calls carry no id: none is made, and the id template's check goes.
+    expect([kept(tagNeeds(ga4, false).shapes), tagNeeds(ga4, false).ids]).toEqual([['url', 'id'], false])
+  })
+
+  it('a rule that reads {{occurrence}} needs ids whatever its destinations carry', () => {
+    const needs = tagNeeds(plan({ extends: 'none', destinations: { ga4: { events: { popin_captured: { name: 'lead', params: { n: { '@template': 'lead {{occurrence}}' } } } } } } }), false)
+    expect([needs.ids, needs.shapes['known-event']]).toEqual([true, true])
   })
 
   it('paths, pages and templates: each one the shape of what it reads; templates name their fields', () => {
@@ -23,7 +32,7 @@ describe('tagNeeds', () => {
       name: 'call_{{screen}}',
       params: { when: { '@path': 'time' }, where: { '@page': 'title' }, label: { '@template': '{{group}} on {{page.url}}' }, nested: { zone: { '@path': 'timezone' } }, none: null },
     }
-    const needs = tagNeeds(plan({ extends: 'none', destinations: { ga4: { events: { popin_call_end: rule } } } }))
+    const needs = tagNeeds(plan({ extends: 'none', destinations: { ga4: { events: { popin_call_end: rule } } } }), true)
     expect(kept(needs.shapes).sort()).toEqual(['id', 'known-event', 'label', 'screen', 'time', 'url', 'zone'])
     expect(kept(needs.readers).sort()).toEqual(['dataVariable', 'page', 'pageVariable', 'screen'])
     // A path's class is looked up at build time: only template variables are looked up in the page.
@@ -31,12 +40,12 @@ describe('tagNeeds', () => {
   })
 
   it('a field the catalog does not list is judged as unknown; personal ones need no shape', () => {
-    const needs = tagNeeds(plan({ extends: 'none', destinations: { segment: { events: { popin_captured: { name: 'Lead', params: { a: { '@path': 'email' }, b: { '@path': 'brand_new' } } } } } } }))
+    const needs = tagNeeds(plan({ extends: 'none', destinations: { segment: { events: { popin_captured: { name: 'Lead', params: { a: { '@path': 'email' }, b: { '@path': 'brand_new' } } } } } } }), true)
     expect(kept(needs.shapes)).toEqual(['url', 'id', 'unknown', 'known-event'])
   })
 
   it('payload: true reads any field: every shape and the whole catalog', () => {
-    const needs = tagNeeds(plan({}))
+    const needs = tagNeeds(plan({}), true)
     expect(Object.values(needs.shapes).every(Boolean)).toBe(true)
     expect(needs.readers.payload).toBe(true)
     expect(needs.fields).toBeUndefined()

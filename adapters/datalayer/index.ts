@@ -11,6 +11,7 @@ export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'
   vendorGlobal: 'dataLayer',
 
   calls: ['push'],
+  eventIds: true,
   personalData: 'setting',
   // Pushing to the page's dataLayer sends nothing anywhere: GTM's own consent settings govern its tags.
   consentCategory: 'none',

@@ -45,6 +45,7 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   setupCalls: (settings, fbq) => (settings.pixelId && !hasPixel(fbq, settings.pixelId) ? [{ fn: 'fbq', args: ['init', settings.pixelId] }] : []),
   // Meta deduplicates the Pixel's and the Conversions API's copy of an event by its event id.
   relay: 'both',
+  eventIds: true,
 
   findOnPage: (_settings, { window }) => (typeof window.fbq === 'function' ? (window.fbq as Fbq) : null),
 

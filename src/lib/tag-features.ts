@@ -10,6 +10,7 @@ declare const __TAG_DEBUG__: boolean | undefined
 declare const __TAG_RELAY__: boolean | undefined
 declare const __TAG_PLAN__: unknown
 declare const __TAG_LOAD__: boolean | undefined
+declare const __TAG_IDS__: boolean | undefined
 
 /** Consent followed from a TCF CMP. */
 export const FOLLOWS_TCF = typeof __TAG_TCF__ === 'undefined' || __TAG_TCF__
@@ -23,6 +24,11 @@ export const DEBUGS = typeof __TAG_DEBUG__ === 'undefined' || __TAG_DEBUG__
 export const RELAYS = typeof __TAG_RELAY__ === 'undefined' || __TAG_RELAY__
 /** A compiled tag: its plan is built in, it reads no config from the page. */
 export const COMPILED = typeof __TAG_PLAN__ !== 'undefined'
+/**
+ * Occurrence ids: in a compiled tag only when a destination's calls carry them, a rule reads
+ * `{{occurrence}}`, or the relay channel or debug mode is in (src/tag/needs.ts).
+ */
+export const IDS = typeof __TAG_IDS__ === 'undefined' || __TAG_IDS__
 /** The bridge loads vendors itself (the full bundle, npm): never in lite or a compiled tag. */
 export const LOADS = typeof __TAG_LOAD__ === 'undefined' || __TAG_LOAD__
 

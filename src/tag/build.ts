@@ -39,7 +39,9 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
   const local = (name: string) => locals.get(name) ?? missing(name)
   const adapters = plan.destinations.map((d) => local(d.name))
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
-  const needs = tagNeeds(plan)
+  // Ids go where a destination's calls carry them, through the relay channel, into the trace.
+  const carried = debugs || plan.relayUrl !== undefined || plan.destinations.some((d) => pageAdapters.find((a) => a.name === d.name)?.eventIds)
+  const needs = tagNeeds(plan, carried)
   const rulesOf = (name: string) => plan.destinations.filter((d) => d.name === name).flatMap(destinationRules)
   const { code } = await minify(`(function(){${body}})();`, {
     ecma: gtm ? 5 : 2020,
@@ -51,7 +53,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
       // A memo nothing calls goes (src/lib/memo.ts makes a closure, nothing else).
       pure_funcs: ['defineAdapter', 'memo'],
       global_defs: {
-        '@__TAG_PLAN__': planCode(plan, pageAdapters, local),
+        '@__TAG_PLAN__': planCode(plan, pageAdapters, local, needs.ids),
         '@__TAG_ADAPTERS__': `[${adapters.join(',')}]`,
         __TAG_TCF__: plan.consent.follow === 'tcf',
         __TAG_GOOGLE_CONSENT__: plan.consent.follow === 'google',
@@ -59,6 +61,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         __TAG_RELAY__: plan.relayUrl !== undefined,
         __TAG_DEBUG__: debugs,
         __TAG_LOAD__: false,
+        __TAG_IDS__: needs.ids,
         '@__TAG_SHAPES__': JSON.stringify(needs.shapes),
         '@__TAG_READERS__': JSON.stringify(needs.readers),
         '@__TAG_FIELDS__': needs.fields ? JSON.stringify(needs.fields) : 'void 0',

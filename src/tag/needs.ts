@@ -17,19 +17,24 @@ export interface TagNeeds {
   readers: Record<TagReader, boolean>
   /** The catalog's fields the plan reads by name; undefined: any field (a rule forwards the payload). */
   fields?: [string, string][]
+  /** Whether occurrences need ids: `carried` (see tagNeeds), or a rule reads `{{occurrence}}`. */
+  ids: boolean
 }
 
 /**
  * Walks a tag's plan as its readers will run (src/plan/readers.ts): what its rules read besides
  * constants and paths, which payload fields its templates name, which shapes the policy may be
  * asked about. A rule with `payload: true` reads fields nobody can name beforehand: all of them.
+ * `carried`: whether anything takes the occurrence's id without a rule naming it (a destination
+ * whose calls carry it, the relay channel, debug mode).
  */
-export function tagNeeds(plan: PlanSource): TagNeeds {
+export function tagNeeds(plan: PlanSource, carried: boolean): TagNeeds {
   // Every occurrence's visitor and URL are checked (src/plan/run.ts).
   const shapes = new Set<string>(['id', 'url'])
   const readers = new Set<TagReader>()
   const fields = new Map<string, string>()
   let anyField = false
+  let occurrence = false
 
   const judged = (cls: SourceClass) => {
     if (cls !== 'personal' && cls !== 'generated') shapes.add(cls ?? 'unknown')
@@ -43,8 +48,10 @@ export function tagNeeds(plan: PlanSource): TagNeeds {
   // As `variable` in src/plan/readers.ts.
   const template = (text: string, eventClass: SourceClass) =>
     splitTemplate(text).forEach((name, i) => {
-      if (i % 2 === 0 || name === 'occurrence') return
-      if (name === 'event') {
+      if (i % 2 === 0) return
+      if (name === 'occurrence') {
+        occurrence = true
+      } else if (name === 'event') {
         judged(eventClass)
       } else if (name === 'screen') {
         readers.add('screen')
@@ -77,14 +84,16 @@ export function tagNeeds(plan: PlanSource): TagNeeds {
     if (r.payload === true) anyField = true
   }
 
-  // The id template, or the default a config without `{{occurrence}}` gets.
-  for (const eventId of [plan.eventId, DEFAULT_EVENT_ID]) template(eventId, 'known-event')
   for (const destination of plan.destinations) destinationRules(destination).forEach(rule)
   if (anyField) readers.add('payload')
+  const ids = carried || occurrence
+  // The id template, or the default a config without `{{occurrence}}` gets.
+  if (ids) for (const eventId of [plan.eventId, DEFAULT_EVENT_ID]) template(eventId, 'known-event')
   const all = <K extends string>(names: readonly K[], has: (name: K) => boolean) => Object.fromEntries(names.map((name) => [name, has(name)])) as Record<K, boolean>
   return {
     shapes: all(TAG_SHAPES, (name) => anyField || shapes.has(name)),
     readers: all(TAG_READERS, (name) => readers.has(name)),
     ...(anyField ? {} : { fields: [...fields] }),
+    ids,
   }
 }

@@ -14,9 +14,10 @@ type Callee = 'constantReader' | 'pathReader' | 'pageReader' | 'objectReader' | 
  * `instantiate` would build in the page (src/plan/instantiate.ts), its readers chosen and their
  * classes looked up at build time, so the tag carries neither `instantiate` nor the readers its
  * rules do not use; a rule's call is worked out when its name is a constant. ES5, for the GTM tag.
- * `local` gives the runtime's local name of a function or a destination.
+ * `local` gives the runtime's local name of a function or a destination; without `ids` nothing
+ * reads an occurrence's id, and the plan makes none.
  */
-export function planCode(plan: PlanSource, adapters: readonly Adapter[], local: (name: string) => string): string {
+export function planCode(plan: PlanSource, adapters: readonly Adapter[], local: (name: string) => string, ids = true): string {
   const json = (value: unknown) => (value === undefined ? 'void 0' : JSON.stringify(value))
   const call = (callee: Callee, ...args: string[]) => `${local(callee)}(${args.join(',')})`
   const adapterOf = (name: string) => adapters.find((a) => a.name === name) as Adapter
@@ -63,7 +64,7 @@ export function planCode(plan: PlanSource, adapters: readonly Adapter[], local: 
     return `{${[...fields(rest), `adapter:${local(name)}`, `policy:${policy(d)}`, `sections:{${tables}}`]}}`
   })
   const policies = personal.map((treatment, i) => `p${i}={personal:${json(treatment)},hash:hash}`)
-  const ids = idTemplate(eventId) === DEFAULT_EVENT_ID ? local('defaultEventId') : call('eventIdReader', json(eventId), 'hash')
-  const body = [...fields(settings), `eventId:${ids}`, `destinations:[${runnable}]`]
+  const id = !ids ? 'function(){return""}' : idTemplate(eventId) === DEFAULT_EVENT_ID ? local('defaultEventId') : call('eventIdReader', json(eventId), 'hash')
+  const body = [...fields(settings), `eventId:${id}`, `destinations:[${runnable}]`]
   return `function(hash){${policies.length ? `var ${policies};` : ''}return{${body}}}`
 }
