@@ -242,6 +242,26 @@ describe('per-destination limits', () => {
     expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 1\n')
   }, 30_000)
 
+  it('a relay that closes answers the webhooks it holds at once', async () => {
+    running = await startTestRelay({ limits: { ga4: { concurrency: 1 } } })
+    const { relay, fakes } = running
+    watchGa4(fakes, 10)
+    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
+    const now = Date.now()
+    await relay.store.accept(Array.from({ length: 300 }, (_, i) => ({ key: `closing-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await expect.poll(() => fakes.messages('ga4').length, { timeout: 2000, interval: 10 }).toBeGreaterThan(0)
+    const answered = running.post(missed('pu-closing', 'Sofa', new Date(base))).then(async (response) => ({ at: Date.now(), status: response.status, body: await response.json() }))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const closing = Date.now()
+    const closed = relay.close()
+    const answer = await answered
+    expect([answer.status, answer.body.status]).toEqual([200, 'stored'])
+    expect(answer.at - closing).toBeLessThan(300)
+    await closed
+    await running.fakes.close()
+    running = undefined
+  }, 30_000)
+
   it('does not hold webhooks for a destination that is down: its backlog waits in the database', async () => {
     running = await startTestRelay({ limits: { ga4: { concurrency: 1 } } })
     const { relay, fakes } = running
