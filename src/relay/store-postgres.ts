@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { StoredRequest } from '../adapter'
 import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
-import type { DeadLetter, IncomingWebhook, Settled, Store, StoreOptions } from './store'
+import type { DeadLetter, Settled, Store, StoreOptions } from './store'
 import { recallByTurn, type VisitRow } from './visits'
 
 /**
@@ -108,11 +108,11 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
       const order = webhooks.map((_, i) => i).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b))
       const sorted = order.map((i) => webhooks[i]!)
       // The first of a key in the batch is the one that may be stored; any later copy is a duplicate.
-      const isFirst = (w: IncomingWebhook, i: number) => i === 0 || sorted[i - 1]!.key !== w.key
-      const firsts = sorted.filter(isFirst)
+      const firstOfKey = order.filter((_, i) => i === 0 || sorted[i - 1]!.key !== sorted[i]!.key)
+      const firsts = firstOfKey.map((i) => webhooks[i]!)
       // Outbox rows in the order the webhooks came, as on SQLite: their ids follow it.
-      const stored = new Set(order.filter((_, i) => isFirst(sorted[i]!, i)))
-      const entries = webhooks.flatMap((w, i) => (stored.has(i) ? w.entries.map((entry) => ({ w, entry })) : []))
+      const mayStore = new Set(firstOfKey)
+      const entries = webhooks.flatMap((w, i) => (mayStore.has(i) ? w.entries.map((entry) => ({ w, entry })) : []))
       // ON CONFLICT DO NOTHING: the same webhook reaching two instances at once is stored once.
       const { rows } = await pool.query<{ key: string }>(ACCEPT, [
         firsts.map((w) => w.key),

@@ -147,6 +147,14 @@ describe('per-destination limits', () => {
     }
     return seen
   }
+  /** `count` GA4 deliveries due now, one visitor each, stored straight into the relay's outbox. */
+  async function storeGa4Backlog({ relay, fakes }: NonNullable<typeof running>, count: number, prefix: string) {
+    const now = Date.now()
+    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
+    await relay.store.accept(Array.from({ length: count }, (_, i) => ({ key: `${prefix}-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+  }
+  /** Webhooks whose answer was held, as GET /metrics counts them. */
+  const heldTotal = async ({ relay }: NonNullable<typeof running>) => Number(/^popin_relay_held_total (\d+)$/m.exec(await (await fetch(`${relay.url}/metrics`)).text())?.[1])
   const users = (n: number) => Array.from({ length: n }, (_, i) => missed(`pu-${i}`, `Sofa ${i}`, new Date(base + i * 1000)))
 
   it('keeps at most relay.limits.<destination>.concurrency requests in flight to it', async () => {
@@ -192,9 +200,7 @@ describe('per-destination limits', () => {
       return rows
     })
     // 2,000 GA4 deliveries due at once, one visitor each: 100 seconds of work at 20 a second.
-    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
-    const now = Date.now()
-    await relay.store.accept(Array.from({ length: 2000 }, (_, i) => ({ key: `backlog-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await storeGa4Backlog(running, 2000, 'backlog')
     await new Promise((resolve) => setTimeout(resolve, 1500))
     // About 30 sent; at most a claim's worth a second looked at, not a claim every 20 ms.
     expect(fakes.messages('ga4').length).toBeGreaterThanOrEqual(20)
@@ -203,18 +209,16 @@ describe('per-destination limits', () => {
     const started = Date.now()
     expect((await running.post(missed('pu-late', 'Sofa', new Date(base)))).status).toBe(200)
     expect(Date.now() - started).toBeLessThan(500)
-    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 0\n')
+    expect(await heldTotal(running)).toBe(0)
   })
 
   it('holds a new webhook\'s 200 while forwarding lags behind (backpressure): a second at most, for a lag of 3 s at most, never a duplicate', async () => {
     running = await startTestRelay({ limits: { ga4: { concurrency: 1 } } })
-    const { relay, fakes } = running
+    const { fakes } = running
     // One request at a time, 10 ms each: 500 rows due at once take more than 5 s, and each claim
     // (256 rows) leaves rows due until the last.
     watchGa4(fakes, 10)
-    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
-    const now = Date.now()
-    await relay.store.accept(Array.from({ length: 500 }, (_, i) => ({ key: `lag-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await storeGa4Backlog(running, 500, 'lag')
     await expect.poll(() => fakes.messages('ga4').length, { timeout: 2000, interval: 10 }).toBeGreaterThan(0)
     const lagBegan = Date.now()
     const timed = async (body: unknown) => {
@@ -239,16 +243,14 @@ describe('per-destination limits', () => {
     expect(late.ms).toBeLessThan(500)
     // Everything reaches GA4: the 500 and the two webhooks stored.
     await expect.poll(() => fakes.messages('ga4').length, { timeout: 20_000, interval: 100 }).toBe(502)
-    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 1\n')
+    expect(await heldTotal(running)).toBe(1)
   }, 30_000)
 
   it('a relay that closes answers the webhooks it holds at once', async () => {
     running = await startTestRelay({ limits: { ga4: { concurrency: 1 } } })
     const { relay, fakes } = running
     watchGa4(fakes, 10)
-    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
-    const now = Date.now()
-    await relay.store.accept(Array.from({ length: 300 }, (_, i) => ({ key: `closing-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await storeGa4Backlog(running, 300, 'closing')
     await expect.poll(() => fakes.messages('ga4').length, { timeout: 2000, interval: 10 }).toBeGreaterThan(0)
     const answered = running.post(missed('pu-closing', 'Sofa', new Date(base))).then(async (response) => ({ at: Date.now(), status: response.status, body: await response.json() }))
     await new Promise((resolve) => setTimeout(resolve, 200))
@@ -264,17 +266,15 @@ describe('per-destination limits', () => {
 
   it('does not hold webhooks for a destination that is down: its backlog waits in the database', async () => {
     running = await startTestRelay({ limits: { ga4: { concurrency: 1 } } })
-    const { relay, fakes } = running
+    const { fakes } = running
     fakes.respond.ga4 = () => ({ status: 503 })
-    const request = (i: number) => ({ url: `${fakes.endpoints.ga4}/mp/collect?measurement_id=G-TEST1234`, headers: { 'content-type': 'application/json' }, body: { client_id: `${i}.1`, events: [{ name: 'popin_call_missed', params: {} }] } })
-    const now = Date.now()
-    await relay.store.accept(Array.from({ length: 300 }, (_, i) => ({ key: `down-${i}`, event: 'popin_call_missed', body: '{}', receivedAt: now, entries: [{ destination: 'ga4', seq: 0, request: request(i), eventTime: now }] })))
+    await storeGa4Backlog(running, 300, 'down')
     await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/ga4/')).length, { timeout: 2000 }).toBeGreaterThan(2)
     const started = Date.now()
     const response = await running.post(missed('pu-down', 'Sofa', new Date(base)))
     expect(response.status).toBe(200)
     expect(Date.now() - started).toBeLessThan(500)
-    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_held_total 0\n')
+    expect(await heldTotal(running)).toBe(0)
   })
 
   it('paces requests to requestsPerSecond; rows past the next second wait in the database, their attempts not counted', async () => {

@@ -43,6 +43,8 @@ onEachEngine(() => {
         ['segment', { key: 'k3', seq: 2 }],
       ])
       expect(new Set(due.map((d) => `${d.key} ${d.destination}`)).size).toBe(due.length)
+      // Rows take ids in the order their webhooks came (claims go by id), not in the keys' order.
+      expect([...new Set(due.map((d) => d.key))]).toEqual(['old', ...keys])
     })
   })
 })
