@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici'
+import { Agent } from 'undici'
 import type { Logger } from '../lib/logger'
 import { lagTracker } from './lag'
 import type { Metrics } from './metrics'
@@ -348,19 +348,41 @@ async function send(authorized: () => ReturnType<ServerSender['authorize']>, ser
 // bound the wait, not an AbortSignal per request (a timer each, which slowed the event loop).
 const dispatcher = new Agent({ connections: 64 })
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+/** The vendor's answer kept: what a dead letter shows, what the validation endpoint says. */
+const ANSWER_CHARS = 4096
 
-async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number) {
-  try {
-    const response = await request(url, { method: 'POST', dispatcher, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+/**
+ * One POST, its answer as text. A dispatch handler, not `request`: no response stream and no
+ * async iteration of it, which took 57 µs of CPU a request against 34 (scratch benchmark, 20,000
+ * requests to a local server).
+ */
+function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number) {
+  const { origin, pathname, search } = new URL(url)
+  return new Promise<{ status: number; text: string; retryAfter: string | undefined }>((resolve, reject) => {
+    const decoder = new TextDecoder()
+    let status = 0
+    let retryAfter: string | undefined
     let text = ''
-    response.body.setEncoding('utf8')
-    for await (const chunk of response.body) if (text.length < 4096) text += chunk
-    const retryAfter = response.headers['retry-after']
-    return { status: response.statusCode, text, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter }
-  } catch (error) {
-    if (TIMEOUT_CODES.has((error as { code?: string }).code ?? '')) throw new Error(`no answer within ${timeoutMs} ms`)
-    throw error
-  }
+    dispatcher.dispatch(
+      { origin, path: pathname + search, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+      {
+        // Its presence selects this handler interface (undici wraps the older one otherwise).
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode, responseHeaders) {
+          status = statusCode
+          const value = responseHeaders['retry-after']
+          retryAfter = Array.isArray(value) ? value[0] : value
+        },
+        onResponseData(_controller, chunk) {
+          if (text.length < ANSWER_CHARS) text += decoder.decode(chunk, { stream: true })
+        },
+        onResponseEnd: () => resolve({ status, text: text.length < ANSWER_CHARS ? text + decoder.decode() : text, retryAfter }),
+        onResponseError(_controller, error) {
+          reject(TIMEOUT_CODES.has((error as { code?: string }).code ?? '') ? new Error(`no answer within ${timeoutMs} ms`) : error)
+        },
+      },
+    )
+  })
 }
 
 /** Retry-After in seconds or as an HTTP date. */
