@@ -48,14 +48,14 @@ export function createMetrics(destinations: readonly string[]) {
       series.set(key, (series.get(key) ?? 0) + by)
     },
     get: (name: Counter, labels?: Record<string, string>) => counters.get(name)!.get(labelText(labels)) ?? 0,
-    /** Counters, then the outbox's current state per destination and status, then the backlog. */
+    /** Counters, then the outbox's rows pending and dead per destination, then the backlog. */
     render(outbox: Record<string, Record<string, number>>, backlog: Record<string, Backlog> = {}, now = Date.now()): string {
       const lines: string[] = []
       for (const [name, series] of counters) {
         lines.push(`# HELP ${name} ${COUNTERS[name]}`, `# TYPE ${name} counter`)
         for (const [labels, value] of [...series].sort()) lines.push(`${name}${labels} ${value}`)
       }
-      lines.push('# HELP popin_relay_outbox Outbox rows now, by destination and status.', '# TYPE popin_relay_outbox gauge')
+      lines.push('# HELP popin_relay_outbox Outbox rows now that wait to be sent (pending) or are dead letters, by destination and status.', '# TYPE popin_relay_outbox gauge')
       for (const [destination, statuses] of Object.entries(outbox)) {
         for (const [status, n] of Object.entries(statuses)) lines.push(`popin_relay_outbox${labelText({ destination, status })} ${n}`)
       }

@@ -32,6 +32,8 @@ export const MIGRATIONS: readonly string[] = [
   // The admin pages: where a row came from, the lookup keys it is searched by, the vendor's answer.
   `ALTER TABLE inbox ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook', ADD COLUMN lookups TEXT NOT NULL DEFAULT '';
    ALTER TABLE outbox ADD COLUMN response TEXT;`,
+  // /healthz and /metrics count the dead letters: what is dead, not every row kept.
+  `CREATE INDEX outbox_dead ON outbox (destination) WHERE status = 'dead';`,
 ]
 
 /**
@@ -223,6 +225,11 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
         "SELECT o.destination, COUNT(*)::int AS pending, MIN(i.received_at) AS oldest FROM outbox o JOIN inbox i ON i.key = o.key WHERE o.status = 'pending' GROUP BY o.destination",
       )
       return Object.fromEntries(rows.map((row) => [row.destination, { pending: row.pending, oldestReceivedAt: Number(row.oldest) }]))
+    },
+
+    async deadCounts() {
+      const { rows } = await pool.query<{ destination: string; n: number }>("SELECT destination, COUNT(*)::int AS n FROM outbox WHERE status = 'dead' GROUP BY destination")
+      return Object.fromEntries(rows.map((row) => [row.destination, row.n]))
     },
 
     async purge(before) {

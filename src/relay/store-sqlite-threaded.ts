@@ -59,6 +59,7 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
     deliveries: (key) => call('deliveries', key),
     counts: () => call('counts'),
     backlog: () => call('backlog'),
+    deadCounts: () => call('deadCounts'),
     purge: (before) => call('purge', before),
     remember: (visits, at) => call('remember', visits, at),
     recall: visitRecaller(reader),

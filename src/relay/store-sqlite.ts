@@ -33,12 +33,18 @@ export const delivery = ([id, key, destination, request, eventTime, attempts]: C
  * destinations themselves by skipping along it): /readyz costs what is pending, not what is kept.
  * INDEXED BY: with statistics (ANALYZE) SQLite would build a temporary index on each call instead.
  */
-export const BACKLOG_QUERY = `
+export const BACKLOG_QUERY = byDestination('COUNT(o.id) AS pending, MIN(o.received_at) AS oldest', 'pending')
+/** Each destination's dead letters, the same way. */
+export const DEAD_QUERY = byDestination('COUNT(o.id) AS dead', 'dead')
+
+function byDestination(columns: string, status: string) {
+  return `
   WITH RECURSIVE destinations (name) AS (
     SELECT MIN(destination) FROM outbox
     UNION ALL SELECT (SELECT MIN(destination) FROM outbox WHERE destination > name) FROM destinations WHERE name IS NOT NULL)
-  SELECT name AS destination, COUNT(o.id) AS pending, MIN(o.received_at) AS oldest
-  FROM destinations JOIN outbox o INDEXED BY outbox_due_by_destination ON o.destination = name AND o.status = 'pending' GROUP BY name`
+  SELECT name AS destination, ${columns}
+  FROM destinations JOIN outbox o INDEXED BY outbox_due_by_destination ON o.destination = name AND o.status = '${status}' GROUP BY name`
+}
 
 /** The SQLite store, with its hot calls also as rows (what its thread is sent). */
 export interface SqliteStore extends Store {
@@ -156,6 +162,7 @@ export function openSqliteStore(path: string): SqliteStore {
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
   const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
   const backlogRows = db.prepare(BACKLOG_QUERY)
+  const deadByDestination = db.prepare(DEAD_QUERY)
   const purgeDone = db.prepare("DELETE FROM outbox WHERE status = 'done' AND updated_at < ?")
   const purgeInbox = db.prepare('DELETE FROM inbox WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.received_at = inbox.received_at AND outbox.key = inbox.key)')
   const purge = db.transaction((before: number) => ({ deliveries: purgeDone.run(before).changes, webhooks: purgeInbox.run(before).changes }))
@@ -199,6 +206,7 @@ export function openSqliteStore(path: string): SqliteStore {
       const rows = backlogRows.all() as { destination: string; pending: number; oldest: number }[]
       return Object.fromEntries(rows.map((row) => [row.destination, { pending: row.pending, oldestReceivedAt: row.oldest }]))
     },
+    deadCounts: async () => Object.fromEntries((deadByDestination.all() as { destination: string; dead: number }[]).map((row) => [row.destination, row.dead])),
     purge: async (before) => purge(before),
     remember: async (visits, at) => remember(visits, at),
     recall: visitRecaller(db),

@@ -110,10 +110,15 @@ export interface Store {
   inbox(query: InboxQuery): Promise<InboxRow[]>
   /** The deliveries of one inbox row, by its key. */
   deliveries(key: string): Promise<DeliveryRow[]>
-  /** Outbox rows by destination and status. */
+  /**
+   * Every outbox row kept, by destination and status: a count of all of them, delivered ones
+   * included, so for tests and tools; the relay's endpoints read `backlog` and `deadCounts`.
+   */
   counts(): Promise<Record<string, Record<string, number>>>
   /** Per destination: deliveries waiting, and when the webhook of the oldest of them arrived. */
   backlog(): Promise<Record<string, Backlog>>
+  /** Per destination with any: the dead letters kept (through an index: what is dead, not what is kept). */
+  deadCounts(): Promise<Record<string, number>>
   /**
    * Deletes what is older than `before`: delivered rows, then the webhooks (and so their
    * idempotency keys) with no row left. Dead letters stay until replayed or delivered.

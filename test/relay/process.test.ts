@@ -115,7 +115,7 @@ describe('the relay process', () => {
     // The delivery was recorded as done before the exit: a new process has nothing left to send.
     const second = await startProcess(configFile)
     const health = await (await fetch(new URL('/healthz', second.url))).json()
-    expect(health.outbox).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { done: 1 } })
+    expect(health.outbox).toEqual({})
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(fakes.received.filter((r) => r.url.startsWith('/meta/'))).toHaveLength(1)
     second.child.kill('SIGTERM')

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import Database from 'libsql'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BACKLOG_QUERY, ROWS_PER_STATEMENT } from '../../src/relay/store-sqlite'
+import { BACKLOG_QUERY, DEAD_QUERY, ROWS_PER_STATEMENT } from '../../src/relay/store-sqlite'
 import { openStore, type IncomingWebhook, type Store } from '../../src/relay/store'
 import { onEachEngine, tempDatabase, testDatabase } from './support'
 
@@ -82,8 +82,29 @@ onEachEngine(() => {
   })
 })
 
+onEachEngine(() => {
+  describe('store: what /healthz and /metrics count', () => {
+    it('counts pending and dead rows by destination, delivered ones not', async () => {
+      store = await openStore(await testDatabase(), { leaseMs: 30_000 })
+      await store.accept([{ ...webhook('a', ['facebookPixel', 'ga4', 'segment']), receivedAt: 1000 }, { ...webhook('b', ['ga4', 'segment']), receivedAt: 2000 }])
+      const claimed = await store.claimDue(5000, 10)
+      const id = (key: string, destination: string) => claimed.find((d) => d.key === key && d.destination === destination)!.id
+      await store.settle([
+        { id: id('a', 'facebookPixel'), status: 'done', nextAt: 5000, at: 5000 },
+        { id: id('a', 'ga4'), status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
+        { id: id('b', 'ga4'), status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
+        { id: id('a', 'segment'), status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
+        { id: id('b', 'segment'), status: 'pending', nextAt: 9000, at: 5000, error: 'HTTP 503' },
+      ])
+      expect(await store.deadCounts()).toEqual({ ga4: 2, segment: 1 })
+      expect(await store.backlog()).toEqual({ segment: { pending: 1, oldestReceivedAt: 2000 } })
+      expect(await store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { dead: 2 }, segment: { dead: 1, pending: 1 } })
+    })
+  })
+})
+
 describe('the SQLite store: the backlog /readyz reads', () => {
-  it('reads only pending rows: the index, searched destination by destination, never a scan of the outbox', async () => {
+  it('reads only pending and dead rows: the index, searched destination by destination, never a scan of the outbox', async () => {
     const database = tempDatabase()
     store = await openStore(database, { leaseMs: 30_000 })
     const at = (key: string, receivedAt: number, destinations: string[]) => ({ ...webhook(key, destinations), receivedAt })
@@ -105,9 +126,12 @@ describe('the SQLite store: the backlog /readyz reads', () => {
         SELECT 'delivered-' || i, CASE i % 3 WHEN 0 THEN 'ga4' WHEN 1 THEN 'segment' ELSE 'facebookPixel' END, 0, '{}', 1, 'done', 1, 1, 1 FROM n`)
       db.exec('ANALYZE')
       expect(await store.backlog()).toEqual({ ga4: { pending: 1, oldestReceivedAt: 2000 }, segment: { pending: 2, oldestReceivedAt: 2000 } })
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${BACKLOG_QUERY}`).all() as { detail: string }[]).map((row) => row.detail)
-      expect(plan.filter((step) => /\bSCAN o(utbox)?\b|AUTOMATIC/.test(step))).toEqual([])
-      expect(plan.some((step) => step.includes('SEARCH o USING INDEX outbox_due_by_destination (destination=? AND status=?)'))).toBe(true)
+      expect(await store.deadCounts()).toEqual({ ga4: 1 })
+      for (const query of [BACKLOG_QUERY, DEAD_QUERY]) {
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query}`).all() as { detail: string }[]).map((row) => row.detail)
+        expect(plan.filter((step) => /\bSCAN o(utbox)?\b|AUTOMATIC/.test(step))).toEqual([])
+        expect(plan.some((step) => /SEARCH o USING (COVERING )?INDEX outbox_due_by_destination \(destination=\? AND status=\?\)/.test(step))).toBe(true)
+      }
     } finally {
       db.close()
     }
