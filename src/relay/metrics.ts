@@ -49,15 +49,15 @@ export function createMetrics(destinations: readonly string[]) {
     },
     get: (name: Counter, labels?: Record<string, string>) => counters.get(name)!.get(labelText(labels)) ?? 0,
     /** Counters, then the outbox's rows pending and dead per destination, then the backlog. */
-    render(outbox: Record<string, Record<string, number>>, backlog: Record<string, Backlog> = {}, now = Date.now()): string {
+    render(outbox: Record<string, { pending?: number; dead?: number }>, backlog: Record<string, Backlog> = {}, now = Date.now()): string {
       const lines: string[] = []
       for (const [name, series] of counters) {
         lines.push(`# HELP ${name} ${COUNTERS[name]}`, `# TYPE ${name} counter`)
         for (const [labels, value] of [...series].sort()) lines.push(`${name}${labels} ${value}`)
       }
-      lines.push('# HELP popin_relay_outbox Outbox rows now that wait to be sent (pending) or are dead letters, by destination and status.', '# TYPE popin_relay_outbox gauge')
-      for (const [destination, statuses] of Object.entries(outbox)) {
-        for (const [status, n] of Object.entries(statuses)) lines.push(`popin_relay_outbox${labelText({ destination, status })} ${n}`)
+      lines.push('# HELP popin_relay_outbox Outbox rows waiting to be sent (status pending, as popin_relay_backlog) or dead letters (status dead), by destination.', '# TYPE popin_relay_outbox gauge')
+      for (const destination of [...new Set([...destinations, ...Object.keys(outbox)])].sort()) {
+        for (const status of ['dead', 'pending'] as const) lines.push(`popin_relay_outbox${labelText({ destination, status })} ${outbox[destination]?.[status] ?? 0}`)
       }
       const waiting = [...new Set([...destinations, ...Object.keys(backlog)])].sort()
       lines.push('# HELP popin_relay_backlog Deliveries waiting to be sent, by destination.', '# TYPE popin_relay_backlog gauge')

@@ -30,14 +30,15 @@ export const delivery = ([id, key, destination, request, eventTime, attempts]: C
 
 /**
  * Each destination's pending rows, found through the index destination by destination (the
- * destinations themselves by skipping along it): /readyz costs what is pending, not what is kept.
+ * destinations themselves by skipping along it): /readyz, /healthz and /metrics cost what is
+ * pending (and dead, DEAD_QUERY), not what is kept.
  * INDEXED BY: with statistics (ANALYZE) SQLite would build a temporary index on each call instead.
  */
 export const BACKLOG_QUERY = byDestination('COUNT(o.id) AS pending, MIN(o.received_at) AS oldest', 'pending')
 /** Each destination's dead letters, the same way. */
 export const DEAD_QUERY = byDestination('COUNT(o.id) AS dead', 'dead')
 
-function byDestination(columns: string, status: string) {
+function byDestination(columns: string, status: 'pending' | 'dead') {
   return `
   WITH RECURSIVE destinations (name) AS (
     SELECT MIN(destination) FROM outbox

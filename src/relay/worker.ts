@@ -1,6 +1,6 @@
-import { Agent } from 'undici'
 import type { Logger } from '../lib/logger'
 import { lagTracker } from './lag'
+import { post, type Answer } from './post'
 import type { Metrics } from './metrics'
 import type { ServerSender } from '../adapter'
 import type { RelaySettings } from './settings'
@@ -315,7 +315,7 @@ type Outcome = { ok: true; text: string } | { ok: false; retry: boolean; error: 
  * Once it is accepted, `validation` (when given) is sent too, and its answer is the one kept; it never changes the outcome.
  */
 async function send(authorized: () => ReturnType<ServerSender['authorize']>, server: ServerSender, timeoutMs: number, validation?: () => ReturnType<ServerSender['authorize']>): Promise<Outcome> {
-  let response: { status: number; text: string; retryAfter: string | undefined }
+  let response: Answer
   let request: ReturnType<ServerSender['authorize']>
   try {
     request = authorized()
@@ -341,48 +341,6 @@ async function send(authorized: () => ReturnType<ServerSender['authorize']>, ser
   const retry = status === 408 || status === 429 || status >= 500 || (server.retryable?.(status, text) ?? false)
   const retryAfterMs = retryAfter(response.retryAfter)
   return { ok: false, retry, error, text, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }
-}
-
-// undici's pool rather than node:http: at thousands of deliveries a second (GA4 takes one
-// visitor per request) it costs about half the CPU a request. Its own header and body timeouts
-// bound the wait, not an AbortSignal per request (a timer each, which slowed the event loop).
-const dispatcher = new Agent({ connections: 64 })
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
-/** The vendor's answer kept: what a dead letter shows, what the validation endpoint says. */
-const ANSWER_CHARS = 4096
-
-/**
- * One POST, its answer as text. A dispatch handler, not `request`: no response stream and no
- * async iteration of it, which took 57 µs of CPU a request against 34 (scratch benchmark, 20,000
- * requests to a local server).
- */
-function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number) {
-  const { origin, pathname, search } = new URL(url)
-  return new Promise<{ status: number; text: string; retryAfter: string | undefined }>((resolve, reject) => {
-    const decoder = new TextDecoder()
-    let status = 0
-    let retryAfter: string | undefined
-    let text = ''
-    dispatcher.dispatch(
-      { origin, path: pathname + search, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
-      {
-        // Its presence selects this handler interface (undici wraps the older one otherwise).
-        onRequestStart() {},
-        onResponseStart(_controller, statusCode, responseHeaders) {
-          status = statusCode
-          const value = responseHeaders['retry-after']
-          retryAfter = Array.isArray(value) ? value[0] : value
-        },
-        onResponseData(_controller, chunk) {
-          if (text.length < ANSWER_CHARS) text += decoder.decode(chunk, { stream: true })
-        },
-        onResponseEnd: () => resolve({ status, text: text.length < ANSWER_CHARS ? text + decoder.decode() : text, retryAfter }),
-        onResponseError(_controller, error) {
-          reject(TIMEOUT_CODES.has((error as { code?: string }).code ?? '') ? new Error(`no answer within ${timeoutMs} ms`) : error)
-        },
-      },
-    )
-  })
 }
 
 /** Retry-After in seconds or as an HTTP date. */

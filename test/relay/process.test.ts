@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
 import { mixedIds, startFakeDestinations } from '../support/fake-destinations'
+import { openStore } from '../../src/relay/store'
 import { CLAIM_LIMIT } from '../../src/relay/worker'
 import { recentTimestamp, relayConfig, SECRETS, tempDatabase, startRelayProcess } from './support'
 
@@ -120,6 +121,12 @@ describe('the relay process', () => {
     expect(fakes.received.filter((r) => r.url.startsWith('/meta/'))).toHaveLength(1)
     second.child.kill('SIGTERM')
     expect(await second.exited).toBe(0)
+    const store = await openStore(database, { leaseMs: 30_000 })
+    try {
+      expect(await store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { done: 1 } })
+    } finally {
+      await store.close()
+    }
     await fakes.close()
   }, 30_000)
 })

@@ -94,8 +94,8 @@ onEachEngine(() => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
       expect(fakes.delivered('meta')).toHaveLength(1)
       expect(fakes.delivered('ga4')).toHaveLength(1)
-      // Delivered, and recorded so: nothing left that waits.
-      await expect.poll(async () => (await (await fetch(`${relay.url}/healthz`)).json()).outbox).toEqual({})
+      await expect.poll(() => relay.store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { done: 1 } })
+      expect((await (await fetch(`${relay.url}/healthz`)).json()).outbox).toEqual({})
       const metrics = await (await fetch(`${relay.url}/metrics`)).text()
       expect(metrics).toContain('popin_relay_retried_total{destination="segment"} 3\n')
       expect(metrics).toContain('popin_relay_forwarded_total{destination="segment"} 1\n')
@@ -110,10 +110,33 @@ onEachEngine(() => {
       expect((await relay.store.deadLetters())[0]).toMatchObject({ destination: 'facebookPixel', attempts: 1, last_error: 'HTTP 400: {"error":{"message":"Invalid parameter","code":100}}' })
       await expect.poll(async () => (await (await fetch(`${relay.url}/healthz`)).json()).outbox).toEqual({ facebookPixel: { dead: 1 } })
       const metrics = await (await fetch(`${relay.url}/metrics`)).text()
-      expect(metrics.split('\n').filter((line) => line.startsWith('popin_relay_outbox{'))).toEqual(['popin_relay_outbox{destination="facebookPixel",status="dead"} 1'])
+      expect(metrics).toContain('popin_relay_outbox{destination="facebookPixel",status="dead"} 1\n')
       expect(await replayDeadLetters({ relay: { database } }, {}, {})).toBe(1)
       await expect.poll(() => fakes.delivered('meta').length).toBe(1)
       expect(await relay.store.deadLetters()).toEqual([])
+    })
+
+    it('/healthz and /metrics count what waits and what is dead, by destination, delivered rows not', async () => {
+      running = await startTestRelay()
+      const { post, fakes, relay } = running
+      const later = { status: 503, headers: { 'retry-after': '3600' } }
+      fakes.answers.meta.push({ status: 400, body: '{"error":{"message":"Invalid parameter","code":100}}' }, later)
+      fakes.answers.segment.push(later)
+      const outbox = async () => (await (await fetch(`${relay.url}/healthz`)).json()).outbox
+      await post(rated())
+      await expect.poll(outbox).toEqual({ facebookPixel: { dead: 1 }, segment: { pending: 1 } })
+      await post({ ...rated(), user_id: 'u-2' })
+      await expect.poll(outbox).toEqual({ facebookPixel: { pending: 1, dead: 1 }, segment: { pending: 1 } })
+      const metrics = await (await fetch(`${relay.url}/metrics`)).text()
+      expect(metrics.split('\n').filter((line) => line.startsWith('popin_relay_outbox{'))).toEqual([
+        'popin_relay_outbox{destination="facebookPixel",status="dead"} 1',
+        'popin_relay_outbox{destination="facebookPixel",status="pending"} 1',
+        'popin_relay_outbox{destination="ga4",status="dead"} 0',
+        'popin_relay_outbox{destination="ga4",status="pending"} 0',
+        'popin_relay_outbox{destination="segment",status="dead"} 0',
+        'popin_relay_outbox{destination="segment",status="pending"} 1',
+      ])
+      expect(await relay.store.counts()).toEqual({ facebookPixel: { dead: 1, pending: 1 }, ga4: { done: 2 }, segment: { done: 1, pending: 1 } })
     })
 
     it("Meta's throttling codes are retried, not dead-lettered", async () => {

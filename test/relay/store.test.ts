@@ -103,7 +103,7 @@ onEachEngine(() => {
   })
 })
 
-describe('the SQLite store: the backlog /readyz reads', () => {
+describe('the SQLite store: the pending and dead rows /readyz, /healthz and /metrics count', () => {
   it('reads only pending and dead rows: the index, searched destination by destination, never a scan of the outbox', async () => {
     const database = tempDatabase()
     store = await openStore(database, { leaseMs: 30_000 })
@@ -127,10 +127,14 @@ describe('the SQLite store: the backlog /readyz reads', () => {
       db.exec('ANALYZE')
       expect(await store.backlog()).toEqual({ ga4: { pending: 1, oldestReceivedAt: 2000 }, segment: { pending: 2, oldestReceivedAt: 2000 } })
       expect(await store.deadCounts()).toEqual({ ga4: 1 })
-      for (const query of [BACKLOG_QUERY, DEAD_QUERY]) {
+      // The backlog reads each row for its received_at; the dead count needs the index alone.
+      for (const [query, search] of [
+        [BACKLOG_QUERY, 'SEARCH o USING INDEX outbox_due_by_destination (destination=? AND status=?)'],
+        [DEAD_QUERY, 'SEARCH o USING COVERING INDEX outbox_due_by_destination (destination=? AND status=?)'],
+      ]) {
         const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query}`).all() as { detail: string }[]).map((row) => row.detail)
         expect(plan.filter((step) => /\bSCAN o(utbox)?\b|AUTOMATIC/.test(step))).toEqual([])
-        expect(plan.some((step) => /SEARCH o USING (COVERING )?INDEX outbox_due_by_destination \(destination=\? AND status=\?\)/.test(step))).toBe(true)
+        expect(plan).toContain(search)
       }
     } finally {
       db.close()
