@@ -1,7 +1,8 @@
 /**
  * What runs in the page (happy-dom or Chromium) to measure one subject; evaluated there from its
  * source text, so it refers to nothing outside itself. Stubs the page's vendors as counters and
- * defines `window.__bench`: `start` evaluates the subject and returns its start-up time in ms;
+ * defines `window.__bench`: `start` evaluates the subject and returns its start-up time in ms
+ * (`prepare` only takes the arguments, for a subject loaded by `<script src>`);
  * `play` sends sessions and resolves, with the calls each vendor got, once the subject is done:
  * every expected call made, then five turns of the event loop with no call, so that the work it
  * queued or timed after its last call runs (and is counted by the caller's clock) too.
@@ -28,9 +29,13 @@ export function installBench() {
   const turn = () => new Promise((resolve) => setTimeout(resolve, 0))
   let args
   w.__bench = {
-    start(given) {
+    /** The config, session and expected calls, for a subject the page then loads by <script src>. */
+    prepare(given) {
       args = given
       w.popinBridgeConfig = args.config
+    },
+    start(given) {
+      w.__bench.prepare(given)
       const started = performance.now()
       ;(0, eval)(args.source)
       return performance.now() - started

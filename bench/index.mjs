@@ -67,9 +67,25 @@ async function happyDomPage() {
  */
 async function shopServer() {
   const headers = { 'content-type': 'text/html', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
-  const server = createServer((_req, res) => res.writeHead(200, headers).end('<!doctype html><html><head><title>Shop</title></head><body><p>shop</p></body></html>'))
+  // Scripts served once each, as a shop serves a tag: `/script/<n>.js`.
+  const scripts = new Map()
+  const server = createServer((req, res) => {
+    const script = scripts.get(req.url)
+    if (script === undefined) return res.writeHead(200, headers).end('<!doctype html><html><head><title>Shop</title></head><body><p>shop</p></body></html>')
+    scripts.delete(req.url)
+    res.writeHead(200, { 'content-type': 'text/javascript', 'cross-origin-resource-policy': 'same-origin' }).end(script)
+  })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { url: `http://127.0.0.1:${server.address().port}/product/42`, close: () => new Promise((resolve) => server.close(resolve)) }
+  return {
+    url: `http://127.0.0.1:${server.address().port}/product/42`,
+    /** Serves `source` at a path of its own; returns the path. */
+    serve(source) {
+      const path = `/script/${scripts.size}-${Math.random().toString(36).slice(2)}.js`
+      scripts.set(path, source)
+      return path
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  }
 }
 
 /** Chromium, when installed; work is timed by its own count of main-thread task time. */
@@ -81,6 +97,8 @@ async function chromium() {
   const shop = await shopServer()
   return {
     version: `Chromium ${browser.version()}`,
+    /** Its pages can load a subject by `<script src>` too (`load`). */
+    scriptTags: true,
     async open() {
       const page = await browser.newPage()
       await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort())
@@ -92,6 +110,29 @@ async function chromium() {
       await page.evaluate(`(${installBench})()`)
       return {
         start: (args) => page.evaluate((given) => window.__bench.start(given), args),
+        /**
+         * Start-up as a shop page loads a tag, by `<script src>`: the main thread's script time
+         * (Chromium's count) from the insertion to the load event, and a turn after it; what V8
+         * compiles on a background thread while the script streams is not on it.
+         */
+        async load(args) {
+          const { source, ...rest } = args
+          await page.evaluate((given) => window.__bench.prepare(given), rest)
+          const scriptMs = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ScriptDuration').value * 1000
+          const before = await scriptMs()
+          await page.evaluate(
+            (src) =>
+              new Promise((resolve, reject) => {
+                const script = document.createElement('script')
+                script.src = src
+                script.onload = () => setTimeout(resolve, 0)
+                script.onerror = () => reject(new Error(`${src} did not load`))
+                document.head.append(script)
+              }),
+            shop.serve(source),
+          )
+          return (await scriptMs()) - before
+        },
         async play(sessions) {
           const started = await taskMs()
           const calls = await page.evaluate((n) => window.__bench.play(n), sessions)
@@ -144,6 +185,20 @@ async function measure(env, subject) {
   }
 }
 
+/** Start-up by `<script src>` in a page of its own (Chromium only), then one session's calls checked. */
+async function measureLoad(env, subject) {
+  const page = await env.open()
+  try {
+    const args = startArgs(subject)
+    const loadMs = await page.load(args)
+    await page.play(1)
+    const { calls } = await page.play(1)
+    return { loadMs, problems: callProblems(calls, subject.calls, 1) }
+  } finally {
+    await page.close()
+  }
+}
+
 /**
  * The heap a subject's happy-dom page holds after start-up and the first batch, against the bare
  * page. Measured before any timed run: the big batches leave garbage that V8 frees only later.
@@ -186,7 +241,7 @@ const environments = { 'happy-dom': { open: happyDomPage }, ...(browser ? { Chro
 const envs = Object.keys(environments)
 
 // Interleaved: run r measures every subject before run r + 1 starts, so drift hits all alike.
-const raw = Object.fromEntries(envs.map((env) => [env, subjects.map(() => ({ startupMs: [], nsPerEvent: [], events: [], errors: [] }))]))
+const raw = Object.fromEntries(envs.map((env) => [env, subjects.map(() => ({ startupMs: [], loadMs: [], nsPerEvent: [], events: [], errors: [] }))]))
 for (let run = 1; run <= RUNS; run++) {
   for (const env of envs) {
     for (const [i, subject] of subjects.entries()) {
@@ -195,6 +250,11 @@ for (let run = 1; run <= RUNS; run++) {
         const result = await measure(environments[env], subject)
         if (result.problems.length) r.errors.push(`run ${run}: ${result.problems.join('; ')}`)
         for (const key of ['startupMs', 'nsPerEvent', 'events']) r[key].push(result[key])
+        if (environments[env].scriptTags) {
+          const loaded = await measureLoad(environments[env], subject)
+          if (loaded.problems.length) r.errors.push(`run ${run}, loaded by <script src>: ${loaded.problems.join('; ')}`)
+          r.loadMs.push(loaded.loadMs)
+        }
       } catch (error) {
         r.errors.push(`run ${run}: ${error.message}`)
       }
@@ -217,7 +277,7 @@ const results = subjects.map((subject, i) => ({
     envs.map((env) => {
       const r = raw[env][i]
       if (r.errors.length) return [env, { errors: r.errors }]
-      return [env, { startupMs: stats(r.startupMs), nsPerEvent: stats(r.nsPerEvent), events: stats(r.events) }]
+      return [env, { startupMs: stats(r.startupMs), ...(r.loadMs.length ? { loadMs: stats(r.loadMs) } : {}), nsPerEvent: stats(r.nsPerEvent), events: stats(r.events) }]
     }),
   ),
 }))
@@ -233,12 +293,16 @@ const range = (format) => (s) => (s.min === s.max ? format(s.median) : `${format
 const kb = (bytes) => `${fixed(1)(bytes / 1024)} KB`
 const perEnv = (r, cell) => envs.flatMap((env) => (r[env].errors ? ['error', 'error'] : cell(r[env])))
 
+// Chromium's start-up twice: evaluated from its source, and loaded by <script src> as a shop loads it.
+const LOADED = browser ? ['Chromium'] : []
+const loadedCell = (r, format) => LOADED.map((env) => (r[env].errors ? 'error' : format(r[env].loadMs)))
 printTable(
-  ['', 'min+gzip', ...envs.flatMap((env) => [`start-up ms, ${env}`, `ns/event, ${env}`]), 'heap, happy-dom'],
+  ['', 'min+gzip', ...envs.flatMap((env) => [`start-up ms, ${env}`, `ns/event, ${env}`]), ...LOADED.map((env) => `script ms at load by <script src>, ${env}`), 'heap, happy-dom'],
   results.map((r) => [
     r.name,
     kb(r.gzipBytes),
     ...perEnv(r, (e) => [range(fixed(2))(e.startupMs), range(fixed(0))(e.nsPerEvent)]),
+    ...loadedCell(r, range(fixed(2))),
     r.heapBytes ? kb(r.heapBytes.median) : '–',
   ]),
 )
@@ -252,10 +316,15 @@ const times = (a, b) => {
   return `${fixed(ratio < 1 ? 2 : ratio < 10 ? 1 : 0)(ratio)}×`
 }
 printTable(
-  ['ratio to the floor', 'min+gzip', ...envs.flatMap((env) => [`start-up, ${env}`, `per event, ${env}`])],
+  ['ratio to the floor', 'min+gzip', ...envs.flatMap((env) => [`start-up, ${env}`, `per event, ${env}`]), ...LOADED.map((env) => `start-up by <script src>, ${env}`)],
   results
     .filter((r) => r !== floor)
-    .map((r) => [r.name, times(r.gzipBytes, floor.gzipBytes), ...envs.flatMap((env) => [times(r[env].startupMs?.median, floor[env].startupMs?.median), times(r[env].nsPerEvent?.median, floor[env].nsPerEvent?.median)])]),
+    .map((r) => [
+      r.name,
+      times(r.gzipBytes, floor.gzipBytes),
+      ...envs.flatMap((env) => [times(r[env].startupMs?.median, floor[env].startupMs?.median), times(r[env].nsPerEvent?.median, floor[env].nsPerEvent?.median)]),
+      ...LOADED.map((env) => times(r[env].loadMs?.median, floor[env].loadMs?.median)),
+    ]),
 )
 console.log('')
 

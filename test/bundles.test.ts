@@ -55,6 +55,12 @@ function segmentCalls(win: TestWindow): unknown[][] {
   })
 }
 
+it("every script a page loads opens with V8's compile hint (src/tag/build.ts, COMPILE_HINT)", () => {
+  for (const file of ['popin-bridge.lite.min.js', 'popin-bridge.lite.debug.js', 'popin-bridge.min.js', 'popin-bridge.relay.min.js', 'popin-bridge.debugger.js']) {
+    expect(source(file).startsWith('//# allFunctionsCalledOnLoad\n'), file).toBe(true)
+  }
+})
+
 it('no build but the compiled tag\'s runtime looks up a __TAG_*__ feature flag: a page global cannot switch a feature off', () => {
   for (const file of ['popin-bridge.lite.min.js', 'popin-bridge.lite.debug.js', 'popin-bridge.min.js', 'index.js', 'core.js']) expect(source(file), file).not.toMatch(/__TAG_/)
   expect(source('tag-runtime.js')).toMatch(/__TAG_TCF__/)

@@ -134,7 +134,7 @@ describe('popin-bridge build', { timeout: 30_000 }, () => {
   it('prints a tag that routes Popin events to the vendors on the page, as the config says', async () => {
     const { code, out, err } = await cli('build', configFile())
     expect([code, err]).toEqual([0, ''])
-    expect(out.startsWith('/* popin-bridge ')).toBe(true)
+    expect(out.startsWith('//# allFunctionsCalledOnLoad\n/* popin-bridge ')).toBe(true)
     const { win, calls } = run(out)
     win.popinEvent('popin_call_end', { uid: 'u-1', callId: 'c-1', invited: false })
     expect(calls).toEqual([
