@@ -125,7 +125,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
-    if (req.method === 'GET' && path === '/healthz') return reply(res, 200, { status: 'ok', outbox: (await outboxNow()).outbox })
+    if (req.method === 'GET' && path === '/healthz') return health(res)
     if (req.method === 'GET' && path === '/readyz') return ready(res)
     if (req.method === 'GET' && path === '/metrics') {
       const { outbox, backlog } = await outboxNow()
@@ -312,6 +312,21 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     for (const [destination, { pending }] of Object.entries(backlog)) outbox[destination] = { pending }
     for (const [destination, n] of Object.entries(dead)) outbox[destination] = { ...outbox[destination], dead: n }
     return { outbox, backlog }
+  }
+
+  /**
+   * Alive: the process answers, with the outbox's counts when the database gives them. A database
+   * that does not is /readyz's 503 (take the instance out of the load balancer), not a reason for
+   * an orchestrator to restart a process that holds nothing.
+   */
+  async function health(res: ServerResponse) {
+    let outbox: Awaited<ReturnType<typeof outboxNow>>['outbox']
+    try {
+      outbox = (await outboxNow()).outbox
+    } catch (error) {
+      return reply(res, 200, { status: 'ok', outbox: null, database: (error as Error).message })
+    }
+    reply(res, 200, { status: 'ok', outbox })
   }
 
   /** Ready: the database answers, and no delivery has waited longer than relay.readyBacklogAgeMs. */

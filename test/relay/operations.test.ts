@@ -71,14 +71,17 @@ onEachEngine((engine) => {
       expect(Number(/popin_relay_backlog_oldest_seconds\{destination="ga4"\} ([\d.]+)/.exec(metrics)?.[1])).toBeGreaterThan(1)
     })
 
-    it('answers 503 when the database does not', async () => {
+    it('answers 503 when the database does not; /healthz still says the process is alive', async () => {
       running = await startTestRelay()
       const { relay } = running
       const backlog = relay.store.backlog
       relay.store.backlog = () => Promise.reject(new Error('connection refused'))
       const response = await fetch(`${relay.url}/readyz`)
       expect([response.status, await response.json()]).toEqual([503, { status: 'database unreachable', error: 'connection refused' }])
+      const health = await fetch(`${relay.url}/healthz`)
+      expect([health.status, await health.json()]).toEqual([200, { status: 'ok', outbox: null, database: 'connection refused' }])
       relay.store.backlog = backlog
+      expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ status: 'ok', outbox: {} })
     })
   })
 })
