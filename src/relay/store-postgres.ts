@@ -36,6 +36,9 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE INDEX outbox_dead ON outbox (destination) WHERE status = 'dead';`,
 ]
 
+/** The dead letters by destination, through the partial index of migration 6. */
+export const DEAD_COUNTS_QUERY = "SELECT destination, COUNT(*)::int AS n FROM outbox WHERE status = 'dead' GROUP BY destination"
+
 /**
  * A batch of webhooks and their outbox rows in one statement, so one round trip and one
  * transaction: the inbox takes the keys it does not have, and the outbox the rows of those, in
@@ -228,7 +231,7 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
     },
 
     async deadCounts() {
-      const { rows } = await pool.query<{ destination: string; n: number }>("SELECT destination, COUNT(*)::int AS n FROM outbox WHERE status = 'dead' GROUP BY destination")
+      const { rows } = await pool.query<{ destination: string; n: number }>(DEAD_COUNTS_QUERY)
       return Object.fromEntries(rows.map((row) => [row.destination, row.n]))
     },
 

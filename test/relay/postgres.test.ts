@@ -4,7 +4,7 @@ import pg from 'pg'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRelay, type Relay } from '../../src/relay/relay'
 import { openStore, type Store } from '../../src/relay/store'
-import { MIGRATIONS } from '../../src/relay/store-postgres'
+import { DEAD_COUNTS_QUERY, MIGRATIONS } from '../../src/relay/store-postgres'
 import { startFakeDestinations, type FakeDestinations } from '../support/fake-destinations'
 import { pgBouncerAvailable, startPgBouncer } from '../support/pgbouncer'
 import { freshPostgresDatabase, postgresAvailable, startPostgres } from '../support/postgres'
@@ -165,6 +165,23 @@ describe.skipIf(!postgresAvailable()).each(routes)('relays on one PostgreSQL dat
     expect((await post(relay, missed('pu-9'))).status).toBe(200)
     expect(await queryDatabase(database, 'SELECT key FROM inbox')).toHaveLength(1)
     await expect.poll(() => fakes.received.length).toBe(3)
+  })
+
+  it.runIf(how === 'directly')('count the dead letters through their partial index, not a scan of every row kept', async () => {
+    const database = await freshPostgresDatabase()
+    const store = await openStore(database, { leaseMs: 30_000 })
+    open.push(store)
+    await queryDatabase(
+      database,
+      `INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, updated_at)
+         SELECT 'kept-' || i, (ARRAY['facebookPixel', 'ga4', 'segment'])[1 + i % 3], 0, '{}', 1, CASE WHEN i % 5000 = 0 THEN 'dead' ELSE 'done' END, 1, 1
+         FROM generate_series(1, 30000) i;
+       ANALYZE outbox`,
+    )
+    expect(await store.deadCounts()).toEqual({ facebookPixel: 2, ga4: 2, segment: 2 })
+    const plan = (await queryDatabase<{ 'QUERY PLAN': string }>(database, `EXPLAIN ${DEAD_COUNTS_QUERY}`)).map((row) => row['QUERY PLAN'])
+    expect(plan.some((line) => line.includes('using outbox_dead on outbox'))).toBe(true)
+    expect(plan.filter((line) => line.includes('Seq Scan'))).toEqual([])
   })
 
   it('store an event name holding a NUL character (PostgreSQL text cannot hold one)', async () => {
