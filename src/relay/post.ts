@@ -7,6 +7,11 @@ const dispatcher = new Agent({ connections: 64 })
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 /** How much of an answer is read into memory (the chunk that crosses it whole); the rest is read and dropped. */
 export const ANSWER_READ_CHARS = 4096
+/**
+ * Past this, an answer is cut and its connection closed: a vendor that never ends its body must
+ * not hold a delivery forever (the body timeout counts idle time only).
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024
 
 export interface Answer {
   status: number
@@ -28,6 +33,7 @@ export function post(url: string, headers: Record<string, string>, body: string,
     let status = 0
     let retryAfter: string | undefined
     let text = ''
+    let bytes = 0
     dispatcher.dispatch(
       { origin, path: pathname + search, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
       {
@@ -41,8 +47,12 @@ export function post(url: string, headers: Record<string, string>, body: string,
           const value = responseHeaders['retry-after']
           retryAfter = Array.isArray(value) ? value[0] : value
         },
-        onResponseData(_controller, chunk) {
+        onResponseData(controller, chunk) {
+          bytes += chunk.length
           if (text.length < ANSWER_READ_CHARS) text += decoder.decode(chunk, { stream: true })
+          if (bytes <= MAX_ANSWER_BYTES) return
+          resolve({ status, text, retryAfter })
+          controller.abort(new Error(`answer longer than ${MAX_ANSWER_BYTES} bytes`))
         },
         onResponseEnd: () => resolve({ status, text: text.length < ANSWER_READ_CHARS ? text + decoder.decode() : text, retryAfter }),
         onResponseError(_controller, error) {

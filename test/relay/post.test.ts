@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { createServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ANSWER_READ_CHARS, post } from '../../src/relay/post'
+import { ANSWER_READ_CHARS, MAX_ANSWER_BYTES, post } from '../../src/relay/post'
 
 // A raw TCP server, so that an answer can be cut, stalled or split where HTTP servers would not.
 let server: Server | undefined
@@ -17,6 +17,8 @@ afterEach(async () => {
 async function vendor(answer: (socket: Socket, request: string) => void): Promise<string> {
   server = createServer((socket) => {
     sockets.add(socket)
+    // The client may hang up mid-answer (a cut answer): nothing to report on this side.
+    socket.on('error', () => undefined)
     let request = ''
     socket.on('data', (chunk) => {
       request += chunk
@@ -80,6 +82,24 @@ describe('relay: one POST to a vendor', () => {
     expect(long.startsWith(text)).toBe(true)
     await wait(100)
     expect(closed).toBe(false)
+  })
+
+  it('cuts an answer that never ends, and closes its connection', async () => {
+    let closed = false
+    const url = await vendor(async (socket) => {
+      socket.on('close', () => (closed = true))
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')
+      const chunk = 'y'.repeat(64 * 1024)
+      while (!closed) {
+        socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
+        await wait(1)
+      }
+    })
+    const { status, text } = await post(url, {}, '{}', 2000)
+    expect(status).toBe(200)
+    expect(text.startsWith('yyyy')).toBe(true)
+    expect(text.length).toBeLessThan(MAX_ANSWER_BYTES)
+    await expect.poll(() => closed).toBe(true)
   })
 
   it('rejects when the vendor refuses the connection', async () => {
