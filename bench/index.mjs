@@ -73,7 +73,7 @@ async function shopServer() {
     const script = scripts.get(req.url)
     if (script === undefined) return res.writeHead(200, headers).end('<!doctype html><html><head><title>Shop</title></head><body><p>shop</p></body></html>')
     scripts.delete(req.url)
-    res.writeHead(200, { 'content-type': 'text/javascript', 'cross-origin-resource-policy': 'same-origin' }).end(script)
+    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cross-origin-resource-policy': 'same-origin' }).end(script)
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {

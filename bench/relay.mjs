@@ -3,7 +3,7 @@
 // instances, and the ceiling: a bare node:http server that stores and forwards nothing; then, on
 // SQLite, browser events through POST /e beside webhooks (half the senders each). Each
 // relay runs as its own process; the load generator and the fake destinations share this one.
-// The ceiling and SQLite run in turns, three rounds, first (see ROUNDS). Prints a table and
+// The ceiling and SQLite run in turns, three rounds, first (see ROUNDS), each in turn first. Prints a table and
 // writes bench/relay-results.json. Not a test: it judges nothing.
 import { spawn, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -116,7 +116,8 @@ function startCeiling() {
 }
 
 function waitForUrl(child, pattern) {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench:relay: a process exited (${code}) before it listened`)))
     let out = ''
     child.stdout.on('data', (chunk) => {
       out += chunk
@@ -316,29 +317,34 @@ async function measure(name, start) {
 const SQLITE = 'SQLite file (WAL, flushed before each 200)'
 const CEILING = 'no storage (bare node:http): the ceiling'
 const sqliteRelay = async () => [await startRelay(join(mkdtempSync(join(temp, 'sqlite-')), 'relay.db'), fakes.origin)]
+const startCeilingProcess = async () => [await startCeiling()]
 const fakes = await startFakes()
 
 // The ceiling and SQLite take turns, ROUNDS times, before PostgreSQL is even started (its
 // background work after a load would slow whatever runs next): the machine's speed drifts over
 // minutes, so SQLite's ratio to the ceiling is taken within each round, and the round with the
 // median ratio is the one reported.
+// Which goes first alternates, so that neither always follows the other's teardown.
 const rounds = []
 for (let round = 0; round < ROUNDS; round++) {
-  const ceiling = await measure(CEILING, async () => [await startCeiling()])
-  const sqlite = await measure(SQLITE, sqliteRelay)
-  rounds.push({ ratio: sqlite.saturation.perSecond / ceiling.saturation.perSecond, [SQLITE]: sqlite, [CEILING]: ceiling })
+  const pair = {}
+  for (const [name, start] of round % 2 ? [[SQLITE, sqliteRelay], [CEILING, startCeilingProcess]] : [[CEILING, startCeilingProcess], [SQLITE, sqliteRelay]]) pair[name] = await measure(name, start)
+  rounds.push({ ratio: pair[SQLITE].saturation.perSecond / pair[CEILING].saturation.perSecond, ...pair })
 }
 const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]
 const results = { [SQLITE]: median[SQLITE] }
 
 const postgres = await startPostgres()
 if (postgres) {
-  results['PostgreSQL, 1 instance'] = await measure('PostgreSQL, 1 instance', async () => [await startRelay(await postgres.database(), fakes.origin)])
-  results['PostgreSQL, 3 instances'] = await measure('PostgreSQL, 3 instances', async () => {
-    const database = await postgres.database()
-    return Promise.all([0, 1, 2].map(() => startRelay(database, fakes.origin)))
-  })
-  postgres.stop()
+  try {
+    results['PostgreSQL, 1 instance'] = await measure('PostgreSQL, 1 instance', async () => [await startRelay(await postgres.database(), fakes.origin)])
+    results['PostgreSQL, 3 instances'] = await measure('PostgreSQL, 3 instances', async () => {
+      const database = await postgres.database()
+      return Promise.all([0, 1, 2].map(() => startRelay(database, fakes.origin)))
+    })
+  } finally {
+    postgres.stop()
+  }
 }
 results[CEILING] = median[CEILING]
 
@@ -369,7 +375,8 @@ console.log(`SQLite / the ceiling, round by round (the ceiling just before SQLit
 for (const [name, r] of Object.entries(results)) {
   if (name === CEILING) continue
   const outran = r.runs.filter((run) => run.forwardedPerSecond < KEEPS_UP * run.perSecond).map((run) => `at ${run.inFlight} in flight ${run.perSecond} acknowledged/s but ${run.forwardedPerSecond} forwarded/s`)
-  console.log(`${name}: durable ${(r.saturation.perSecond / ceiling).toFixed(2)}× the ceiling; forwarded / acknowledged at saturation ${(r.saturation.forwardedPerSecond / r.saturation.perSecond).toFixed(2)}${outran.length ? `; the backlog grew ${outran.join(', ')}` : ''}`)
+  const against = name === SQLITE ? 'the ceiling (the median round)' : "the median round's ceiling (measured before PostgreSQL started)"
+  console.log(`${name}: durable ${(r.saturation.perSecond / ceiling).toFixed(2)}× ${against}; forwarded / acknowledged at saturation ${(r.saturation.forwardedPerSecond / r.saturation.perSecond).toFixed(2)}${outran.length ? `; the backlog grew ${outran.join(', ')}` : ''}`)
 }
 console.log(
   `SQLite, POST /e beside webhooks (${CONCURRENCY / 2} senders each, ${EVENTS_PER_BATCH} events a batch): ${browser.browserEventsPerSecond} browser events/s (p50 ${browser.browserBatches.p50} ms, p99 ${browser.browserBatches.p99} ms a batch) and ${browser.webhooks.perSecond} webhooks/s acknowledged durably; ${browser.forwardedPerSecond} forwarded/s`,

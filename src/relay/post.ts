@@ -8,8 +8,9 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 /** How much of an answer is read into memory (the chunk that crosses it whole); the rest is read and dropped. */
 export const ANSWER_READ_CHARS = 4096
 /**
- * Past this, an answer is cut and its connection closed: a vendor that never ends its body must
- * not hold a delivery forever (the body timeout counts idle time only).
+ * Past this, or past `timeoutMs` since its headers, an answer is cut and its connection closed: a
+ * vendor that never ends its body, fast or slowly, must not hold a delivery forever (the body
+ * timeout counts idle time only, and restarts with every chunk).
  */
 export const MAX_ANSWER_BYTES = 1024 * 1024
 
@@ -34,6 +35,7 @@ export function post(url: string, headers: Record<string, string>, body: string,
     let retryAfter: string | undefined
     let text = ''
     let bytes = 0
+    let headersAt = 0
     dispatcher.dispatch(
       { origin, path: pathname + search, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
       {
@@ -44,15 +46,16 @@ export function post(url: string, headers: Record<string, string>, body: string,
           // A 1xx (103 Early Hints) comes before the answer.
           if (statusCode < 200) return
           status = statusCode
+          headersAt = Date.now()
           const value = responseHeaders['retry-after']
           retryAfter = Array.isArray(value) ? value[0] : value
         },
         onResponseData(controller, chunk) {
           bytes += chunk.length
           if (text.length < ANSWER_READ_CHARS) text += decoder.decode(chunk, { stream: true })
-          if (bytes <= MAX_ANSWER_BYTES) return
+          if (bytes <= MAX_ANSWER_BYTES && Date.now() - headersAt <= timeoutMs) return
           resolve({ status, text, retryAfter })
-          controller.abort(new Error(`answer longer than ${MAX_ANSWER_BYTES} bytes`))
+          controller.abort(new Error(`answer cut: past ${MAX_ANSWER_BYTES} bytes or ${timeoutMs} ms`))
         },
         onResponseEnd: () => resolve({ status, text: text.length < ANSWER_READ_CHARS ? text + decoder.decode() : text, retryAfter }),
         onResponseError(_controller, error) {

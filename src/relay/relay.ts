@@ -38,6 +38,8 @@ export const MAX_BODY_DEPTH = 32
 const PURGE_EVERY_MS = 3600 * 1000
 /** Longest a stored webhook's answer waits for forwarding to catch up: well within a sender's timeout. */
 const MAX_HOLD_MS = 1000
+/** How long /healthz waits for the outbox's counts before it answers without them. */
+const HEALTH_WAIT_MS = 1000
 const DAY_MS = 86_400_000
 /** Where the page loads the channel from: `<relayUrl>/e.js`. */
 export const CHANNEL_SCRIPT_PATH = '/e.js'
@@ -321,10 +323,15 @@ export async function startRelay(config: unknown, { overrides, env = process.env
    */
   async function health(res: ServerResponse) {
     let outbox: Awaited<ReturnType<typeof outboxNow>>['outbox']
+    let timer: NodeJS.Timeout | undefined
+    // A database that does not answer at all must not hold the probe past its own timeout either.
+    const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_WAIT_MS} ms`)), HEALTH_WAIT_MS)))
     try {
-      outbox = (await outboxNow()).outbox
+      outbox = (await Promise.race([outboxNow(), silent])).outbox
     } catch (error) {
       return reply(res, 200, { status: 'ok', outbox: null, database: (error as Error).message })
+    } finally {
+      clearTimeout(timer)
     }
     reply(res, 200, { status: 'ok', outbox })
   }

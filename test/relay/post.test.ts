@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { createServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ANSWER_READ_CHARS, MAX_ANSWER_BYTES, post } from '../../src/relay/post'
+import { ANSWER_READ_CHARS, post } from '../../src/relay/post'
 
 // A raw TCP server, so that an answer can be cut, stalled or split where HTTP servers would not.
 let server: Server | undefined
@@ -84,7 +84,7 @@ describe('relay: one POST to a vendor', () => {
     expect(closed).toBe(false)
   })
 
-  it('cuts an answer that never ends, and closes its connection', async () => {
+  it('cuts an answer that never ends (past MAX_ANSWER_BYTES), and closes its connection', async () => {
     let closed = false
     const url = await vendor(async (socket) => {
       socket.on('close', () => (closed = true))
@@ -98,7 +98,24 @@ describe('relay: one POST to a vendor', () => {
     const { status, text } = await post(url, {}, '{}', 2000)
     expect(status).toBe(200)
     expect(text.startsWith('yyyy')).toBe(true)
-    expect(text.length).toBeLessThan(MAX_ANSWER_BYTES)
+    expect(text.length).toBeLessThanOrEqual(ANSWER_READ_CHARS + 64 * 1024)
+    await expect.poll(() => closed).toBe(true)
+  })
+
+  it('cuts an answer that trickles in, a byte at a time, past the timeout since its headers', async () => {
+    let closed = false
+    const url = await vendor(async (socket) => {
+      socket.on('close', () => (closed = true))
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n')
+      while (!closed) {
+        socket.write('z')
+        await wait(100)
+      }
+    })
+    const asked = Date.now()
+    const { status, text } = await post(url, {}, '{}', 300)
+    expect([status, /^z+$/.test(text)]).toEqual([200, true])
+    expect(Date.now() - asked).toBeLessThan(1000)
     await expect.poll(() => closed).toBe(true)
   })
 

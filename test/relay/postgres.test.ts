@@ -180,7 +180,7 @@ describe.skipIf(!postgresAvailable()).each(routes)('relays on one PostgreSQL dat
     )
     expect(await store.deadCounts()).toEqual({ facebookPixel: 2, ga4: 2, segment: 2 })
     const plan = (await queryDatabase<{ 'QUERY PLAN': string }>(database, `EXPLAIN ${DEAD_COUNTS_QUERY}`)).map((row) => row['QUERY PLAN'])
-    expect(plan.some((line) => line.includes('using outbox_dead on outbox'))).toBe(true)
+    expect(plan.some((line) => line.includes('outbox_dead'))).toBe(true)
     expect(plan.filter((line) => line.includes('Seq Scan'))).toEqual([])
   })
 

@@ -128,6 +128,7 @@ onEachEngine(() => {
       await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/segment/')).length).toBe(1)
       await expect.poll(outbox).toEqual({ facebookPixel: { dead: 1 }, segment: { pending: 1 } })
       await post({ ...rated(), user_id: 'u-2' })
+      await expect.poll(() => fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBe(2)
       await expect.poll(outbox).toEqual({ facebookPixel: { pending: 1, dead: 1 }, segment: { pending: 1 } })
       const metrics = await (await fetch(`${relay.url}/metrics`)).text()
       expect(metrics.split('\n').filter((line) => line.startsWith('popin_relay_outbox{'))).toEqual([
