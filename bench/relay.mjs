@@ -371,7 +371,7 @@ const rows = [
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)))
 for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  '))
 const ceiling = results[CEILING].saturation.perSecond
-console.log(`SQLite / the ceiling, round by round (the ceiling just before SQLite): ${rounds.map((r) => `${r[SQLITE].saturation.perSecond} / ${r[CEILING].saturation.perSecond} = ${r.ratio.toFixed(2)}`).join('; ')}; the table shows the median round`)
+console.log(`SQLite / the ceiling, round by round (in turns, each first in turn): ${rounds.map((r) => `${r[SQLITE].saturation.perSecond} / ${r[CEILING].saturation.perSecond} = ${r.ratio.toFixed(2)}`).join('; ')}; the table shows the median round`)
 for (const [name, r] of Object.entries(results)) {
   if (name === CEILING) continue
   const outran = r.runs.filter((run) => run.forwardedPerSecond < KEEPS_UP * run.perSecond).map((run) => `at ${run.inFlight} in flight ${run.perSecond} acknowledged/s but ${run.forwardedPerSecond} forwarded/s`)
