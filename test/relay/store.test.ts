@@ -19,6 +19,23 @@ const webhook = (key: string, destinations: string[]): IncomingWebhook => ({
   entries: destinations.map((destination, seq) => ({ destination, seq, request: { url: `http://127.0.0.1:1/${key}`, headers: {}, body: { key, seq } }, eventTime: 1000 })),
 })
 
+const SETTLED = {
+  done: { status: 'done', nextAt: 5000, at: 5000 },
+  dead: { status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
+  pending: { status: 'pending', nextAt: 9000, at: 5000, error: 'HTTP 503' },
+} as const
+
+/**
+ * Stores webhooks ([key, received at, destinations]), claims their rows at 5000, and records each
+ * named row's outcome: done, dead (HTTP 400), or pending again (HTTP 503, due at 9000).
+ */
+async function storeAndSettle(store: Store, webhooks: [string, number, string[]][], outcomes: [string, string, keyof typeof SETTLED][]) {
+  await store.accept(webhooks.map(([key, receivedAt, destinations]) => ({ ...webhook(key, destinations), receivedAt })))
+  const claimed = await store.claimDue(5000, 10)
+  const id = (key: string, destination: string) => claimed.find((d) => d.key === key && d.destination === destination)!.id
+  await store.settle(outcomes.map(([key, destination, outcome]) => ({ id: id(key, destination), ...SETTLED[outcome] })))
+}
+
 onEachEngine(() => {
   describe('store: accepting many webhooks at once', () => {
     // More webhooks than one statement holds (SQLite inserts ROWS_PER_STATEMENT rows a statement),
@@ -86,16 +103,20 @@ onEachEngine(() => {
   describe('store: what /healthz and /metrics count', () => {
     it('counts pending and dead rows by destination, delivered ones not', async () => {
       store = await openStore(await testDatabase(), { leaseMs: 30_000 })
-      await store.accept([{ ...webhook('a', ['facebookPixel', 'ga4', 'segment']), receivedAt: 1000 }, { ...webhook('b', ['ga4', 'segment']), receivedAt: 2000 }])
-      const claimed = await store.claimDue(5000, 10)
-      const id = (key: string, destination: string) => claimed.find((d) => d.key === key && d.destination === destination)!.id
-      await store.settle([
-        { id: id('a', 'facebookPixel'), status: 'done', nextAt: 5000, at: 5000 },
-        { id: id('a', 'ga4'), status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
-        { id: id('b', 'ga4'), status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
-        { id: id('a', 'segment'), status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
-        { id: id('b', 'segment'), status: 'pending', nextAt: 9000, at: 5000, error: 'HTTP 503' },
-      ])
+      await storeAndSettle(
+        store,
+        [
+          ['a', 1000, ['facebookPixel', 'ga4', 'segment']],
+          ['b', 2000, ['ga4', 'segment']],
+        ],
+        [
+          ['a', 'facebookPixel', 'done'],
+          ['a', 'ga4', 'dead'],
+          ['b', 'ga4', 'dead'],
+          ['a', 'segment', 'dead'],
+          ['b', 'segment', 'pending'],
+        ],
+      )
       expect(await store.deadCounts()).toEqual({ ga4: 2, segment: 1 })
       expect(await store.backlog()).toEqual({ segment: { pending: 1, oldestReceivedAt: 2000 } })
       expect(await store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { dead: 2 }, segment: { dead: 1, pending: 1 } })
@@ -107,15 +128,19 @@ describe('the SQLite store: the pending and dead rows /readyz, /healthz and /met
   it('reads only pending and dead rows: the index, searched destination by destination, never a scan of the outbox', async () => {
     const database = tempDatabase()
     store = await openStore(database, { leaseMs: 30_000 })
-    const at = (key: string, receivedAt: number, destinations: string[]) => ({ ...webhook(key, destinations), receivedAt })
-    await store.accept([at('a', 1000, ['facebookPixel', 'ga4']), at('b', 2000, ['ga4', 'segment']), at('c', 3000, ['segment'])])
-    const claimed = await store.claimDue(5000, 10)
-    const id = (key: string, destination: string) => claimed.find((d) => d.key === key && d.destination === destination)!.id
-    await store.settle([
-      { id: id('a', 'facebookPixel'), status: 'done', nextAt: 5000, at: 5000 },
-      { id: id('a', 'ga4'), status: 'dead', nextAt: 5000, at: 5000, error: 'HTTP 400' },
-      { id: id('b', 'segment'), status: 'pending', nextAt: 9000, at: 5000, error: 'HTTP 503' },
-    ])
+    await storeAndSettle(
+      store,
+      [
+        ['a', 1000, ['facebookPixel', 'ga4']],
+        ['b', 2000, ['ga4', 'segment']],
+        ['c', 3000, ['segment']],
+      ],
+      [
+        ['a', 'facebookPixel', 'done'],
+        ['a', 'ga4', 'dead'],
+        ['b', 'segment', 'pending'],
+      ],
+    )
     expect(await store.backlog()).toEqual({ ga4: { pending: 1, oldestReceivedAt: 2000 }, segment: { pending: 2, oldestReceivedAt: 2000 } })
     const db = new Database(database)
     try {
