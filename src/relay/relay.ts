@@ -40,6 +40,8 @@ const PURGE_EVERY_MS = 3600 * 1000
 const MAX_HOLD_MS = 1000
 /** How long /healthz waits for the outbox's counts before it answers without them. */
 const HEALTH_WAIT_MS = 1000
+/** /healthz's own reason when the database says nothing in time (no detail of the database in it). */
+const SILENT = new Error(`no answer within ${HEALTH_WAIT_MS} ms`)
 const DAY_MS = 86_400_000
 /** Where the page loads the channel from: `<relayUrl>/e.js`. */
 export const CHANNEL_SCRIPT_PATH = '/e.js'
@@ -325,16 +327,31 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     let outbox: Awaited<ReturnType<typeof outboxNow>>['outbox']
     let timer: NodeJS.Timeout | undefined
     // A database that does not answer at all must not hold the probe past its own timeout either.
-    const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_WAIT_MS} ms`)), HEALTH_WAIT_MS)))
+    const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(SILENT), HEALTH_WAIT_MS)))
     try {
       outbox = (await Promise.race([outboxNow(), silent])).outbox
     } catch (error) {
-      return reply(res, 200, { status: 'ok', outbox: null, database: (error as Error).message })
+      return reply(res, 200, { status: 'ok', outbox: null, database: databaseTrouble('/healthz', error) })
     } finally {
       clearTimeout(timer)
     }
+    databaseAnswered()
     reply(res, 200, { status: 'ok', outbox })
   }
+
+  /**
+   * What a probe says of a database that failed. The probes answer on the webhook port, reachable
+   * from the internet, and a database's error can name its host, user, database or file: that goes
+   * to the relay's log (once until the database answers again, not at each probe), the probe gets a pointer to it.
+   */
+  let troubleLogged: string | undefined
+  function databaseTrouble(probe: string, error: unknown): string {
+    const message = (error as Error)?.message ?? String(error)
+    if (troubleLogged !== message) log.error(`relay: ${probe}: the database failed: ${message}`)
+    troubleLogged = message
+    return error === SILENT ? message : 'the database failed (the reason is in the relay log)'
+  }
+  const databaseAnswered = () => (troubleLogged = undefined)
 
   /** Ready: the database answers, and no delivery has waited longer than relay.readyBacklogAgeMs. */
   async function ready(res: ServerResponse) {
@@ -342,8 +359,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     try {
       backlog = await store.backlog()
     } catch (error) {
-      return reply(res, 503, { status: 'database unreachable', error: (error as Error).message })
+      return reply(res, 503, { status: 'database unreachable', error: databaseTrouble('/readyz', error) })
     }
+    databaseAnswered()
     const now = Date.now()
     const late = Object.entries(backlog).filter(([, b]) => now - b.oldestReceivedAt > settings.readyBacklogAgeMs).map(([destination]) => destination)
     const waiting = Object.fromEntries(Object.entries(backlog).map(([destination, b]) => [destination, { pending: b.pending, oldestSeconds: Math.round((now - b.oldestReceivedAt) / 1000) }]))

@@ -71,23 +71,33 @@ onEachEngine((engine) => {
       expect(Number(/popin_relay_backlog_oldest_seconds\{destination="ga4"\} ([\d.]+)/.exec(metrics)?.[1])).toBeGreaterThan(1)
     })
 
-    it('answers 503 when the database does not; /healthz still says the process is alive', async () => {
+    it('answers 503 when the database does not; /healthz still says the process is alive; the reason goes to the log only', async () => {
       running = await startTestRelay()
-      const { relay } = running
+      const { relay, log } = running
       const backlog = relay.store.backlog
-      relay.store.backlog = () => Promise.reject(new Error('connection refused'))
+      // What PostgreSQL says names its host, user and database: not for the webhook port.
+      const refused = 'password authentication failed for user "popin" at db-7.internal.example:5432'
+      relay.store.backlog = () => Promise.reject(new Error(refused))
       const response = await fetch(`${relay.url}/readyz`)
-      expect([response.status, await response.json()]).toEqual([503, { status: 'database unreachable', error: 'connection refused' }])
+      expect([response.status, await response.json()]).toEqual([503, { status: 'database unreachable', error: 'the database failed (the reason is in the relay log)' }])
       const health = await fetch(`${relay.url}/healthz`)
-      expect([health.status, await health.json()]).toEqual([200, { status: 'ok', outbox: null, database: 'connection refused' }])
+      expect([health.status, await health.json()]).toEqual([200, { status: 'ok', outbox: null, database: 'the database failed (the reason is in the relay log)' }])
+      // One line for the failure, not one a probe.
+      expect(log.error.mock.calls).toEqual([[`relay: /readyz: the database failed: ${refused}`]])
       // A database that does not answer at all: the probe still gets its 200, within a second.
       relay.store.backlog = () => new Promise(() => undefined)
       const asked = Date.now()
       const silent = await fetch(`${relay.url}/healthz`)
       expect([silent.status, await silent.json()]).toEqual([200, { status: 'ok', outbox: null, database: 'no answer within 1000 ms' }])
       expect(Date.now() - asked).toBeLessThan(2000)
+      expect(log.error.mock.calls.slice(1)).toEqual([['relay: /healthz: the database failed: no answer within 1000 ms']])
       relay.store.backlog = backlog
       expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ status: 'ok', outbox: {} })
+      // Failing again after an answer: logged again.
+      relay.store.backlog = () => Promise.reject(new Error(refused))
+      expect((await fetch(`${relay.url}/readyz`)).status).toBe(503)
+      relay.store.backlog = backlog
+      expect(log.error.mock.calls.slice(2)).toEqual([[`relay: /readyz: the database failed: ${refused}`]])
     })
   })
 })
