@@ -48,13 +48,19 @@ export function createMetrics(destinations: readonly string[]) {
       series.set(key, (series.get(key) ?? 0) + by)
     },
     get: (name: Counter, labels?: Record<string, string>) => counters.get(name)!.get(labelText(labels)) ?? 0,
-    /** Counters, then the outbox's rows pending and dead per destination, then the backlog. */
-    render(outbox: Record<string, { pending?: number; dead?: number }>, backlog: Record<string, Backlog> = {}, now = Date.now()): string {
+    /**
+     * Counters, whether the database answered, then the outbox's rows pending and dead per
+     * destination and the backlog: without `outbox` (the database gave none), those are left out
+     * rather than shown as 0.
+     */
+    render(outbox?: Record<string, { pending?: number; dead?: number }>, backlog: Record<string, Backlog> = {}, now = Date.now()): string {
       const lines: string[] = []
       for (const [name, series] of counters) {
         lines.push(`# HELP ${name} ${COUNTERS[name]}`, `# TYPE ${name} counter`)
         for (const [labels, value] of [...series].sort()) lines.push(`${name}${labels} ${value}`)
       }
+      lines.push('# HELP popin_relay_database_up Whether the database gave the outbox gauges below for this scrape (0: it failed or said nothing within a second).', '# TYPE popin_relay_database_up gauge', `popin_relay_database_up ${outbox ? 1 : 0}`)
+      if (!outbox) return `${lines.join('\n')}\n`
       lines.push('# HELP popin_relay_outbox Outbox rows waiting to be sent (status pending, as popin_relay_backlog) or dead letters (status dead), by destination.', '# TYPE popin_relay_outbox gauge')
       for (const destination of [...new Set([...destinations, ...Object.keys(outbox)])].sort()) {
         for (const status of ['dead', 'pending'] as const) lines.push(`popin_relay_outbox${labelText({ destination, status })} ${outbox[destination]?.[status] ?? 0}`)

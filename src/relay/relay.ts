@@ -38,9 +38,9 @@ export const MAX_BODY_DEPTH = 32
 const PURGE_EVERY_MS = 3600 * 1000
 /** Longest a stored webhook's answer waits for forwarding to catch up: well within a sender's timeout. */
 const MAX_HOLD_MS = 1000
-/** How long /healthz waits for the outbox's counts before it answers without them. */
+/** How long /healthz, /readyz and /metrics wait for the database before they answer without it. */
 const HEALTH_WAIT_MS = 1000
-/** /healthz's own reason when the database says nothing in time (no detail of the database in it). */
+/** The probes' own reason when the database says nothing in time (no detail of the database in it). */
 const SILENT = new Error(`no answer within ${HEALTH_WAIT_MS} ms`)
 const DAY_MS = 86_400_000
 /** Where the page loads the channel from: `<relayUrl>/e.js`. */
@@ -132,8 +132,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     if (req.method === 'GET' && path === '/healthz') return health(res)
     if (req.method === 'GET' && path === '/readyz') return ready(res)
     if (req.method === 'GET' && path === '/metrics') {
-      const { outbox, backlog } = await outboxNow()
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.render(outbox, backlog))
+      // The counters are worth most while the database fails: they are rendered without its gauges.
+      const found = await askDatabase('/metrics', outboxNow)
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('trouble' in found ? metrics.render() : metrics.render(found.outbox, found.backlog))
       return
     }
     if (admin && (path === '/admin' || path.startsWith('/admin/'))) return admin(req, res, path)
@@ -324,44 +325,39 @@ export async function startRelay(config: unknown, { overrides, env = process.env
    * an orchestrator to restart a process that holds nothing.
    */
   async function health(res: ServerResponse) {
-    let outbox: Awaited<ReturnType<typeof outboxNow>>['outbox']
-    let timer: NodeJS.Timeout | undefined
-    // A database that does not answer at all must not hold the probe past its own timeout either.
-    const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(SILENT), HEALTH_WAIT_MS)))
-    try {
-      outbox = (await Promise.race([outboxNow(), silent])).outbox
-    } catch (error) {
-      return reply(res, 200, { status: 'ok', outbox: null, database: databaseTrouble('/healthz', error) })
-    } finally {
-      clearTimeout(timer)
-    }
-    databaseAnswered()
-    reply(res, 200, { status: 'ok', outbox })
+    const found = await askDatabase('/healthz', outboxNow)
+    reply(res, 200, 'trouble' in found ? { status: 'ok', outbox: null, database: found.trouble } : { status: 'ok', outbox: found.outbox })
   }
 
   /**
-   * What a probe says of a database that failed. The probes answer on the webhook port, reachable
-   * from the internet, and a database's error can name its host, user, database or file: that goes
-   * to the relay's log (once until the database answers again, not at each probe), the probe gets a pointer to it.
+   * What a probe or a scrape asks the database, or what it may say of a database that failed or
+   * said nothing within HEALTH_WAIT_MS (a probe must answer before its own timeout). These answer
+   * on the webhook port, reachable from the internet, and a database's error can name its host,
+   * user, database or file: that goes to the relay's log (once until the database answers again,
+   * not at each probe); the answer gets a pointer to it.
    */
   let troubleLogged: string | undefined
-  function databaseTrouble(probe: string, error: unknown): string {
-    const message = (error as Error)?.message ?? String(error)
-    if (troubleLogged !== message) log.error(`relay: ${probe}: the database failed: ${message}`)
-    troubleLogged = message
-    return error === SILENT ? message : 'the database failed (the reason is in the relay log)'
+  async function askDatabase<T>(asker: string, query: () => Promise<T>): Promise<T | { trouble: string }> {
+    let timer: NodeJS.Timeout | undefined
+    const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(SILENT), HEALTH_WAIT_MS)))
+    try {
+      const answer = await Promise.race([query(), silent])
+      troubleLogged = undefined
+      return answer
+    } catch (error) {
+      const message = (error as Error)?.message ?? String(error)
+      if (troubleLogged !== message) log.error(`relay: ${asker}: the database failed: ${message}`)
+      troubleLogged = message
+      return { trouble: error === SILENT ? message : 'the database failed (the reason is in the relay log)' }
+    } finally {
+      clearTimeout(timer)
+    }
   }
-  const databaseAnswered = () => (troubleLogged = undefined)
 
   /** Ready: the database answers, and no delivery has waited longer than relay.readyBacklogAgeMs. */
   async function ready(res: ServerResponse) {
-    let backlog: Awaited<ReturnType<typeof store.backlog>>
-    try {
-      backlog = await store.backlog()
-    } catch (error) {
-      return reply(res, 503, { status: 'database unreachable', error: databaseTrouble('/readyz', error) })
-    }
-    databaseAnswered()
+    const backlog = await askDatabase('/readyz', () => store.backlog())
+    if ('trouble' in backlog) return reply(res, 503, { status: 'database unreachable', error: backlog.trouble })
     const now = Date.now()
     const late = Object.entries(backlog).filter(([, b]) => now - b.oldestReceivedAt > settings.readyBacklogAgeMs).map(([destination]) => destination)
     const waiting = Object.fromEntries(Object.entries(backlog).map(([destination, b]) => [destination, { pending: b.pending, oldestSeconds: Math.round((now - b.oldestReceivedAt) / 1000) }]))

@@ -82,6 +82,12 @@ onEachEngine((engine) => {
       expect([response.status, await response.json()]).toEqual([503, { status: 'database unreachable', error: 'the database failed (the reason is in the relay log)' }])
       const health = await fetch(`${relay.url}/healthz`)
       expect([health.status, await health.json()]).toEqual([200, { status: 'ok', outbox: null, database: 'the database failed (the reason is in the relay log)' }])
+      // The counters still scrape, the outbox's gauges are left out rather than shown as 0.
+      const metrics = await (await fetch(`${relay.url}/metrics`)).text()
+      expect(metrics).toContain('\npopin_relay_received_total 0\n')
+      expect(metrics).toMatch(/\npopin_relay_database_up 0\n$/)
+      expect(metrics).not.toContain('popin_relay_outbox')
+      expect(metrics).not.toContain(refused)
       // One line for the failure, not one a probe.
       expect(log.error.mock.calls).toEqual([[`relay: /readyz: the database failed: ${refused}`]])
       // A database that does not answer at all: the probe still gets its 200, within a second.
@@ -91,12 +97,16 @@ onEachEngine((engine) => {
       expect([silent.status, await silent.json()]).toEqual([200, { status: 'ok', outbox: null, database: 'no answer within 1000 ms' }])
       expect(Date.now() - asked).toBeLessThan(2000)
       expect(log.error.mock.calls.slice(1)).toEqual([['relay: /healthz: the database failed: no answer within 1000 ms']])
+      const stalled = await fetch(`${relay.url}/readyz`)
+      expect([stalled.status, await stalled.json()]).toEqual([503, { status: 'database unreachable', error: 'no answer within 1000 ms' }])
+      expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_database_up 0\n')
       relay.store.backlog = backlog
       expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ status: 'ok', outbox: {} })
       // Failing again after an answer: logged again.
       relay.store.backlog = () => Promise.reject(new Error(refused))
       expect((await fetch(`${relay.url}/readyz`)).status).toBe(503)
       relay.store.backlog = backlog
+      expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_database_up 1\n')
       expect(log.error.mock.calls.slice(2)).toEqual([[`relay: /readyz: the database failed: ${refused}`]])
     })
   })
