@@ -134,7 +134,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     if (req.method === 'GET' && path === '/metrics') {
       // The counters are worth most while the database fails: they are rendered without its gauges.
       const found = await askDatabase('/metrics', outboxNow)
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('trouble' in found ? metrics.render() : metrics.render(found.outbox, found.backlog))
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end('trouble' in found ? metrics.render() : metrics.render(found.answer.outbox, found.answer.backlog))
       return
     }
     if (admin && (path === '/admin' || path.startsWith('/admin/'))) return admin(req, res, path)
@@ -326,7 +326,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
    */
   async function health(res: ServerResponse) {
     const found = await askDatabase('/healthz', outboxNow)
-    reply(res, 200, 'trouble' in found ? { status: 'ok', outbox: null, database: found.trouble } : { status: 'ok', outbox: found.outbox })
+    reply(res, 200, 'trouble' in found ? { status: 'ok', outbox: null, database: found.trouble } : { status: 'ok', outbox: found.answer.outbox })
   }
 
   /**
@@ -337,13 +337,13 @@ export async function startRelay(config: unknown, { overrides, env = process.env
    * not at each probe); the answer gets a pointer to it.
    */
   let troubleLogged: string | undefined
-  async function askDatabase<T>(asker: string, query: () => Promise<T>): Promise<T | { trouble: string }> {
+  async function askDatabase<T>(asker: string, query: () => Promise<T>): Promise<{ answer: T } | { trouble: string }> {
     let timer: NodeJS.Timeout | undefined
     const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(SILENT), HEALTH_WAIT_MS)))
     try {
       const answer = await Promise.race([query(), silent])
       troubleLogged = undefined
-      return answer
+      return { answer }
     } catch (error) {
       const message = (error as Error)?.message ?? String(error)
       if (troubleLogged !== message) log.error(`relay: ${asker}: the database failed: ${message}`)
@@ -356,8 +356,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
   /** Ready: the database answers, and no delivery has waited longer than relay.readyBacklogAgeMs. */
   async function ready(res: ServerResponse) {
-    const backlog = await askDatabase('/readyz', () => store.backlog())
-    if ('trouble' in backlog) return reply(res, 503, { status: 'database unreachable', error: backlog.trouble })
+    const found = await askDatabase('/readyz', () => store.backlog())
+    if ('trouble' in found) return reply(res, 503, { status: 'database unreachable', error: found.trouble })
+    const backlog = found.answer
     const now = Date.now()
     const late = Object.entries(backlog).filter(([, b]) => now - b.oldestReceivedAt > settings.readyBacklogAgeMs).map(([destination]) => destination)
     const waiting = Object.fromEntries(Object.entries(backlog).map(([destination, b]) => [destination, { pending: b.pending, oldestSeconds: Math.round((now - b.oldestReceivedAt) / 1000) }]))
