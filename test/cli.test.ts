@@ -84,7 +84,16 @@ describe('popin-bridge validate', () => {
       out: '',
       err: `popin-bridge validate: name the config file, e.g. popin-bridge validate bridge.json\n\n${await usage('validate')}`,
     })
-    expect((await cli('validate', '/nonexistent/bridge.json')).err).toBe('popin-bridge validate: cannot read /nonexistent/bridge.json: ENOENT\n')
+    expect((await cli('validate', '/nonexistent/bridge.json')).err).toBe('popin-bridge validate: cannot read /nonexistent/bridge.json: no such file\n')
+    expect((await cli('validate', tmp())).err).toMatch(/^popin-bridge validate: cannot read .*: it is a folder\n$/)
+    // No command at all is a usage mistake like the others: the usage, on standard error, exit 2.
+    const none = await cli()
+    expect([none.code, none.out, none.err.split('\n')[0]]).toEqual([2, '', 'popin-bridge <command> [options]'])
+    expect((await cli('--help')).code).toBe(0)
+    // The README's examples annotate keys with // notes: copied as they are, the comment is named.
+    const commented = join(tmp(), 'bridge.json')
+    writeFileSync(commented, '{\n  "debug": false // while testing\n}\n')
+    expect(await cli('validate', commented)).toEqual({ code: 1, out: '', err: `${commented}: not valid JSON: a comment at line 2, column 18: JSON has none (remove the // and /* */ notes)\n` })
     for (const command of ['frobnicate', 'toString', '__proto__']) {
       const unknown = await cli(command)
       expect([unknown.code, unknown.err.split('\n')[0]]).toEqual([2, `popin-bridge: unknown command "${command}"`])
@@ -157,7 +166,7 @@ describe('popin-bridge build', { timeout: 30_000 }, () => {
 
   it('says why it cannot write --out, and exits 1', async () => {
     const out = join(tmp(), 'no-such-folder', 'tag.js')
-    expect(await cli('build', configFile(), '--out', out)).toEqual({ code: 1, out: '', err: `popin-bridge build: cannot write ${out}: ENOENT\n` })
+    expect(await cli('build', configFile(), '--out', out)).toEqual({ code: 1, out: '', err: `popin-bridge build: cannot write ${out}: no such folder\n` })
   })
 
   it('refuses an invalid config with every problem, and writes nothing', async () => {
@@ -288,7 +297,7 @@ describe('popin-bridge snippet', { timeout: 30_000 }, () => {
     expect(await cli('snippet', configFile(), '--gtmm')).toEqual({
       code: 2,
       out: '',
-      err: `popin-bridge snippet: Unknown option '--gtmm'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "--gtmm"\n\n${help}`,
+      err: `popin-bridge snippet: unknown option --gtmm; it takes --gtm, --script, --help\n\n${help}`,
     })
     expect(await cli('snippet', configFile(), configFile(), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge snippet: unexpected argument ".*bridge\.json"\n\npopin-bridge snippet </) })
     expect((await cli('snippet', configFile(), '--gtm=yes')).err.split('\n')[0]).toBe("popin-bridge snippet: Option '--gtm' does not take an argument")
@@ -421,8 +430,8 @@ describe('popin-bridge demo, relay and schema arguments', () => {
 
   it('rejects arguments where a command takes none, and flags of another command', async () => {
     expect(await cli('schema', 'bridge.json')).toEqual({ code: 2, out: '', err: `popin-bridge schema: unexpected argument "bridge.json"\n\n${await usage('schema')}` })
-    expect(await cli('validate', fixture('valid/empty.json'), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge validate: Unknown option '--gtm'\./) })
-    expect(await cli('demo', '--config', 'bridge.json')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge demo: Unknown option '--config'\./) })
+    expect(await cli('validate', fixture('valid/empty.json'), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge validate: unknown option --gtm; it takes --help\n/) })
+    expect(await cli('demo', '--config', 'bridge.json')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge demo: unknown option --config; it takes --port, --host, --help\n/) })
   })
 
   it('-h is --help, for every command', async () => {

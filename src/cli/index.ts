@@ -136,9 +136,13 @@ interface Arguments {
 /** Runs one CLI command; resolves to the exit code. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
+  if (!command) {
+    io.err(HELP)
+    return 2
+  }
+  if (command === 'help' || command === '--help' || command === '-h') {
     io.out(HELP)
-    return command ? 0 : 1
+    return 0
   }
   // Own keys only: "toString" is not a command.
   const accepts = hasOwn(ARGUMENTS, command) ? ARGUMENTS[command] : undefined
@@ -179,9 +183,20 @@ function parseCommandLine(args: string[], options: Options): Arguments | string 
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
   } catch (error) {
     // parseArgs' own errors are the user's mistakes; anything else is a bug.
-    if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error
+    const code = String((error as NodeJS.ErrnoException).code)
+    if (!code.startsWith('ERR_PARSE_ARGS_')) throw error
+    // Its own text for an unknown option is about positionals that start with "-": what the command takes helps more.
+    const unknown = /^Unknown option '([^']*)'/.exec((error as Error).message)
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `unknown option ${unknown[1]}; it takes ${[...Object.keys(options), 'help'].map((name) => `--${name}`).join(', ')}`
     return (error as Error).message
   }
+}
+
+/** A file error as a person reads it. */
+const FILE_ERRORS: Partial<Record<string, string>> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder', ENOTDIR: 'a part of the path is not a folder' }
+const fileError = (error: unknown, words = FILE_ERRORS) => {
+  const code = (error as NodeJS.ErrnoException).code
+  return (code && (words[code] ?? FILE_ERRORS[code])) ?? code ?? (error as Error).message
 }
 
 /** A mistake on the command line: what is wrong, then how the command is used. */
@@ -317,7 +332,7 @@ function writeOut(file: string, text: string, command: string, io: CliIo): boole
     writeFileSync(file, text)
     return true
   } catch (error) {
-    io.err(`popin-bridge ${command}: cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
+    io.err(`popin-bridge ${command}: cannot write ${file}: ${fileError(error, { ENOENT: 'no such folder' })}\n`)
     return false
   }
 }
@@ -328,7 +343,7 @@ function readJson(file: string, command: string, io: CliIo): { value: unknown } 
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    io.err(`popin-bridge ${command}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`)
+    io.err(`popin-bridge ${command}: cannot read ${file}: ${fileError(error)}\n`)
     return undefined
   }
   const parsed = parseJsonWithPosition(text)

@@ -24,11 +24,14 @@ export function parseJsonWithPosition(text: string): { value: unknown } | { erro
   try {
     return { value: JSON.parse(text) }
   } catch (error) {
+    const errors: ParseError[] = []
+    parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+    // The README's examples carry // notes to explain each key: copied as they are, they are the likeliest mistake.
+    const comment = errors.find(({ error }) => printParseErrorCode(error) === 'InvalidCommentToken')
+    if (comment) return { error: `a comment at ${lineAndColumn(text, comment.offset)}: JSON has none (remove the // and /* */ notes)` }
     const message = (error as Error).message
     const position = /position (\d+)/.exec(message)
     if (position) return { error: `${message.replace(/ in JSON at position \d+.*$/, '')} at ${lineAndColumn(text, Number(position[1]))}` }
-    const errors: ParseError[] = []
-    parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
     const first = errors[0]
     if (!first) return { error: message }
     const code = printParseErrorCode(first.error)

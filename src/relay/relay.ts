@@ -24,7 +24,7 @@ import { parsePopinTimestamp } from './popin-time'
 import { sha256Hex } from './sha256'
 import { relaySettings, type RelayConfig, type RelaySettings } from './settings'
 import { openStore, type IncomingWebhook, type OutboxEntry, type Visit } from './store'
-import { forgetLookups, uidLookup, visitKeysOf, webhookLookups } from './visits'
+import { forgetLookups, forgetProblem, uidLookup, visitKeysOf, webhookLookups } from './visits'
 import { idempotencyKey, webhookEvent } from './webhook'
 import { startWorker, type ActiveServerDestination } from './worker'
 
@@ -440,8 +440,9 @@ export async function replayDeadLetters(config: unknown, overrides: Partial<Rela
 
 /** Erases what the relay keeps of a visitor (`relay forget`); returns how many lookup keys were there. */
 export async function forgetVisitor(config: unknown, who: { email?: string; phone?: string; uid?: string }, overrides: Partial<RelaySettings> = {}, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const problem = forgetProblem(who)
+  if (problem) throw new RelayConfigError(problem)
   const lookups = forgetLookups(who)
-  if (!lookups.length) throw new RelayConfigError('give an --email, a --phone (with its country code) or a --uid')
   const settings = relaySettings((isPlainObject(config) ? config.relay : undefined) as RelayConfig | undefined, overrides, env)
   const store = await openStore(settings.database, settings)
   try {

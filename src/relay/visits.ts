@@ -22,6 +22,20 @@ export function webhookLookups(data: JsonObject): string[] {
   return [...(uid.trim() ? [uidLookup(uid)] : []), ...(em ? [`em:${em}`] : []), ...(ph ? [`ph:${ph}`] : [])]
 }
 
+/**
+ * What is wrong with what `relay forget` was given, if anything: a value that could never match
+ * what is kept must not answer "erased 0" as if the visitor had left nothing. Phones are kept
+ * with their country code (src/privacy/contact.ts adds the webhook's), so one without it is refused.
+ */
+export function forgetProblem({ email, phone, uid }: { email?: string; phone?: string; uid?: string }): string | undefined {
+  if (email !== undefined && !normalizeContact({ email }).em) return `--email ${JSON.stringify(email)} is not an email address`
+  if (phone !== undefined && !/^\s*(\+|00)/.test(phone)) return `--phone ${JSON.stringify(phone)} has no country code: give it as +44 7700 900123 or 0044 7700 900123`
+  if (phone !== undefined && !normalizeContact({ phone }).ph) return `--phone ${JSON.stringify(phone)} is not a phone number`
+  if (uid !== undefined && !uid.trim()) return '--uid is empty'
+  if (email === undefined && phone === undefined && uid === undefined) return 'give an --email, a --phone (with its country code) or a --uid'
+  return undefined
+}
+
 /** The lookups `relay forget` erases for an email, a phone (with its country code) or a uid. */
 export function forgetLookups({ email, phone, uid }: { email?: string; phone?: string; uid?: string }): string[] {
   const { em, ph } = normalizeContact({ email, phone })

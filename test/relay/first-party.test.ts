@@ -334,6 +334,11 @@ onEachEngine(() => {
       expect(await running.relay.store.purgeVisits(Date.now() - 30 * 86_400_000)).toBe(0)
       expect(await running.relay.store.purgeVisits(Date.now() + 1)).toBe(1)
       await expect(forgetVisitor({ relay: { database } }, {}, {}, {})).rejects.toThrow('give an --email, a --phone (with its country code) or a --uid')
+      // What could never match what is kept is refused, not answered "erased 0".
+      await expect(forgetVisitor({ relay: { database } }, { email: 'notanemail' }, {}, {})).rejects.toThrow('--email "notanemail" is not an email address')
+      await expect(forgetVisitor({ relay: { database } }, { phone: '07700 900123' }, {}, {})).rejects.toThrow('--phone "07700 900123" has no country code: give it as +44 7700 900123 or 0044 7700 900123')
+      await expect(forgetVisitor({ relay: { database } }, { phone: '+44' }, {}, {})).rejects.toThrow('--phone "+44" is not a phone number')
+      await expect(forgetVisitor({ relay: { database } }, { uid: '  ' }, {}, {})).rejects.toThrow('--uid is empty')
     })
   })
 })
