@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import Database from 'libsql'
 import { Worker } from 'node:worker_threads'
 import type { Call, Reply } from './sqlite-thread'
@@ -12,6 +14,14 @@ import type { Store } from './store'
  * (in WAL mode readers never wait for the writer): no round trip to the other thread.
  */
 export async function openThreadedSqliteStore(path: string): Promise<Store> {
+  // The binding's own error for these is "ConnectionFailed(…: 14)".
+  const folder = dirname(resolve(path))
+  if (!existsSync(folder)) throw new Error(`cannot open the SQLite file ${path}: the folder ${folder} does not exist`)
+  try {
+    accessSync(folder, constants.W_OK)
+  } catch {
+    throw new Error(`cannot open the SQLite file ${path}: the folder ${folder} is not writable`)
+  }
   const worker = new Worker(new URL('./sqlite-thread.js', import.meta.url), { workerData: { path } })
   await new Promise((resolve, reject) => {
     worker.once('message', resolve)

@@ -1,4 +1,6 @@
 // @vitest-environment node
+import { copyFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import Database from 'libsql'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BACKLOG_QUERY, DEAD_QUERY, ROWS_PER_STATEMENT } from '../../src/relay/store-sqlite'
@@ -164,5 +166,33 @@ describe('the SQLite store: the pending and dead rows /readyz, /healthz and /met
     } finally {
       db.close()
     }
+  })
+})
+
+describe('the SQLite file', () => {
+  it('holds everything once the store is closed: its log is emptied into it, so a copy of the file alone is whole', async () => {
+    const database = tempDatabase()
+    store = await openStore(database, { leaseMs: 30_000 })
+    await store.accept([webhook('a', ['ga4', 'segment']), webhook('b', ['ga4'])])
+    await store.close()
+    store = undefined
+    expect(statSync(`${database}-wal`).size).toBe(0)
+    const copy = join(dirname(database), 'copy.db')
+    copyFileSync(database, copy)
+    const db = new Database(copy)
+    try {
+      expect(db.prepare('SELECT key, destination FROM outbox ORDER BY key, destination').all()).toEqual([
+        { key: 'a', destination: 'ga4' },
+        { key: 'a', destination: 'segment' },
+        { key: 'b', destination: 'ga4' },
+      ])
+    } finally {
+      db.close()
+    }
+  })
+
+  it('names a folder that is missing, rather than the driver\'s "ConnectionFailed(…: 14)"', async () => {
+    const missing = join(dirname(tempDatabase()), 'no-such-folder', 'relay.db')
+    await expect(openStore(missing, { leaseMs: 30_000 })).rejects.toThrow(`cannot open the SQLite file ${missing}: the folder ${dirname(missing)} does not exist`)
   })
 })
