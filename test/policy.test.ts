@@ -32,6 +32,10 @@ describe('the privacy policy: what may go out as it is', () => {
         ['popin_call_end', 'event'],
         ['popin_call_end', 'known-event'],
         ['Blue Sofa', 'label'],
+        // What a phone hidden in a text would be taken for, and is not: sizes, a model, a short price.
+        ['Sofa 3-seater, 200 x 90 cm (2 pcs)', 'label'],
+        ['Model 12.5 x 30.2', 'label'],
+        ['1 299.99', 'label'],
         [null, 'number'],
       ]),
     ).toEqual([])
@@ -53,6 +57,19 @@ describe('the privacy policy: what may go out as it is', () => {
         ['popin_widget_open', 'known-event'],
         ['priya.sharma@example.in', 'label'],
         ['+91 98765 43210', 'label'],
+        // A phone inside a text, in groups of fewer than six digits (the hostile-input review's).
+        ['ring 07700 900 123 or 415-555-0123', 'label'],
+        ['call me on 415-555-0123 please', 'label'],
+        ['mobile 98765 43210', 'label'],
+        ['+44 7700 900 123 (ada)', 'label'],
+        ['+44 (0)7700 900123', 'label'],
+        // An at sign however written.
+        ['ada\uFF20example.com', 'label'],
+        ['ada\uFE6Bexample.com', 'label'],
+        ['https://shop.example/p?ref=ada%2540example.com', 'label'],
+        ['https://shop.example/account/ada%40example.com/orders', 'url'],
+        ['https://shop.example/account/ada%2540example.com', 'url'],
+        ['https://shop.example/ada\uFF20example.com', 'url'],
         ['Pune 411001', 'label'],
         ['x'.repeat(201), 'label'],
         [{ name: 'Blue Sofa' }, 'label'],

@@ -7,7 +7,7 @@ import { configJsonSchema, formatProblems, validateConfig } from '../index'
 import { hasOwn } from '../lib/has-own'
 import { buildTag } from '../tag/build'
 import { gtmContainer } from './gtm-container'
-import { parseJsonWithPosition } from './parse-json'
+import { parseJsonWithPosition } from '../lib/parse-json'
 import { gtmSnippet, scriptSnippet } from './snippet'
 
 export interface CliIo {

@@ -93,24 +93,29 @@ const SHAPES: Partial<Record<Exclude<FieldClass, 'personal' | 'id'>, (value: Jso
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.zone) && { zone: (value: JsonValue) => typeof value === 'string' && value.length <= 40 && isTimeZone(value) }),
   // "00:12:30", or seconds.
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.duration) && { duration: (value: JsonValue) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value)) }),
-  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && { url: (value: JsonValue) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s@?#]+$/.test(value) }),
+  // No query, no fragment, no "@" however written ("%40" in a path, "%2540" encoded twice).
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && { url: (value: JsonValue) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s?#]+$/.test(value) && !AT_SIGN.test(value) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.screen) && { screen: (value: JsonValue) => typeof value === 'string' && POPIN_SCREEN_ID.test(value) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.event) && { event: (value: JsonValue) => typeof value === 'string' && POPIN_EVENT_NAME.test(value) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.label) && { label: isSafeText }),
 }
 
-/** A short text with no `@`, no long digit run and no phone number in it. */
+/** A short text with no `@`, no long digit run and no phone number anywhere in it. */
 function isSafeText(value: JsonValue): boolean {
   if (typeof value === 'boolean') return true
   if (typeof value === 'number') return isSmallNumber(value)
   if (typeof value !== 'string') return false
   if (value.length > SAFE_TEXT_MAX || AT_SIGN.test(value) || /\d{6}/.test(value)) return false
-  const digits = value.replace(/\D/g, '').length
-  return !(digits >= 7 && PHONE_LIKE.test(value))
+  return !(value.match(PHONE_RUN) ?? []).some((run) => run.replace(/\D/g, '').length >= 7)
 }
 
-const PHONE_LIKE = /^\+?[\d\s().-]{7,}$/
-const AT_SIGN = /@|%40/i
+/**
+ * Where a phone number can hide in a text: a run of digits, spaces, dots, dashes and brackets
+ * ("415-555-0123", "ring 07700 900 123", "+44 (0)7700 900123"); 7 digits in one run is a phone.
+ */
+const PHONE_RUN = /\+?[\d(][\d\s().-]{5,}\d/g
+/** An at sign however written: as itself, full-width or small (U+FF20, U+FE6B), percent-encoded once or more. */
+const AT_SIGN = /[@\uFF20\uFE6B]|%(?:25)*40/i
 const SAFE_TEXT_MAX = 200
 // Popin's own names, with no phone or pin code (6 digits) in them: every screen of the catalog is
 // one (test/policy.test.ts), so the catalog's list need not ship for this check.

@@ -22,7 +22,10 @@ export interface BrowserEvent {
 }
 
 const HASH = /^[0-9a-f]{64}$/
-const ID = /^[^\s]{1,200}$/
+/** The bridge's ids: its template's text, the event's name, digits. No space and no at sign however written (an email is no id). */
+const ID = /^[^\s@\uFF20\uFE6B%]{1,200}$/
+/** A time in epoch milliseconds within what a Date holds. */
+const isTime = (value: unknown): value is number => typeof value === 'number' && Math.abs(value) <= 8.64e15
 
 /** Thrown for a batch that is not what the bridge sends: the answer is 400 with this message. */
 export class BadBatch extends Error {}
@@ -38,7 +41,7 @@ export function browserEvents(body: unknown, routes: readonly DestinationPlan[])
   if (!isPlainObject(body)) throw new BadBatch('body must be a JSON object with an "events" list')
   const { events, sent } = body
   if (body.url !== undefined && typeof body.url !== 'string') throw new BadBatch('"url" must be the page\'s URL')
-  if (sent !== undefined && (typeof sent !== 'number' || !Number.isFinite(sent))) throw new BadBatch('"sent" must be a time in epoch milliseconds')
+  if (sent !== undefined && !isTime(sent)) throw new BadBatch('"sent" must be a time in epoch milliseconds')
   // An address the policy would not let out (a query, an "@") is left out, not refused.
   const url = typeof body.url === 'string' && isClean(body.url, 'url') ? body.url : undefined
   if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BROWSER_EVENTS) throw new BadBatch(`"events" must be a list of 1 to ${MAX_BROWSER_EVENTS} events`)
@@ -50,7 +53,7 @@ function browserEvent(input: unknown, path: string, routes: readonly Destination
   const { id, event, at, uid, lead, calls } = input
   if (typeof id !== 'string' || !ID.test(id)) throw new BadBatch(`${path}.id must be the occurrence's id`)
   if (typeof event !== 'string' || event.length === 0 || event.length > 100) throw new BadBatch(`${path}.event must be the Popin event's name`)
-  if (typeof at !== 'number' || !Number.isFinite(at)) throw new BadBatch(`${path}.at must be a time in epoch milliseconds`)
+  if (!isTime(at)) throw new BadBatch(`${path}.at must be a time in epoch milliseconds`)
   if (uid !== undefined && (typeof uid !== 'string' || !isClean(uid, 'id'))) throw new BadBatch(`${path}.uid must be Popin's visitor id`)
   if (!isPlainObject(calls)) throw new BadBatch(`${path}.calls must be an object of calls by destination`)
   const hashes = isPlainObject(lead) ? lead : {}

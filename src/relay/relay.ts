@@ -14,12 +14,13 @@ import { NO_PAGE } from '../plan/page'
 import { identify, runDestination } from '../plan/run'
 import { relayAdapters, relaySchemaFor } from './adapters'
 import { nestedDeeperThan } from '../lib/nested-deeper-than'
+import { parseJsonWithPosition } from '../lib/parse-json'
 import { ADMIN_TOKEN_ENV, adminPages } from './admin/index'
 import { BadBatch, BROWSER_PATH, browserEvents, MAX_BROWSER_BODY_BYTES } from './browser-events'
 import { createMetrics, type BrowserRejectionReason, type RejectionReason } from './metrics'
 import { rateLimiter } from './rate-limit'
 import { sameTurn } from './same-turn'
-import { readBody } from './read-body'
+import { ClientGone, readBody } from './read-body'
 import { parsePopinTimestamp } from './popin-time'
 import { sha256Hex } from './sha256'
 import { relaySettings, type RelayConfig, type RelaySettings } from './settings'
@@ -122,6 +123,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
+      // Not the relay's failure, nor anything to log at will for anyone who opens a connection.
+      if (error instanceof ClientGone) return log.debug(`relay: ${error.message}`)
       log.error('relay: request failed', error)
       if (!res.headersSent) reply(res, 500, { error: 'internal error' })
     })
@@ -149,12 +152,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     // Whatever the Content-Type: Popin does not document the one it sends, and the body decides.
     const text = await readBody(req, MAX_BODY_BYTES)
     if (text === undefined) return refuse(res, 'too_large', 413, `body over ${MAX_BODY_BYTES} bytes`, true)
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch (error) {
-      return refuse(res, 'json', 400, `body is not valid JSON: ${(error as Error).message}`)
-    }
+    const parsed = parseJsonWithPosition(text)
+    if ('error' in parsed) return refuse(res, 'json', 400, `body is not valid JSON: ${parsed.error}`)
+    const body = parsed.value
     // Checked before anything walks the body recursively (the idempotency key does).
     if (nestedDeeperThan(body, MAX_BODY_DEPTH)) return refuse(res, 'too_deep', 400, `body nested deeper than ${MAX_BODY_DEPTH} levels`)
     if (!isPlainObject(body) || typeof body.event !== 'string' || body.event.trim() === '') {
@@ -213,12 +213,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     // sendBeacon posts text/plain (no preflight): the body decides, not the Content-Type.
     const text = await readBody(req, MAX_BROWSER_BODY_BYTES)
     if (text === undefined) return refuseBrowser('too_large', 413, `body over ${MAX_BROWSER_BODY_BYTES} bytes`, cors, true)
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch (error) {
-      return refuseBrowser('json', 400, `body is not valid JSON: ${(error as Error).message}`, cors)
-    }
+    const parsed = parseJsonWithPosition(text)
+    if ('error' in parsed) return refuseBrowser('json', 400, `body is not valid JSON: ${parsed.error}`, cors)
+    const body = parsed.value
     if (nestedDeeperThan(body, MAX_BODY_DEPTH)) return refuseBrowser('bad_batch', 400, `body nested deeper than ${MAX_BODY_DEPTH} levels`, cors)
     let batch: ReturnType<typeof browserEvents>
     try {
@@ -234,8 +231,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const rows: IncomingWebhook[] = []
     const visits: Visit[] = []
     for (const event of batch.events) {
-      // How long before the post it happened, by the page's clock; when, by the relay's.
-      const eventTime = new Date(now - Math.max(0, (batch.sent ?? now) - event.at))
+      // How long before the post it happened, by the page's clock; when, by the relay's (not before
+      // 1970: a page clock far off makes an event too old to send, which the vendor's window says).
+      const eventTime = new Date(Math.max(0, now - Math.max(0, (batch.sent ?? now) - event.at)))
       const lookups = [...(event.uid ? [uidLookup(event.uid)] : []), ...(event.lead.em ? [`em:${event.lead.em}`] : []), ...(event.lead.ph ? [`ph:${event.lead.ph}`] : [])]
       for (const [destination, calls] of event.calls) {
         const name = destination.adapter.name

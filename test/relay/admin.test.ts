@@ -170,6 +170,8 @@ onEachEngine(() => {
       expect(rowsOf(await admin.page('/admin?uid=pu-91'))).toEqual(['popin_call_successful'])
       expect(rowsOf(await admin.page(`/admin?em=${ADA_EM}`))).toEqual(['popin_call_missed'])
       expect(rowsOf(await admin.page(`/admin?uid=nobody`))).toEqual([])
+      // A page number past any listing, up to where the offset would overflow the database's integers: an empty page, not a 500.
+      for (const page of ['1e18', '1e300', 'Infinity', '-5', 'x']) expect(rowsOf(await admin.page(`/admin?page=${page}`)), page).toEqual(page === '-5' || page === 'x' ? ['popin_call_successful', 'popin_call_missed'] : [])
       const csrf = await admin.csrf()
       for (const q of ['  ADA@example.com ', ADA_EM.toUpperCase(), 'pu-42']) {
         const response = await admin.form('/admin/search', { q, csrf })

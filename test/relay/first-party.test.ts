@@ -205,6 +205,15 @@ onEachEngine(() => {
         [{ ...batch(Date.now()), sent: 'now' }, 400, '"sent" must be a time in epoch milliseconds'],
         [{ events: [{ ...batch(Date.now()).events[0], id: 'has a space' }] }, 400, "events[0].id must be the occurrence's id"],
         [{ events: [{ ...batch(Date.now()).events[0], at: 'yesterday' }] }, 400, 'events[0].at must be a time in epoch milliseconds'],
+        // Times no Date holds (the hostile-input review's): refused before anything is stored, a good event beside them too.
+        [{ events: [batch(Date.now()).events[0], { ...batch(Date.now()).events[0], id: 'popin_call_end.2.1', at: -1e308 }] }, 400, 'events[1].at must be a time in epoch milliseconds'],
+        [{ ...batch(Date.now()), sent: 1e308 }, 400, '"sent" must be a time in epoch milliseconds'],
+        // An email is no id, however written: it would reach Meta as event_id.
+        [{ events: [{ ...batch(Date.now()).events[0], id: 'ada@example.com' }] }, 400, "events[0].id must be the occurrence's id"],
+        [{ events: [{ ...batch(Date.now()).events[0], id: 'ada%40example.com' }] }, 400, "events[0].id must be the occurrence's id"],
+        [{ events: [{ ...batch(Date.now()).events[0], id: 'ada\uFF20example.com' }] }, 400, "events[0].id must be the occurrence's id"],
+        // V8's own message would quote the body back.
+        ['email=ada@example.com&phone=447700900123', 400, 'body is not valid JSON: unexpected character at line 1, column 1'],
         [{ events: [{ ...batch(Date.now()).events[0], calls: { ga4: [{ call: 'send', name: 'x', params: {} }] } }] }, 400, 'events[0].calls.ga4[0].call must be one of event'],
         [{ events: [{ ...batch(Date.now()).events[0], calls: { facebookPixel: [{ call: 'track', name: 'Lead', params: {}, matchKeys: { em: 'ada@example.com' } }] } }] }, 400, 'events[0].calls.facebookPixel[0].matchKeys must hold SHA-256 hex hashes only'],
         [{ events: [{ ...batch(Date.now()).events[0], calls: { facebookPixel: [{ call: 'track', name: 'Lead', params: {}, matchKeys: { 'ada@example.com': sha('x') } }] } }] }, 400, 'events[0].calls.facebookPixel[0].matchKeys may hold only em, ph, fn, ln, ct, zp, country, external_id'],
@@ -226,8 +235,9 @@ onEachEngine(() => {
         event: 'popin_rating_done',
         at: Date.now() - 1000,
         calls: {
-          ga4: [{ call: 'event', name: 'popin_rating', params: { rating: 5, comment: 'call me on 07700 900123', email: 'ada@example.com', 'ada@example.com': 1, n447700900123: true } }],
-          facebookPixel: [{ call: 'trackCustom', name: 'PopinCallRated', params: { rating: 5, note: 'ada@example.com', extra: { 'bob@example.com': 'x', kept: 'yes' } } }],
+          // Phones in groups inside a text, an at sign however written (the hostile-input review's).
+          ga4: [{ call: 'event', name: 'popin_rating', params: { rating: 5, comment: 'call me on 07700 900123', email: 'ada@example.com', 'ada@example.com': 1, n447700900123: true, a: 'call me on 415-555-0123 please', b: 'ring 07700 900 123', d: 'mobile 98765 43210', e: '+44 7700 900 123 (ada)', f: 'ada\uFF20example.com' } }],
+          facebookPixel: [{ call: 'trackCustom', name: 'PopinCallRated', params: { rating: 5, note: 'ada@example.com', extra: { 'bob@example.com': 'x', kept: 'yes' }, a: 'call me on 415-555-0123 please', page: 'https://shop.example/ada%40example.com' } }],
         },
       }
       expect((await send(relay.url, { body: { url: PAGE, keys: {}, events: [event] }, headers: fromShop })).status).toBe(200)
@@ -250,11 +260,13 @@ onEachEngine(() => {
     it('leaves out a page address the policy would not let out (a query, an email in the path), and keeps the events', async () => {
       running = await relayWithOrigins()
       const { relay, fakes } = running
-      const body = { ...batch(Date.now() - 1000), url: 'https://shop.example/thanks/ada@example.com?ref=mail', events: [batch(Date.now() - 1000).events[0]!] }
-      expect((await send(relay.url, { body, headers: fromShop })).status).toBe(200)
-      await expect.poll(() => fakes.messages('meta').length + fakes.messages('segment').length).toBe(2)
-      expect(fakes.messages('meta')[0].event_source_url).toBeUndefined()
-      expect(fakes.messages('segment')[0].context.page).toBeUndefined()
+      for (const [i, url] of ['https://shop.example/thanks/ada@example.com?ref=mail', 'https://shop.example/ada%40example.com', 'https://shop.example/p/ada%2540example.com'].entries()) {
+        const body = { ...batch(Date.now() - 1000), url, events: [{ ...batch(Date.now() - 1000).events[0]!, id: `popin_call_end.9.${i}` }] }
+        expect((await send(relay.url, { body, headers: fromShop })).status).toBe(200)
+        await expect.poll(() => fakes.messages('meta').length + fakes.messages('segment').length).toBe(2 * (i + 1))
+        expect(fakes.messages('meta')[i].event_source_url, url).toBeUndefined()
+        expect(fakes.messages('segment')[i].context.page, url).toBeUndefined()
+      }
     })
 
     it('limits requests per client IP and minute: 429 with Retry-After past it, nothing stored', async () => {

@@ -209,6 +209,16 @@ onEachEngine(() => {
       // as a whole run, since a random hex event_id or a hash may hold it.
       expectNoPersonalDataSent(fakes)
     })
+
+    it('a phone number in groups inside a product name, or an email percent-encoded in the page address, never reaches Meta', async () => {
+      running = await startTestRelay()
+      const { post, fakes } = running
+      const properties = { product: 'ring 07700 900 123 or 415-555-0123', url: 'https://shop.example/account/ada%40example.com/orders' }
+      expect((await post({ ...WEBHOOKS.popin_call_missed, timestamp: recentTimestamp().text, properties })).status).toBe(200)
+      await expect.poll(() => fakes.messages('meta').length).toBe(1)
+      const [event] = fakes.messages('meta')
+      expect([event.custom_data, event.event_source_url]).toEqual([{}, undefined])
+    })
   })
 })
 

@@ -1,5 +1,6 @@
 // @vitest-environment node
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nestedDeeperThan } from '../../src/lib/nested-deeper-than'
 import { createMetrics } from '../../src/relay/metrics'
@@ -71,6 +72,28 @@ describe('the body decides, not the Content-Type', () => {
   })
 })
 
+describe('a sender that goes away mid-body', () => {
+  it('is no error of the relay: nothing logged as one, nothing stored, nothing answered; the next webhook is stored', async () => {
+    running = await startTestRelay()
+    const { relay, post, database, log } = running
+    const { port } = new URL(relay.url)
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`POST /webhooks/popin HTTP/1.1\r\nHost: x\r\nX-API-KEY: ${SECRETS.POPIN_BRIDGE_POPIN_API_KEY}\r\nContent-Length: 100\r\n\r\n{"event":`)
+        setTimeout(() => socket.destroy(), 100)
+      })
+      socket.on('close', () => resolve())
+      socket.on('error', reject)
+    })
+    // The relay has seen the connection end (debug lines only, which this log does not show).
+    await expect.poll(() => log.debug.mock.calls.length).toBe(1)
+    expect(log.debug.mock.calls).toEqual([['relay: the sender went away before the body ended: aborted']])
+    expect(log.error).not.toHaveBeenCalled()
+    expect(await inboxCount(database)).toBe(0)
+    expect((await post(rated())).status).toBe(200)
+  })
+})
+
 describe('deeply nested bodies', () => {
   const tooDeep = `{"error":"body nested deeper than ${MAX_BODY_DEPTH} levels"}`
 
@@ -95,6 +118,14 @@ describe('deeply nested bodies', () => {
     expect(await answer(`{"event":"popin_call_rated","deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toEqual([400, tooDeep])
     const unclosed = await post('['.repeat(100_000))
     expect([unclosed.status, (await unclosed.json()).error]).toEqual([400, 'body is not valid JSON: Unexpected end of JSON input'])
+    // Where it breaks, never the text itself (V8's message quotes it: an email, a phone number).
+    for (const [body, error] of [
+      ['ada@example.com', 'body is not valid JSON: unexpected character at line 1, column 1'],
+      ['{"event":"popin_user_captured","name":"Ada Lovelace","phone":+447700900123}', 'body is not valid JSON: unexpected character at line 1, column 62'],
+    ]) {
+      const refused = await post(body!)
+      expect([refused.status, (await refused.json()).error]).toEqual([400, error])
+    }
     expect(await inboxCount(database)).toBe(0)
 
     const [status, text] = await answer(nestedWebhook(MAX_BODY_DEPTH))
@@ -102,7 +133,7 @@ describe('deeply nested bodies', () => {
     expect(await inboxCount(database)).toBe(1)
     const metrics = await (await fetch(`${relay.url}/metrics`)).text()
     expect(metrics).toContain('popin_relay_rejected_total{reason="too_deep"} 4\n')
-    expect(metrics).toContain('popin_relay_rejected_total{reason="json"} 1\n')
+    expect(metrics).toContain('popin_relay_rejected_total{reason="json"} 3\n')
   })
 })
 

@@ -13,6 +13,8 @@ import { CONTENT_SECURITY_POLICY } from './styles'
 export { ADMIN_TOKEN_ENV } from './auth'
 
 const PAGE_SIZE = 25
+/** Pages of PAGE_SIZE webhooks a listing can go to: well past any retention window, well within an int64 offset. */
+const MAX_PAGE = 1_000_000
 const MAX_FORM_BYTES = 4096
 const HEX64 = /^[0-9a-f]{64}$/
 
@@ -52,7 +54,8 @@ export function adminPages({ store, token, timeZone, trustProxy, replayed }: Adm
     }
     const csrf = auth.csrfToken(session)
     const show = async (query: { lookup?: string; key?: string; search?: string; notice?: string }) => {
-      const pageNumber = Math.max(0, Math.floor(Number(url.searchParams.get('page')) || 0))
+      // Past MAX_PAGE the offset would overflow the database's integers ("?page=1e18"): the last page there is empty anyway.
+      const pageNumber = Math.min(MAX_PAGE, Math.max(0, Math.floor(Number(url.searchParams.get('page')) || 0)))
       const [rows, dead] = await Promise.all([
         store.inbox({ limit: PAGE_SIZE + 1, offset: pageNumber * PAGE_SIZE, ...(query.lookup ? { lookup: query.lookup } : {}), ...(query.key ? { key: query.key } : {}) }),
         store.deadLetters(),

@@ -18,14 +18,19 @@ const WORDS: Partial<Record<string, string>> = {
 /**
  * JSON.parse, with the error's place given as line and column. V8 names the place for some
  * errors only ("at position 12"); for the others jsonc-parser, which reports every error with its
- * offset, finds it.
+ * offset, finds it. The error never quotes the text (V8's messages without a place do): the relay
+ * answers with it, and a webhook's text can hold an email or a phone number.
  */
 export function parseJsonWithPosition(text: string): { value: unknown } | { error: string } {
   try {
     return { value: JSON.parse(text) }
   } catch (error) {
     const errors: ParseError[] = []
-    parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+    try {
+      parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+    } catch {
+      // Nested past its stack ("[" 100,000 times): it finds no place; V8's message says what it can.
+    }
     // The README's examples carry // notes to explain each key: copied as they are, they are the likeliest mistake.
     const comment = errors.find(({ error }) => printParseErrorCode(error) === 'InvalidCommentToken')
     if (comment) return { error: `a comment at ${lineAndColumn(text, comment.offset)}: JSON has none (remove the // and /* */ notes)` }
@@ -33,7 +38,8 @@ export function parseJsonWithPosition(text: string): { value: unknown } | { erro
     const position = /position (\d+)/.exec(message)
     if (position) return { error: `${message.replace(/ in JSON at position \d+.*$/, '')} at ${lineAndColumn(text, Number(position[1]))}` }
     const first = errors[0]
-    if (!first) return { error: message }
+    // Without a place V8 quotes the text ('Unexpected token 'a', "ada@exampl"... is not valid JSON'): not that part.
+    if (!first) return { error: message.replace(/, ".*$/s, '') }
     const code = printParseErrorCode(first.error)
     return { error: `${WORDS[code] ?? code} at ${lineAndColumn(text, first.offset)}` }
   }
