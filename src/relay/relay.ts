@@ -144,10 +144,11 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     if (path === BROWSER_PATH) return browser(req, res)
     if (req.method === 'GET' && path === CHANNEL_SCRIPT_PATH) return script(res)
     if (path !== WEBHOOK_PATH) return reply(res, 404, { error: 'not found' })
-    if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' })
+    if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' }, false, { allow: 'POST' })
     if (!authorized(req.headers['x-api-key'])) {
       req.resume()
-      return refuse(res, 'auth', 401, 'missing or wrong X-API-KEY')
+      // Closed: a body that never ends must not hold the connection until the server's own timeout.
+      return refuse(res, 'auth', 401, 'missing or wrong X-API-KEY', true)
     }
     // Whatever the Content-Type: Popin does not document the one it sends, and the body decides.
     const text = await readBody(req, MAX_BODY_BYTES)
@@ -200,13 +201,13 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       metrics.inc('popin_relay_browser_rejected_total', { reason })
       reply(res, status, { error }, close, headers)
     }
-    if (typeof origin !== 'string' || !settings.allowedOrigins.includes(origin)) return refuseBrowser('origin', 403, `origin ${origin ?? '(none)'} is not in relay.allowedOrigins`)
+    if (typeof origin !== 'string' || !settings.allowedOrigins.includes(origin)) return refuseBrowser('origin', 403, `origin ${origin === undefined ? '(none)' : origin.slice(0, 200)} is not in relay.allowedOrigins`)
     const cors = { 'access-control-allow-origin': origin, vary: 'Origin' }
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' }).end()
       return
     }
-    if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' }, false, cors)
+    if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' }, false, { ...cors, allow: 'POST, OPTIONS' })
     const ip = clientIp(req)
     const wait = rateLimited(ip ?? '')
     if (wait) return refuseBrowser('rate_limited', 429, `more than ${settings.browserRequestsPerMinute} requests a minute from this address`, { ...cors, 'retry-after': String(wait) })

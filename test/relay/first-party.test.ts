@@ -188,6 +188,11 @@ onEachEngine(() => {
         expect(answer.headers['access-control-allow-origin']).toBeUndefined()
         expect((await send(relay.url, { method: 'OPTIONS', headers })).status).toBe(403)
       }
+      // An origin header of 15 KB is not echoed whole.
+      const long = `https://${'a'.repeat(15_000)}.example`
+      expect((await send(relay.url, { body: batch(Date.now()), headers: { origin: long } })).json).toEqual({ error: `origin ${long.slice(0, 200)} is not in relay.allowedOrigins` })
+      const get = await send(relay.url, { method: 'GET', headers: fromShop })
+      expect([get.status, get.headers.allow]).toEqual([405, 'POST, OPTIONS'])
       expect(await inboxCount(database)).toBe(0)
     })
 

@@ -75,7 +75,7 @@ export function adminPages({ store, token, timeZone, trustProxy, replayed }: Adm
       if (key) return show({ key, search: `id ${key.slice(0, 12)}` })
       return show(notice ? { notice } : {})
     }
-    if (req.method !== 'POST') return send(res, 405, refusedPage('Use the links and buttons of these pages.'))
+    if (req.method !== 'POST') return send(res, 405, refusedPage('Use the links and buttons of these pages.'), { allow: path === '/admin' ? 'GET' : 'POST' })
     const form = await readForm(req)
     if (!form) return tooLarge(res)
     if (!fromSameOrigin(req)) return send(res, 403, refusedPage('Refused: this form was posted from another site.'))
