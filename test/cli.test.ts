@@ -297,7 +297,7 @@ describe('popin-bridge snippet', { timeout: 30_000 }, () => {
     expect(await cli('snippet', configFile(), '--gtmm')).toEqual({
       code: 2,
       out: '',
-      err: `popin-bridge snippet: unknown option --gtmm; it takes --gtm, --script, --help\n\n${help}`,
+      err: `popin-bridge snippet: unknown option --gtmm; it takes --gtm, --script, --help (a file whose name starts with "-" goes after --)\n\n${help}`,
     })
     expect(await cli('snippet', configFile(), configFile(), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge snippet: unexpected argument ".*bridge\.json"\n\npopin-bridge snippet </) })
     expect((await cli('snippet', configFile(), '--gtm=yes')).err.split('\n')[0]).toBe("popin-bridge snippet: Option '--gtm' does not take an argument")
@@ -430,8 +430,8 @@ describe('popin-bridge demo, relay and schema arguments', () => {
 
   it('rejects arguments where a command takes none, and flags of another command', async () => {
     expect(await cli('schema', 'bridge.json')).toEqual({ code: 2, out: '', err: `popin-bridge schema: unexpected argument "bridge.json"\n\n${await usage('schema')}` })
-    expect(await cli('validate', fixture('valid/empty.json'), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge validate: unknown option --gtm; it takes --help\n/) })
-    expect(await cli('demo', '--config', 'bridge.json')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge demo: unknown option --config; it takes --port, --host, --help\n/) })
+    expect(await cli('validate', fixture('valid/empty.json'), '--gtm')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge validate: unknown option --gtm; it takes --help \(a file whose name starts with "-" goes after --\)\n/) })
+    expect(await cli('demo', '--config', 'bridge.json')).toMatchObject({ code: 2, out: '', err: expect.stringMatching(/^popin-bridge demo: unknown option --config; it takes --port, --host, --help \(a file whose name starts with "-" goes after --\)\n/) })
   })
 
   it('-h is --help, for every command', async () => {

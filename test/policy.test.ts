@@ -36,6 +36,12 @@ describe('the privacy policy: what may go out as it is', () => {
         ['Sofa 3-seater, 200 x 90 cm (2 pcs)', 'label'],
         ['Model 12.5 x 30.2', 'label'],
         ['1 299.99', 'label'],
+        // A dash with spaces around it ends a run; a date is no phone.
+        ['Catalogue 2025 - 2026', 'label'],
+        ['Order 1234 - 2024', 'label'],
+        ['Open 9.00 - 17.30', 'label'],
+        ['Sale from 2026-12-01', 'label'],
+        ['Sale from 01/12/2026', 'label'],
         [null, 'number'],
       ]),
     ).toEqual([])
@@ -57,12 +63,18 @@ describe('the privacy policy: what may go out as it is', () => {
         ['popin_widget_open', 'known-event'],
         ['priya.sharma@example.in', 'label'],
         ['+91 98765 43210', 'label'],
-        // A phone inside a text, in groups of fewer than six digits (the hostile-input review's).
+        // A phone inside a text, in groups of fewer than six digits.
         ['ring 07700 900 123 or 415-555-0123', 'label'],
         ['call me on 415-555-0123 please', 'label'],
         ['mobile 98765 43210', 'label'],
         ['+44 7700 900 123 (ada)', 'label'],
         ['+44 (0)7700 900123', 'label'],
+        // Other hyphens, slashes, full-width digits.
+        ['call 415\u2013555\u20130123', 'label'],
+        ['07700\u2011900\u2011123', 'label'],
+        ['415/555/0123', 'label'],
+        ['\uFF10\uFF17\uFF17\uFF10\uFF10 \uFF19\uFF10\uFF10\uFF11\uFF12\uFF13', 'label'],
+        ['0770 0900 1234', 'time'],
         // An at sign however written.
         ['ada\uFF20example.com', 'label'],
         ['ada\uFE6Bexample.com', 'label'],

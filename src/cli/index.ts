@@ -187,16 +187,18 @@ function parseCommandLine(args: string[], options: Options): Arguments | string 
     if (!code.startsWith('ERR_PARSE_ARGS_')) throw error
     // Its own text for an unknown option is about positionals that start with "-": what the command takes helps more.
     const unknown = /^Unknown option '([^']*)'/.exec((error as Error).message)
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `unknown option ${unknown[1]}; it takes ${[...Object.keys(options), 'help'].map((name) => `--${name}`).join(', ')}`
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      return `unknown option ${unknown[1]}; it takes ${[...Object.keys(options), 'help'].map((name) => `--${name}`).join(', ')} (a file whose name starts with "-" goes after --)`
+    }
     return (error as Error).message
   }
 }
 
 /** A file error as a person reads it. */
 const FILE_ERRORS: Partial<Record<string, string>> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder', ENOTDIR: 'a part of the path is not a folder' }
-const fileError = (error: unknown, words = FILE_ERRORS) => {
+const fileError = (error: unknown, words: typeof FILE_ERRORS = {}) => {
   const code = (error as NodeJS.ErrnoException).code
-  return (code && (words[code] ?? FILE_ERRORS[code])) ?? code ?? (error as Error).message
+  return (code && ({ ...FILE_ERRORS, ...words }[code] ?? code)) || (error as Error).message
 }
 
 /** A mistake on the command line: what is wrong, then how the command is used. */

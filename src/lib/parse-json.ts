@@ -29,17 +29,18 @@ export function parseJsonWithPosition(text: string): { value: unknown } | { erro
     try {
       parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
     } catch {
-      // Nested past its stack ("[" 100,000 times): it finds no place; V8's message says what it can.
+      // Nested past its stack ("[" 100,000 times): it finds no place.
     }
     // The README's examples carry // notes to explain each key: copied as they are, they are the likeliest mistake.
     const comment = errors.find(({ error }) => printParseErrorCode(error) === 'InvalidCommentToken')
     if (comment) return { error: `a comment at ${lineAndColumn(text, comment.offset)}: JSON has none (remove the // and /* */ notes)` }
+    // V8's messages with a place are its own words; those without quote the text
+    // (`Unexpected token 'a', "ada@exampl"... is not valid JSON`), and are never shown.
     const message = (error as Error).message
-    const position = /position (\d+)/.exec(message)
-    if (position) return { error: `${message.replace(/ in JSON at position \d+.*$/, '')} at ${lineAndColumn(text, Number(position[1]))}` }
+    const place = /(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(message)
+    if (place && !message.includes('"')) return { error: `${message.slice(0, place.index)} at ${lineAndColumn(text, Number(place[1]))}` }
     const first = errors[0]
-    // Without a place V8 quotes the text ('Unexpected token 'a', "ada@exampl"... is not valid JSON'): not that part.
-    if (!first) return { error: message.replace(/, ".*$/s, '') }
+    if (!first) return { error: message === 'Unexpected end of JSON input' ? message : 'not JSON, nested too deeply to say where' }
     const code = printParseErrorCode(first.error)
     return { error: `${WORDS[code] ?? code} at ${lineAndColumn(text, first.offset)}` }
   }

@@ -55,7 +55,8 @@ const isUnknownValue = /* @__PURE__ */ idOf(UNKNOWN_ID)
 
 // What a Popin date or time holds besides digits: "21-Nov-2026", "03:30 PM", "2026-11-21T10:00:00.000000Z".
 const TIME_WORDS = /(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|[ap]\.?m\.?|utc|gmt|,/g
-const DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})|\d{1,2}-+\d{4}|\d{4}|\d{1,2})$/
+// A year alone is 19xx or 20xx: "0770 0900 1234" is three groups of a phone number, not three years.
+const DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})|\d{1,2}-+\d{4}|(?:19|20)\d{2}|\d{1,2})$/
 const CLOCK = /^\d{1,2}(?::\d{2}){1,2}(?:\.\d{1,9})?$/
 const OFFSET = /^[+-]\d{2}:?\d{2}$/
 /** Seconds or milliseconds since 1970 from 2014 to 2033: a 10-digit phone number is above that. */
@@ -93,8 +94,8 @@ const SHAPES: Partial<Record<Exclude<FieldClass, 'personal' | 'id'>, (value: Jso
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.zone) && { zone: (value: JsonValue) => typeof value === 'string' && value.length <= 40 && isTimeZone(value) }),
   // "00:12:30", or seconds.
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.duration) && { duration: (value: JsonValue) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value)) }),
-  // No query, no fragment, no "@" however written ("%40" in a path, "%2540" encoded twice).
-  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && { url: (value: JsonValue) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s?#]+$/.test(value) && !AT_SIGN.test(value) }),
+  // No query, no fragment, no "@" however written ("%40" in a path, "%2540" encoded twice, full-width).
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && { url: (value: JsonValue) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s?#]+$/.test(value) && !AT_SIGN.test(value.normalize('NFKC')) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.screen) && { screen: (value: JsonValue) => typeof value === 'string' && POPIN_SCREEN_ID.test(value) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.event) && { event: (value: JsonValue) => typeof value === 'string' && POPIN_EVENT_NAME.test(value) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.label) && { label: isSafeText }),
@@ -105,17 +106,23 @@ function isSafeText(value: JsonValue): boolean {
   if (typeof value === 'boolean') return true
   if (typeof value === 'number') return isSmallNumber(value)
   if (typeof value !== 'string') return false
-  if (value.length > SAFE_TEXT_MAX || AT_SIGN.test(value) || /\d{6}/.test(value)) return false
-  return !(value.match(PHONE_RUN) ?? []).some((run) => run.replace(/\D/g, '').length >= 7)
+  // Full-width digits and at signs read as ASCII ones.
+  const text = value.normalize('NFKC')
+  if (value.length > SAFE_TEXT_MAX || AT_SIGN.test(text) || /\d{6}/.test(text)) return false
+  return !text.split(SPACED_DASH).some((part) => (part.match(PHONE_RUN) ?? []).some((run) => !NUMERIC_DATE.test(run) && run.replace(/\D/g, '').length >= 7))
 }
 
 /**
- * Where a phone number can hide in a text: a run of digits, spaces, dots, dashes and brackets
- * ("415-555-0123", "ring 07700 900 123", "+44 (0)7700 900123"); 7 digits in one run is a phone.
+ * Where a phone number can hide in a text: a run of digits, spaces, dots, dashes (any Unicode
+ * hyphen), slashes and brackets ("415-555-0123", "ring 07700 900 123", "+44 (0)7700 900123");
+ * 7 digits in one run is a phone, unless the run is a date ("2026-12-01"). A dash with spaces
+ * around it ends a run: "Catalogue 2025 - 2026", "Open 9.00 - 17.30".
  */
-const PHONE_RUN = /\+?[\d(][\d\s().-]{5,}\d/g
-/** An at sign however written: as itself, full-width or small (U+FF20, U+FE6B), percent-encoded once or more. */
-const AT_SIGN = /[@\uFF20\uFE6B]|%(?:25)*40/i
+const PHONE_RUN = /\+?[\d(][\d\s()./\u2010-\u2015-]{5,}\d/g
+const SPACED_DASH = /\s[-\u2010-\u2015]\s/
+const NUMERIC_DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})$/
+/** An at sign, as itself or percent-encoded once or more (after NFKC, which makes the full-width and small ones "@"). */
+export const AT_SIGN = /@|%(?:25)*40/i
 const SAFE_TEXT_MAX = 200
 // Popin's own names, with no phone or pin code (6 digits) in them: every screen of the catalog is
 // one (test/policy.test.ts), so the catalog's list need not ship for this check.

@@ -4,7 +4,7 @@ import type { JsonObject, JsonValue } from '../lib/json'
 import { MAX_RULES_PER_EVENT } from '../config/schema'
 import type { DestinationPlan } from '../plan/compile'
 import { MATCH_KEY_NAMES } from '../privacy/match-keys'
-import { isClean } from '../privacy/policy'
+import { AT_SIGN, isClean } from '../privacy/policy'
 
 /** What `POST /e` takes: the bridge's batches are a few KB; browsers cap a beacon at 64 KB. */
 export const BROWSER_PATH = '/e'
@@ -22,10 +22,10 @@ export interface BrowserEvent {
 }
 
 const HASH = /^[0-9a-f]{64}$/
-/** The bridge's ids: its template's text, the event's name, digits. No space and no at sign however written (an email is no id). */
-const ID = /^[^\s@\uFF20\uFE6B%]{1,200}$/
+/** The bridge's ids: its template's text, the event's name, digits; no space, and no at sign however written (an email is no id). */
+const isId = (value: unknown): value is string => typeof value === 'string' && /^\S{1,200}$/.test(value) && !AT_SIGN.test(value.normalize('NFKC'))
 /** A time in epoch milliseconds within what a Date holds. */
-const isTime = (value: unknown): value is number => typeof value === 'number' && Math.abs(value) <= 8.64e15
+const isEpochMs = (value: unknown): value is number => typeof value === 'number' && Math.abs(value) <= 8.64e15
 
 /** Thrown for a batch that is not what the bridge sends: the answer is 400 with this message. */
 export class BadBatch extends Error {}
@@ -34,14 +34,14 @@ export class BadBatch extends Error {}
  * Checks a batch from the page and turns it into calls for the relay's destinations. The page
  * already applied the plan and the privacy policy; this is the second line, for anything that
  * posts here: for a destination that never receives personal data (GA4, Facebook custom data),
- * only names and values that would pass as a label or a URL get through, and Meta's match keys
+ * only names and values that would pass as a label, a URL or a time get through, and Meta's match keys
  * must be SHA-256 hex. Destinations this relay does not forward to are skipped.
  */
 export function browserEvents(body: unknown, routes: readonly DestinationPlan[]): { url?: string; sent?: number; events: BrowserEvent[] } {
   if (!isPlainObject(body)) throw new BadBatch('body must be a JSON object with an "events" list')
   const { events, sent } = body
   if (body.url !== undefined && typeof body.url !== 'string') throw new BadBatch('"url" must be the page\'s URL')
-  if (sent !== undefined && !isTime(sent)) throw new BadBatch('"sent" must be a time in epoch milliseconds')
+  if (sent !== undefined && !isEpochMs(sent)) throw new BadBatch('"sent" must be a time in epoch milliseconds')
   // An address the policy would not let out (a query, an "@") is left out, not refused.
   const url = typeof body.url === 'string' && isClean(body.url, 'url') ? body.url : undefined
   if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BROWSER_EVENTS) throw new BadBatch(`"events" must be a list of 1 to ${MAX_BROWSER_EVENTS} events`)
@@ -51,9 +51,9 @@ export function browserEvents(body: unknown, routes: readonly DestinationPlan[])
 function browserEvent(input: unknown, path: string, routes: readonly DestinationPlan[], url: string | undefined): BrowserEvent {
   if (!isPlainObject(input)) throw new BadBatch(`${path} must be an object`)
   const { id, event, at, uid, lead, calls } = input
-  if (typeof id !== 'string' || !ID.test(id)) throw new BadBatch(`${path}.id must be the occurrence's id`)
+  if (!isId(id)) throw new BadBatch(`${path}.id must be the occurrence's id`)
   if (typeof event !== 'string' || event.length === 0 || event.length > 100) throw new BadBatch(`${path}.event must be the Popin event's name`)
-  if (!isTime(at)) throw new BadBatch(`${path}.at must be a time in epoch milliseconds`)
+  if (!isEpochMs(at)) throw new BadBatch(`${path}.at must be a time in epoch milliseconds`)
   if (uid !== undefined && (typeof uid !== 'string' || !isClean(uid, 'id'))) throw new BadBatch(`${path}.uid must be Popin's visitor id`)
   if (!isPlainObject(calls)) throw new BadBatch(`${path}.calls must be an object of calls by destination`)
   const hashes = isPlainObject(lead) ? lead : {}
@@ -87,12 +87,13 @@ function browserCall(input: unknown, path: string, { adapter }: DestinationPlan,
   return out
 }
 
-const passes = (value: JsonValue) => isClean(value, 'label') || isClean(value, 'url')
+// Whatever shape the page's policy let it out in: a label, an address, a time ("2026-11-23 15:30").
+const passes = (value: JsonValue) => isClean(value, 'label') || isClean(value, 'url') || isClean(value, 'time')
 
 /** A param's name, as GA4 and Meta take them: it must read as a name, not as data (no "@", no 6 digits). */
 const PARAM_NAME = /^(?![^]*\d{6})[A-Za-z_][A-Za-z0-9_]{0,39}$/
 
-/** Params with every name that is not one and every leaf that would not pass as a label or a URL left out. */
+/** Params with every name that is not one and every leaf that would not pass as a label, a URL or a time left out. */
 function clean(value: JsonValue): JsonValue | undefined {
   if (Array.isArray(value)) return value.map(clean).filter((item) => item !== undefined) as JsonValue[]
   if (isPlainObject(value)) {

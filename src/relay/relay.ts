@@ -201,7 +201,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       metrics.inc('popin_relay_browser_rejected_total', { reason })
       reply(res, status, { error }, close, headers)
     }
-    if (typeof origin !== 'string' || !settings.allowedOrigins.includes(origin)) return refuseBrowser('origin', 403, `origin ${origin === undefined ? '(none)' : origin.slice(0, 200)} is not in relay.allowedOrigins`)
+    if (typeof origin !== 'string' || !settings.allowedOrigins.includes(origin)) return refuseBrowser('origin', 403, `origin ${origin === undefined ? '(none)' : origin.slice(0, 200)} is not in relay.allowedOrigins`, {}, true)
     const cors = { 'access-control-allow-origin': origin, vary: 'Origin' }
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' }).end()
@@ -328,25 +328,26 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     reply(res, 200, 'trouble' in found ? { status: 'ok', outbox: null, database: found.trouble } : { status: 'ok', outbox: found.answer.outbox })
   }
 
+  // The failure each asker last logged, until its query succeeds again.
+  const troubleLogged = new Map<string, string>()
   /**
    * What a probe or a scrape asks the database, or what it may say of a database that failed or
    * said nothing within HEALTH_WAIT_MS (a probe must answer before its own timeout). These answer
    * on the webhook port, reachable from the internet, and a database's error can name its host,
-   * user, database or file: that goes to the relay's log (once until the database answers again,
-   * not at each probe); the answer gets a pointer to it.
+   * user, database or file: that goes to the relay's log (once for each asker until its query
+   * succeeds again, not at each probe); the answer gets a pointer to it.
    */
-  let troubleLogged: string | undefined
   async function askDatabase<T>(asker: string, query: () => Promise<T>): Promise<{ answer: T } | { trouble: string }> {
     let timer: NodeJS.Timeout | undefined
     const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(SILENT), HEALTH_WAIT_MS)))
     try {
       const answer = await Promise.race([query(), silent])
-      troubleLogged = undefined
+      troubleLogged.delete(asker)
       return { answer }
     } catch (error) {
       const message = (error as Error)?.message ?? String(error)
-      if (troubleLogged !== message) log.error(`relay: ${asker}: the database failed: ${message}`)
-      troubleLogged = message
+      if (troubleLogged.get(asker) !== message) log.error(`relay: ${asker}: the database failed: ${message}`)
+      troubleLogged.set(asker, message)
       return { trouble: error === SILENT ? message : 'the database failed (the reason is in the relay log)' }
     } finally {
       clearTimeout(timer)

@@ -215,10 +215,18 @@ export function openSqliteStore(path: string): SqliteStore {
     purgeVisits: async (before) => purgeVisits.run(before).changes,
     async close() {
       // This binding's close leaves the log as it is: everything goes into the file itself, so that
-      // the file alone (a backup, a copy) holds every webhook acknowledged.
-      db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
-      db.close()
-      closeSync(wal)
+      // the file alone (a backup, a copy) holds every webhook acknowledged. Without waiting: beside
+      // a running relay (relay replay, relay forget) the checkpoint must not hold its writes, and
+      // copies what it can.
+      try {
+        db.exec('PRAGMA busy_timeout = 0')
+        db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      } catch {
+        // Busy: the running relay's own close empties the log.
+      } finally {
+        db.close()
+        closeSync(wal)
+      }
     },
   }
   return store

@@ -45,7 +45,23 @@ onEachEngine(() => {
         expect(text).not.toContain('csrf')
       }
       const refused = await admin.form('/admin/replay', { all: '1' }, {})
-      expect(refused.status).toBe(401)
+      // Closed: a body that never ends must not hold the connection.
+      expect([refused.status, refused.headers.get('connection')]).toEqual([401, 'close'])
+    })
+
+    it('answer 405 with what the page takes, and 404 for a page there is not', async () => {
+      const admin = await startAdminRelay()
+      running = admin
+      const answer = async (method: string, path: string) => {
+        const response = await fetch(`${admin.relay.url}${path}`, { method, headers: admin.bearer })
+        return [response.status, response.headers.get('allow')]
+      }
+      expect(await answer('PUT', '/admin')).toEqual([405, 'GET'])
+      expect(await answer('POST', '/admin')).toEqual([405, 'GET'])
+      expect(await answer('GET', '/admin/search')).toEqual([405, 'POST'])
+      expect(await answer('GET', '/admin/replay')).toEqual([405, 'POST'])
+      expect(await answer('GET', '/admin/nosuch')).toEqual([404, null])
+      expect(await answer('POST', '/admin/nosuch')).toEqual([404, null])
     })
 
     it('open with Authorization: Bearer, with a strict CSP and no external asset', async () => {

@@ -186,6 +186,7 @@ onEachEngine(() => {
         expect(answer.status).toBe(403)
         expect(answer.json).toEqual({ error: `origin ${headers.origin ?? '(none)'} is not in relay.allowedOrigins` })
         expect(answer.headers['access-control-allow-origin']).toBeUndefined()
+        expect(answer.headers.connection).toBe('close')
         expect((await send(relay.url, { method: 'OPTIONS', headers })).status).toBe(403)
       }
       // An origin header of 15 KB is not echoed whole.
@@ -210,7 +211,7 @@ onEachEngine(() => {
         [{ ...batch(Date.now()), sent: 'now' }, 400, '"sent" must be a time in epoch milliseconds'],
         [{ events: [{ ...batch(Date.now()).events[0], id: 'has a space' }] }, 400, "events[0].id must be the occurrence's id"],
         [{ events: [{ ...batch(Date.now()).events[0], at: 'yesterday' }] }, 400, 'events[0].at must be a time in epoch milliseconds'],
-        // Times no Date holds (the hostile-input review's): refused before anything is stored, a good event beside them too.
+        // Times no Date holds: refused before anything is stored, a good event beside them too.
         [{ events: [batch(Date.now()).events[0], { ...batch(Date.now()).events[0], id: 'popin_call_end.2.1', at: -1e308 }] }, 400, 'events[1].at must be a time in epoch milliseconds'],
         [{ ...batch(Date.now()), sent: 1e308 }, 400, '"sent" must be a time in epoch milliseconds'],
         // An email is no id, however written: it would reach Meta as event_id.
@@ -240,7 +241,7 @@ onEachEngine(() => {
         event: 'popin_rating_done',
         at: Date.now() - 1000,
         calls: {
-          // Phones in groups inside a text, an at sign however written (the hostile-input review's).
+          // Phones in groups inside a text, an at sign however written.
           ga4: [{ call: 'event', name: 'popin_rating', params: { rating: 5, comment: 'call me on 07700 900123', email: 'ada@example.com', 'ada@example.com': 1, n447700900123: true, a: 'call me on 415-555-0123 please', b: 'ring 07700 900 123', d: 'mobile 98765 43210', e: '+44 7700 900 123 (ada)', f: 'ada\uFF20example.com' } }],
           facebookPixel: [{ call: 'trackCustom', name: 'PopinCallRated', params: { rating: 5, note: 'ada@example.com', extra: { 'bob@example.com': 'x', kept: 'yes' }, a: 'call me on 415-555-0123 please', page: 'https://shop.example/ada%40example.com' } }],
         },

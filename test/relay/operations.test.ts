@@ -88,26 +88,29 @@ onEachEngine((engine) => {
       expect(metrics).toMatch(/\npopin_relay_database_up 0\n$/)
       expect(metrics).not.toContain('popin_relay_outbox')
       expect(metrics).not.toContain(refused)
-      // One line for the failure, not one a probe.
-      expect(log.error.mock.calls).toEqual([[`relay: /readyz: the database failed: ${refused}`]])
+      // Asked again: no new line. One line for each asker's failure, not one a probe.
+      expect((await fetch(`${relay.url}/readyz`)).status).toBe(503)
+      const logged = () => log.error.mock.calls.map(([line]) => line)
+      expect(logged()).toEqual(['/readyz', '/healthz', '/metrics'].map((asker) => `relay: ${asker}: the database failed: ${refused}`))
       // A database that does not answer at all: the probe still gets its 200, within a second.
       relay.store.backlog = () => new Promise(() => undefined)
       const asked = Date.now()
       const silent = await fetch(`${relay.url}/healthz`)
       expect([silent.status, await silent.json()]).toEqual([200, { status: 'ok', outbox: null, database: 'no answer within 1000 ms' }])
       expect(Date.now() - asked).toBeLessThan(2000)
-      expect(log.error.mock.calls.slice(1)).toEqual([['relay: /healthz: the database failed: no answer within 1000 ms']])
       const stalled = await fetch(`${relay.url}/readyz`)
       expect([stalled.status, await stalled.json()]).toEqual([503, { status: 'database unreachable', error: 'no answer within 1000 ms' }])
       expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_database_up 0\n')
+      expect(logged().slice(3)).toEqual(['/healthz', '/readyz', '/metrics'].map((asker) => `relay: ${asker}: the database failed: no answer within 1000 ms`))
       relay.store.backlog = backlog
       expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ status: 'ok', outbox: {} })
+      expect(await (await fetch(`${relay.url}/readyz`)).json()).toEqual({ status: 'ready', backlog: {} })
       // Failing again after an answer: logged again.
       relay.store.backlog = () => Promise.reject(new Error(refused))
       expect((await fetch(`${relay.url}/readyz`)).status).toBe(503)
       relay.store.backlog = backlog
       expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('popin_relay_database_up 1\n')
-      expect(log.error.mock.calls.slice(2)).toEqual([[`relay: /readyz: the database failed: ${refused}`]])
+      expect(logged().slice(6)).toEqual([`relay: /readyz: the database failed: ${refused}`])
     })
   })
 })

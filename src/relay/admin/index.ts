@@ -50,7 +50,8 @@ export function adminPages({ store, token, timeZone, trustProxy, replayed }: Adm
     const session = auth.session(req)
     if (!session) {
       req.resume()
-      return send(res, 401, loginPage('Log in with the admin token.'), { 'www-authenticate': 'Bearer realm="popin-bridge admin"' })
+      // Closed: a body that never ends must not hold the connection until the server's timeout.
+      return send(res, 401, loginPage('Log in with the admin token.'), { 'www-authenticate': 'Bearer realm="popin-bridge admin"', connection: 'close' })
     }
     const csrf = auth.csrfToken(session)
     const show = async (query: { lookup?: string; key?: string; search?: string; notice?: string }) => {
@@ -75,7 +76,9 @@ export function adminPages({ store, token, timeZone, trustProxy, replayed }: Adm
       if (key) return show({ key, search: `id ${key.slice(0, 12)}` })
       return show(notice ? { notice } : {})
     }
-    if (req.method !== 'POST') return send(res, 405, refusedPage('Use the links and buttons of these pages.'), { allow: path === '/admin' ? 'GET' : 'POST' })
+    const allowed = path === '/admin' ? 'GET' : FORMS.has(path) ? 'POST' : undefined
+    if (!allowed) return send(res, 404, refusedPage('No such admin page.'))
+    if (req.method !== allowed) return send(res, 405, refusedPage('Use the links and buttons of these pages.'), { allow: allowed })
     const form = await readForm(req)
     if (!form) return tooLarge(res)
     if (!fromSameOrigin(req)) return send(res, 403, refusedPage('Refused: this form was posted from another site.'))
@@ -94,6 +97,9 @@ export function adminPages({ store, token, timeZone, trustProxy, replayed }: Adm
     return send(res, 404, refusedPage('No such admin page.'))
   }
 }
+
+/** The pages that take a form (besides /admin/login, which needs no session). */
+const FORMS = new Set(['/admin/logout', '/admin/search', '/admin/replay'])
 
 /** A visitor id as it may be shown (Popin's ids), and its lookup key. */
 function byVisitor(uid: string) {
