@@ -65,6 +65,7 @@ export function demoPage(bundle: 'full' | 'lite', config: unknown, view: string)
 <head>
 <meta charset="utf-8">
 <title>popin-bridge playground</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 <script>${VENDOR_SNIPPETS}</script>
 <script>window.popinBridgeConfig = ${JSON.stringify(config).replace(/</g, '\\u003c')};</script>

@@ -54,6 +54,8 @@ describe.skipIf(!chromiumAvailable())('the demo playground (npm run demo)', () =
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
+    // A 404 is a console error too (the page names its icon: no /favicon.ico asked for).
+    page.on('response', (response) => response.status() >= 400 && errors.push(`${response.status()} ${response.url()}`))
     await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort())
     await page.goto(demo.url + path)
     return { page, errors }
