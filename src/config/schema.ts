@@ -46,7 +46,9 @@ function strictObject<E extends v.ObjectEntries>(entries: E, what: string) {
 export const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`)
 
 const optional = v.optional
-const flag = (description: string) => describe(v.boolean((issue) => `must be true or false, not ${typeOf(issue.input)}`), description)
+/** A boolean, and what else it was when it is not. */
+export const trueOrFalse = () => v.boolean((issue) => `must be true or false, not ${typeOf(issue.input)}`)
+const flag = (description: string) => describe(trueOrFalse(), description)
 
 const DIRECTIVES = ['@path', '@template', '@page'] as const
 const SOURCE_MESSAGE = 'must be a constant, a directive such as {"@path": "uid"}, or an object of them'
@@ -138,7 +140,7 @@ function settingSchema(spec: SettingSpec<any>): v.GenericSchema {
     spec.type === 'string'
       ? text(spec.pattern, spec.message)
       : spec.type === 'boolean'
-        ? v.boolean('must be true or false')
+        ? trueOrFalse()
         : noArray(v.record(v.string(), v.unknown(), 'must be an object'))
   return describe(schema, spec.description)
 }

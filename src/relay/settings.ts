@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { describe } from '../lib/describe'
-import { object } from '../config/schema'
+import { object, trueOrFalse } from '../config/schema'
 import { integer, nonEmpty, oneOf, text } from '../config/text'
 import { isTimeZone } from '../lib/is-time-zone'
 
@@ -38,7 +38,7 @@ export function relaySchema(serverDestinations: readonly string[]) {
     port: optional(describe(integer(0, 65535), 'Default 8787')),
     database: optional(describe(nonEmpty(), `SQLite file, or a postgres:// URL for several instances on one PostgreSQL database (${DATABASE_URL_ENV} replaces it). Default popin-bridge-relay.db in the working directory`)),
     timeZone: optional(describe(v.picklist(timeZones(), 'must be an IANA time zone such as "Asia/Kolkata"'), "IANA zone of Popin's dates and times without an offset. Default UTC")),
-    allowMissingApiKey: optional(describe(v.boolean('must be true or false'), 'Accept webhooks without an API key (Popin\'s "." setting). Default false')),
+    allowMissingApiKey: optional(describe(trueOrFalse(), 'Accept webhooks without an API key (Popin\'s "." setting). Default false')),
     actionSource: optional(describe(oneOf(ACTION_SOURCES), 'Meta action_source. Default chat')),
     testEventCode: optional(describe(nonEmpty(), 'Meta test_event_code (Events Manager > Test Events)')),
     endpoints: optional(describe(object(Object.fromEntries(serverDestinations.map((name) => [name, optional(url)])), 'destination'), 'Base URL of each vendor API, e.g. a proxy')),
@@ -55,10 +55,10 @@ export function relaySchema(serverDestinations: readonly string[]) {
       ),
     ),
     allowedOrigins: optional(describe(v.pipe(v.array(text(/^https?:\/\/[^/\s?#]+$/, 'must be an origin such as "https://shop.example"')), v.maxLength(100, 'at most 100 origins')), 'Exact origins of the pages that may post to POST /e (CORS). Default none: the route refuses every browser')),
-    trustProxy: optional(describe(v.boolean('must be true or false'), "Read the browser's IP from the last X-Forwarded-For address (set it only behind your own proxy). Default false")),
+    trustProxy: optional(describe(trueOrFalse(), "Read the browser's IP from the last X-Forwarded-For address (set it only behind your own proxy). Default false")),
     browserRequestsPerMinute: optional(describe(integer(1, 100_000), 'Requests to POST /e per client IP and minute, per instance; more get 429. Default 120')),
     visitRetentionDays: optional(describe(integer(1, 400), "How long a visitor's match keys are kept to stitch later webhooks to the visit. Default 30")),
-    validateGa4: optional(describe(v.boolean('must be true or false'), "Also send each GA4 request to the Measurement Protocol's validation endpoint (/debug/mp/collect) and show its validationMessages in the admin pages. Default false")),
+    validateGa4: optional(describe(trueOrFalse(), "Also send each GA4 request to the Measurement Protocol's validation endpoint (/debug/mp/collect) and show its validationMessages in the admin pages. Default false")),
   })
 }
 
