@@ -6,6 +6,7 @@ import { serverSenders } from '../../adapters/server'
 import type { Call, ServerContext, VisitKeys } from '../adapter'
 import { formatProblems } from '../config/problems'
 import { configWarnings } from '../config/warnings'
+import { WEBHOOK_EVENTS } from '../events/catalog'
 import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject } from '../lib/json'
 import type { Logger } from '../lib/logger'
@@ -44,6 +45,7 @@ const HEALTH_WAIT_MS = 1000
 /** The probes' own reason when the database says nothing in time (no detail of the database in it). */
 const SILENT = new Error(`no answer within ${HEALTH_WAIT_MS} ms`)
 const DAY_MS = 86_400_000
+const WEBHOOK_NAMES: ReadonlySet<string> = new Set(WEBHOOK_EVENTS)
 /** Where the page loads the channel from: `<relayUrl>/e.js`. */
 export const CHANNEL_SCRIPT_PATH = '/e.js'
 export const API_KEY_ENV = 'POPIN_BRIDGE_POPIN_API_KEY'
@@ -105,7 +107,14 @@ export async function startRelay(config: unknown, { overrides, env = process.env
 
   /** The outbox rows of one webhook: each active destination's calls, with the visit stitched to it. */
   const outboxEntries = (body: JsonObject, event: ReturnType<typeof webhookEvent>, key: string, receivedAt: number, visit: VisitKeys): OutboxEntry[] => {
-    const eventTime = new Date(Math.min(parsePopinTimestamp(body.timestamp, settings.timeZone)?.getTime() ?? receivedAt, receivedAt))
+    const stated = parsePopinTimestamp(body.timestamp, settings.timeZone)
+    // Once a process and Popin webhook (once for all the others: their names are anyone's): a
+    // format Popin changes must be seen, not logged at every webhook.
+    if (!stated && body.timestamp !== undefined) {
+      const name = WEBHOOK_NAMES.has(event.name) ? event.name : 'an unknown webhook'
+      log.once(`timestamp:${name}`, 'warn', `relay: ${name}: timestamp ${JSON.stringify(body.timestamp).slice(0, 60)} not read; the time the webhook was received is used`)
+    }
+    const eventTime = new Date(Math.min(stated?.getTime() ?? receivedAt, receivedAt))
     // One id per occurrence, the same on every retry and redelivery: derived from the webhook's key.
     const occurrence = identify(plan, { event, page: NO_PAGE, id: key.slice(0, 24) })
     const entries: OutboxEntry[] = []

@@ -142,6 +142,23 @@ describe('deeply nested bodies', () => {
 })
 
 describe('event time', () => {
+  it('an unreadable timestamp is the time the webhook was received, and is logged once for each Popin webhook', async () => {
+    running = await startTestRelay()
+    const { post, fakes, log } = running
+    const before = Date.now()
+    expect((await post({ ...rated('pu-1'), timestamp: 'yesterday' })).status).toBe(200)
+    expect((await post({ ...rated('pu-2'), timestamp: 'yesterday' })).status).toBe(200)
+    expect((await post({ event: 'popin_made_up', user_id: 'pu-3', timestamp: 'soon' })).status).toBe(200)
+    await expect.poll(() => fakes.messages('meta').length).toBe(2)
+    for (const { event_time } of fakes.messages('meta')) expect(event_time).toBeGreaterThanOrEqual(Math.floor(before / 1000))
+    // The logger says each key once (src/lib/logger.ts); a name anyone can make up shares one key.
+    expect(log.once.mock.calls).toEqual([
+      ['timestamp:popin_call_missed', 'warn', 'relay: popin_call_missed: timestamp "yesterday" not read; the time the webhook was received is used'],
+      ['timestamp:popin_call_missed', 'warn', 'relay: popin_call_missed: timestamp "yesterday" not read; the time the webhook was received is used'],
+      ['timestamp:an unknown webhook', 'warn', 'relay: an unknown webhook: timestamp "soon" not read; the time the webhook was received is used'],
+    ])
+  })
+
   it('a timestamp in the future is sent as the time the webhook was received', async () => {
     running = await startTestRelay()
     const { post, fakes } = running
