@@ -45,6 +45,8 @@ const HEALTH_WAIT_MS = 1000
 /** The probes' own reason when the database says nothing in time (no detail of the database in it). */
 const SILENT = new Error(`no answer within ${HEALTH_WAIT_MS} ms`)
 const DAY_MS = 86_400_000
+/** What a 503 for a webhook or a batch not stored asks the sender to wait. */
+const RETRY_AFTER_S = 5
 const WEBHOOK_NAMES: ReadonlySet<string> = new Set(WEBHOOK_EVENTS)
 /** Where the page loads the channel from: `<relayUrl>/e.js`. */
 export const CHANNEL_SCRIPT_PATH = '/e.js'
@@ -179,7 +181,12 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     const lookups = webhookLookups(event.data)
     const visit = settings.allowedOrigins.length ? await store.recall(lookups, now - settings.visitRetentionDays * DAY_MS) : {}
     const entries = outboxEntries(body as JsonObject, event, key, now, visit)
-    const outcome = await commit({ key, event: body.event, body: text, receivedAt: now, lookups, entries })
+    let outcome: Awaited<ReturnType<typeof commit>>
+    try {
+      outcome = await commit({ key, event: body.event, body: text, receivedAt: now, lookups, entries })
+    } catch (error) {
+      return unstored(res, 'POST /webhooks/popin', error)
+    }
     if (outcome === 'duplicate') metrics.inc('popin_relay_duplicates_total')
     // Backpressure: while forwarding lags behind intake, a stored webhook that adds deliveries waits
     // (up to MAX_HOLD_MS) for it to catch up, so a sender keeping requests in flight is slowed to the
@@ -253,7 +260,13 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       }
       if (lookups.length && Object.keys(visit).length) visits.push({ lookups, keys: visit })
     }
-    const outcomes = await Promise.all(rows.map((row) => commit(row)))
+    let outcomes: Awaited<ReturnType<typeof commit>>[]
+    try {
+      outcomes = await Promise.all(rows.map((row) => commit(row)))
+    } catch (error) {
+      // What was stored is a duplicate when the page sends the batch again.
+      return unstored(res, 'POST /e', error, cors)
+    }
     for (const outcome of outcomes) metrics.inc('popin_relay_browser_events_total', { outcome })
     try {
       if (visits.length) await store.remember(visits, now)
@@ -311,7 +324,17 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   const commit = async (webhook: IncomingWebhook) => {
     const committed = await commitTogether(webhook)
     if ('error' in committed) throw committed.error
+    troubleLogged.delete('storing')
     return committed.outcome
+  }
+
+  /**
+   * Nothing was stored: 503 and Retry-After, so the sender sends it again (Popin retries a 5xx;
+   * the page's channel keeps the batch), and one log line a failure, not one a request.
+   */
+  function unstored(res: ServerResponse, route: string, error: unknown, headers: OutgoingHttpHeaders = {}) {
+    logTrouble('storing', `${route}: could not store`, error)
+    reply(res, 503, { error: 'could not store it; send it again' }, false, { ...headers, 'retry-after': String(RETRY_AFTER_S) })
   }
 
   /**
@@ -337,8 +360,13 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     reply(res, 200, 'trouble' in found ? { status: 'ok', outbox: null, database: found.trouble } : { status: 'ok', outbox: found.answer.outbox })
   }
 
-  // The failure each asker last logged, until its query succeeds again.
+  // The failure each asker (a probe, or storing) last logged, until it succeeds again.
   const troubleLogged = new Map<string, string>()
+  function logTrouble(asker: string, what: string, error: unknown) {
+    const message = (error as Error)?.message ?? String(error)
+    if (troubleLogged.get(asker) !== message) log.error(`relay: ${what}: ${message}`)
+    troubleLogged.set(asker, message)
+  }
   /**
    * What a probe or a scrape asks the database, or what it may say of a database that failed or
    * said nothing within HEALTH_WAIT_MS (a probe must answer before its own timeout). These answer
@@ -354,10 +382,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       troubleLogged.delete(asker)
       return { answer }
     } catch (error) {
-      const message = (error as Error)?.message ?? String(error)
-      if (troubleLogged.get(asker) !== message) log.error(`relay: ${asker}: the database failed: ${message}`)
-      troubleLogged.set(asker, message)
-      return { trouble: error === SILENT ? message : 'the database failed (the reason is in the relay log)' }
+      logTrouble(asker, `${asker}: the database failed`, error)
+      return { trouble: error === SILENT ? SILENT.message : 'the database failed (the reason is in the relay log)' }
     } finally {
       clearTimeout(timer)
     }

@@ -41,6 +41,31 @@ onEachEngine((engine) => {
     })
   })
 
+  describe('a database that fails to store', () => {
+    it('answers 503 with Retry-After (the sender sends it again), logs one line for the failure, and stores again once it can', async () => {
+      running = await startTestRelay({ allowedOrigins: ['https://shop.example'] })
+      const { relay, post, log, fakes } = running
+      const accept = relay.store.accept
+      relay.store.accept = () => Promise.reject(new Error('connection terminated unexpectedly'))
+      for (const product of ['a', 'b']) {
+        const refused = await post(missed(product))
+        expect([refused.status, refused.headers.get('retry-after'), await refused.json()]).toEqual([503, '5', { error: 'could not store it; send it again' }])
+      }
+      const event = { id: 'popin_call_end.1.0', event: 'popin_call_end', at: Date.now(), calls: { ga4: [{ call: 'event', name: 'popin_call_end', params: {} }] } }
+      const page = await fetch(`${relay.url}/e`, { method: 'POST', headers: { origin: 'https://shop.example' }, body: JSON.stringify({ events: [event] }) })
+      expect([page.status, page.headers.get('access-control-allow-origin'), await page.json()]).toEqual([503, 'https://shop.example', { error: 'could not store it; send it again' }])
+      expect(log.error.mock.calls).toEqual([['relay: POST /webhooks/popin: could not store: connection terminated unexpectedly']])
+      relay.store.accept = accept
+      expect((await post(missed('c'))).status).toBe(200)
+      await expect.poll(() => fakes.messages('meta').map((m) => m.custom_data.product)).toEqual(['c'])
+      // Failing again after a webhook was stored: logged again.
+      relay.store.accept = () => Promise.reject(new Error('connection terminated unexpectedly'))
+      expect((await post(missed('d'))).status).toBe(503)
+      relay.store.accept = accept
+      expect(log.error.mock.calls.length).toBe(2)
+    })
+  })
+
   describe('/readyz and the backlog', () => {
     it('is ready with nothing waiting, and shows each destination at 0 in /metrics', async () => {
       running = await startTestRelay()

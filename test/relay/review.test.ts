@@ -124,7 +124,7 @@ describe('group commit', () => {
       const answers = await Promise.all(responses.map(async (r) => [r.status, await r.json()]))
       expect(answers).toEqual([
         [200, STORED],
-        [500, { error: 'internal error' }],
+        [503, { error: 'could not store it; send it again' }],
         [200, STORED],
       ])
       goods.push(...users)
@@ -132,7 +132,7 @@ describe('group commit', () => {
     }
     // The poison shared a turn with a good one: that batch was refused, then each was stored on its own.
     expect(shared(round), `batches: ${JSON.stringify(batches)}`).toBe(true)
-    expect(new Set(log.error.mock.calls.map((c) => c[0]))).toEqual(new Set(['relay: request failed']))
+    expect(new Set(log.error.mock.calls.map((c) => c[0]))).toEqual(new Set(['relay: POST /webhooks/popin: could not store: SQLITE_CONSTRAINT: refused']))
     goods = goods.sort()
     // Events, not requests: the relay may batch the good ones.
     await expect.poll(() => fakes.messages('meta').map((event) => event.custom_data.product).sort()).toEqual(goods.map((u) => `Sofa ${u}`))
