@@ -264,7 +264,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     try {
       outcomes = await Promise.all(rows.map((row) => commit(row)))
     } catch (error) {
-      // What was stored is a duplicate when the page sends the batch again.
+      // Some of the batch may be stored: sent again, those are duplicates.
       return unstored(res, 'POST /e', error, cors)
     }
     for (const outcome of outcomes) metrics.inc('popin_relay_browser_events_total', { outcome })
@@ -329,8 +329,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   }
 
   /**
-   * Nothing was stored: 503 and Retry-After, so the sender sends it again (Popin retries a 5xx;
-   * the page's channel keeps the batch), and one log line a failure, not one a request.
+   * Nothing was stored: 503 and Retry-After, so a sender that retries sends it again (Popin
+   * retries a 5xx; a page's beacon is never sent again), and one log line a failure, not one a request.
    */
   function unstored(res: ServerResponse, route: string, error: unknown, headers: OutgoingHttpHeaders = {}) {
     logTrouble('storing', `${route}: could not store`, error)
