@@ -105,10 +105,10 @@ const SHAPES: Partial<Record<Exclude<FieldClass, 'personal' | 'id'>, (value: Jso
 function isSafeText(value: JsonValue): boolean {
   if (typeof value === 'boolean') return true
   if (typeof value === 'number') return isSmallNumber(value)
-  if (typeof value !== 'string') return false
+  if (typeof value !== 'string' || value.length > SAFE_TEXT_MAX) return false
   // Full-width digits and at signs read as ASCII ones.
   const text = value.normalize('NFKC')
-  if (value.length > SAFE_TEXT_MAX || AT_SIGN.test(text) || /\d{6}/.test(text)) return false
+  if (AT_SIGN.test(text) || /\d{6}/.test(text)) return false
   return !text.split(SPACED_DASH).some((part) => (part.match(PHONE_RUN) ?? []).some((run) => !NUMERIC_DATE.test(run) && run.replace(/\D/g, '').length >= 7))
 }
 

@@ -329,7 +329,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   }
 
   /**
-   * Nothing was stored: 503 and Retry-After, so a sender that retries sends it again (Popin
+   * Not stored (of a batch, not all of it): 503 and Retry-After, so a sender that retries sends it again (Popin
    * retries a 5xx; a page's beacon is never sent again), and one log line a failure, not one a request.
    */
   function unstored(res: ServerResponse, route: string, error: unknown, headers: OutgoingHttpHeaders = {}) {
