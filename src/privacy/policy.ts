@@ -95,7 +95,7 @@ const SHAPES: Partial<Record<Exclude<FieldClass, 'personal' | 'id'>, (value: Jso
   // "00:12:30", or seconds.
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.duration) && { duration: (value: JsonValue) => (typeof value === 'number' ? isSmallNumber(value) : typeof value === 'string' && /^(?:\d{1,3}(?::\d{2}){1,2}|\d{1,5})$/.test(value)) }),
   // No query, no fragment, no "@" however written ("%40" in a path, "%2540" encoded twice, full-width).
-  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && { url: (value: JsonValue) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s?#]+$/.test(value) && !AT_SIGN.test(value.normalize('NFKC')) }),
+  ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.url) && { url: (value: JsonValue) => typeof value === 'string' && value.length <= 500 && /^https?:\/\/[^\s?#]+$/.test(value) && !hasAtSign(value) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.screen) && { screen: (value: JsonValue) => typeof value === 'string' && POPIN_SCREEN_ID.test(value) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.event) && { event: (value: JsonValue) => typeof value === 'string' && POPIN_EVENT_NAME.test(value) }),
   ...((typeof __TAG_SHAPES__ === 'undefined' || __TAG_SHAPES__.label) && { label: isSafeText }),
@@ -122,7 +122,9 @@ const PHONE_RUN = /\+?[\d(][\d\s()./\u2010-\u2015-]{5,}\d/g
 const SPACED_DASH = /\s[-\u2010-\u2015]\s/
 const NUMERIC_DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})$/
 /** An at sign, as itself or percent-encoded once or more (after NFKC, which makes the full-width and small ones "@"). */
-export const AT_SIGN = /@|%(?:25)*40/i
+const AT_SIGN = /@|%(?:25)*40/i
+/** Whether a text holds an at sign however written. */
+export const hasAtSign = (text: string) => AT_SIGN.test(text.normalize('NFKC'))
 const SAFE_TEXT_MAX = 200
 // Popin's own names, with no phone or pin code (6 digits) in them: every screen of the catalog is
 // one (test/policy.test.ts), so the catalog's list need not ship for this check.

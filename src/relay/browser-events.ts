@@ -4,7 +4,7 @@ import type { JsonObject, JsonValue } from '../lib/json'
 import { MAX_RULES_PER_EVENT } from '../config/schema'
 import type { DestinationPlan } from '../plan/compile'
 import { MATCH_KEY_NAMES } from '../privacy/match-keys'
-import { AT_SIGN, isClean } from '../privacy/policy'
+import { hasAtSign, isClean } from '../privacy/policy'
 
 /** What `POST /e` takes: the bridge's batches are a few KB; browsers cap a beacon at 64 KB. */
 export const BROWSER_PATH = '/e'
@@ -23,7 +23,7 @@ export interface BrowserEvent {
 
 const HASH = /^[0-9a-f]{64}$/
 /** The bridge's ids: its template's text, the event's name, digits; no space, and no at sign however written (an email is no id). */
-const isId = (value: unknown): value is string => typeof value === 'string' && /^\S{1,200}$/.test(value) && !AT_SIGN.test(value.normalize('NFKC'))
+const isId = (value: unknown): value is string => typeof value === 'string' && /^\S{1,200}$/.test(value) && !hasAtSign(value)
 /** A time in epoch milliseconds within what a Date holds. */
 const isEpochMs = (value: unknown): value is number => typeof value === 'number' && Math.abs(value) <= 8.64e15
 
