@@ -94,6 +94,30 @@ describe('a sender that goes away mid-body', () => {
   })
 })
 
+describe('a refused sender whose body never ends', () => {
+  it('is answered 401 and the connection closed at once, not held to the server\'s timeout', async () => {
+    running = await startTestRelay()
+    const { port } = new URL(running.relay.url)
+    const { answer, closedAfterMs } = await new Promise<{ answer: string; closedAfterMs: number }>((resolve, reject) => {
+      let answer = ''
+      const started = Date.now()
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /webhooks/popin HTTP/1.1\r\nHost: x\r\nX-API-KEY: wrong\r\nTransfer-Encoding: chunked\r\n\r\n')
+        // A chunk every 50 ms, never the last one.
+        const drip = setInterval(() => socket.writable && socket.write('1\r\nx\r\n'), 50)
+        socket.on('close', () => clearInterval(drip))
+      })
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => (answer += chunk))
+      socket.on('close', () => resolve({ answer, closedAfterMs: Date.now() - started }))
+      socket.on('error', () => undefined)
+      setTimeout(() => reject(new Error(`still open after 3 s: ${answer}`)), 3000).unref()
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /)
+    expect(closedAfterMs).toBeLessThan(2000)
+  })
+})
+
 describe('deeply nested bodies', () => {
   const tooDeep = `{"error":"body nested deeper than ${MAX_BODY_DEPTH} levels"}`
 

@@ -191,6 +191,26 @@ describe('the SQLite file', () => {
     }
   })
 
+  it('closes without waiting for a reader of the same file (relay forget beside a running relay): the log is emptied later', async () => {
+    const database = tempDatabase()
+    store = await openStore(database, { leaseMs: 30_000 })
+    await store.accept([webhook('a', ['ga4'])])
+    // A running relay's read, open while the other process closes.
+    const reader = new Database(database)
+    try {
+      reader.exec('BEGIN')
+      reader.prepare('SELECT COUNT(*) AS n FROM outbox').get()
+      const closing = Date.now()
+      await store.close()
+      store = undefined
+      // With the 5 s busy timeout, the checkpoint would wait for the reader that whole time.
+      expect(Date.now() - closing).toBeLessThan(1000)
+      expect(reader.prepare('SELECT key FROM outbox').all()).toEqual([{ key: 'a' }])
+    } finally {
+      reader.close()
+    }
+  })
+
   it('names a folder that is missing, rather than the driver\'s "ConnectionFailed(…: 14)"', async () => {
     const missing = join(dirname(tempDatabase()), 'no-such-folder', 'relay.db')
     await expect(openStore(missing, { leaseMs: 30_000 })).rejects.toThrow(`cannot open the SQLite file ${missing}: the folder ${dirname(missing)} does not exist`)
