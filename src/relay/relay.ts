@@ -28,6 +28,7 @@ import { relaySettings, type RelayConfig, type RelaySettings } from './settings'
 import { openStore, type IncomingWebhook, type OutboxEntry, type Visit } from './store'
 import { forgetLookups, forgetProblem, uidLookup, visitKeysOf, webhookLookups } from './visits'
 import { idempotencyKey, webhookEvent } from './webhook'
+import { keyHash, timedKey } from './keys'
 import { startWorker, type ActiveServerDestination } from './worker'
 
 export const WEBHOOK_PATH = '/webhooks/popin'
@@ -118,7 +119,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
     }
     const eventTime = new Date(Math.min(stated?.getTime() ?? receivedAt, receivedAt))
     // One id per occurrence, the same on every retry and redelivery: derived from the webhook's key.
-    const occurrence = identify(plan, { event, page: NO_PAGE, id: key.slice(0, 24) })
+    const occurrence = identify(plan, { event, page: NO_PAGE, id: keyHash(key).slice(0, 24) })
     const entries: OutboxEntry[] = []
     for (const destination of routes) {
       const calls = runDestination(destination, occurrence)
@@ -256,7 +257,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
         const name = destination.adapter.name
         // What the page sent, as the inbox keeps it: no IP, no user agent.
         const stored = JSON.stringify({ url: batch.url, id: event.id, event: event.event, at: event.at, uid: event.uid, destination: name, calls })
-        rows.push({ key: sha256Hex(`browser:${name}:${event.id}`), event: event.event, body: stored, receivedAt: now, source: 'browser', lookups, entries: requests(destination, calls, eventTime, context) })
+        rows.push({ key: timedKey(event.at, sha256Hex(`browser:${name}:${event.id}`)), event: event.event, body: stored, receivedAt: now, source: 'browser', lookups, entries: requests(destination, calls, eventTime, context) })
       }
       if (lookups.length && Object.keys(visit).length) visits.push({ lookups, keys: visit })
     }

@@ -2,15 +2,19 @@ import { isPlainObject } from '../lib/is-plain-object'
 import type { JsonObject } from '../lib/json'
 import { safePayload } from '../lib/safe-copy'
 import type { PopinEvent } from '../events/intake'
-import { parsePopinDateTime } from './popin-time'
+import { timedKey } from './keys'
+import { parsePopinDateTime, parsePopinTimestamp } from './popin-time'
 import { sha256Hex } from './sha256'
 
 /**
- * The same webhook, delivered again, has the same key: the SHA-256 of its JSON with keys sorted.
- * Popin sends no delivery id, so two genuinely distinct but identical deliveries are one.
+ * The same webhook, delivered again, has the same key: its `timestamp` and the SHA-256 of its JSON
+ * with keys sorted (src/relay/keys.ts). Popin sends no delivery id, so two genuinely distinct but
+ * identical deliveries are one. A time without a zone is read as UTC here, whatever
+ * relay.timeZone says: the key must not change with the settings, and only its order matters.
  */
 export function idempotencyKey(body: unknown): string {
-  return sha256Hex(canonicalJson(body))
+  const stated = isPlainObject(body) ? parsePopinTimestamp(body.timestamp, 'UTC') : null
+  return timedKey(stated?.getTime(), sha256Hex(canonicalJson(body)))
 }
 
 function canonicalJson(value: unknown): string {

@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/logger'
+import { shortKey } from './keys'
 import { lagTracker } from './lag'
 import { post, type Answer } from './post'
 import type { Metrics } from './metrics'
@@ -234,7 +235,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       const attempts = delivery.attempts + 1
       if (!outcome.retry || attempts >= settings.maxAttempts) {
         metrics.inc('popin_relay_dead_lettered_total', label)
-        log.warn(`relay: ${delivery.destination} dead letter ${delivery.key.slice(0, 12)}: ${outcome.error}`)
+        log.warn(`relay: ${delivery.destination} dead letter ${shortKey(delivery.key)}: ${outcome.error}`)
         return { id, status: 'dead', nextAt: at, at, error: outcome.retry ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error, ...answer }
       }
       metrics.inc('popin_relay_retried_total', label)

@@ -36,7 +36,7 @@ onEachEngine(() => {
       const users = Array.from({ length: 50 }, (_, i) => `pu-${i % 10}`)
       const times = users.map((_, i) => new Date(base + i * 1000))
       const ids = await postAll(running, users.map((user, i) => missed(user, `Sofa ${i}`, times[i]!)))
-      const eventIds = ids.map((id) => `popin_call_missed.${id.slice(0, 24)}`)
+      const eventIds = ids.map((id) => `popin_call_missed.${id.slice(8, 32)}`)
       await expect.poll(() => [fakes.messages('meta').length, fakes.messages('ga4').length, fakes.messages('segment').length], { timeout: 5000 }).toEqual([50, 50, 50])
 
       // Meta: one request to the pixel, test_event_code kept, each event as it would be alone.
@@ -98,7 +98,7 @@ onEachEngine(() => {
         body.data.some((event: any) => event.custom_data?.product === 'bad') ? { status: 400, body: JSON.stringify({ error: { message: 'Invalid parameter', type: 'OAuthException', code: 100 } }) } : undefined
       const products = Array.from({ length: 20 }, (_, i) => (i === 13 ? 'bad' : `Sofa ${i}`))
       const ids = await postAll(running, products.map((product, i) => missed(`pu-${i}`, product, new Date(base + i * 1000))))
-      const eventIds = ids.map((id) => `popin_call_missed.${id.slice(0, 24)}`)
+      const eventIds = ids.map((id) => `popin_call_missed.${id.slice(8, 32)}`)
       await expect.poll(() => relay.store.counts(), { timeout: 5000 }).toEqual({ facebookPixel: { done: 19, dead: 1 }, ga4: { done: 20 }, segment: { done: 20 } })
 
       expect(fakes.messages('meta').map((event) => event.event_id).sort()).toEqual(eventIds.filter((_, i) => i !== 13).sort())

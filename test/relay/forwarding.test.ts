@@ -90,7 +90,7 @@ onEachEngine(() => {
           event_name: eventName,
           event_time: seconds,
           // One id per occurrence, from the webhook's key: the same on every retry.
-          event_id: `${name}.${id.slice(0, 24)}`,
+          event_id: `${name}.${id.slice(8, 32)}`,
           action_source: 'chat',
           user_data: ADA,
           custom_data: customData,
@@ -120,7 +120,7 @@ onEachEngine(() => {
           {
             type,
             anonymousId: 'popin-pu-42',
-            messageId: `${name}.${id.slice(0, 24)}.${index}`,
+            messageId: `${name}.${id.slice(8, 32)}.${index}`,
             timestamp: at.date.toISOString(),
             context: { library: { name: 'popin-bridge-relay', version } },
             ...(type === 'identify' ? { traits: fields } : { event, properties: fields }),

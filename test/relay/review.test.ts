@@ -45,9 +45,15 @@ describe('ids on retries', () => {
     const { post, fakes } = running
     fakes.answers.meta.push({ status: 500 }, { status: 200 })
     fakes.answers.segment.push({ status: 500 }, { status: 200 })
-    const response = await post(missed())
+    const webhook = missed()
+    const response = await post(webhook)
     const answer = await response.json()
     expect([response.status, answer]).toEqual([200, STORED])
+    // The key: the webhook's time in seconds (8 hex digits; a time without a zone read as UTC), then
+    // the SHA-256 of its JSON, keys sorted.
+    const { event, properties, timestamp, user_id } = webhook
+    const hash = sha(JSON.stringify({ event, properties, timestamp, user_id }))
+    expect(answer.id).toBe(Math.floor(Date.parse(`${timestamp.replace(' ', 'T')}Z`) / 1000).toString(16).padStart(8, '0') + hash.slice(0, 56))
     await expect.poll(() => [fakes.delivered('meta').length, fakes.delivered('segment').length], { timeout: 5000 }).toEqual([1, 1])
 
     const meta = fakes.received.filter((r) => r.url.startsWith('/meta/'))
@@ -55,8 +61,8 @@ describe('ids on retries', () => {
     const eventIds = meta.map((r) => r.body.data[0].event_id)
     expect(eventIds[0]).toMatch(/^popin_call_missed\.[0-9a-f]{24}$/)
     expect(eventIds[1]).toBe(eventIds[0])
-    // Derived from the webhook's key, which the relay answered with.
-    expect(eventIds[0]).toBe(`popin_call_missed.${answer.id.slice(0, 24)}`)
+    // Derived from the webhook's hash, not from its time.
+    expect(eventIds[0]).toBe(`popin_call_missed.${hash.slice(0, 24)}`)
 
     const segment = fakes.received.filter((r) => r.url.startsWith('/segment/'))
     expect(segment.map((r) => r.status)).toEqual([500, 200])

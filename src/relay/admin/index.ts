@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { serverSenders } from '../../../adapters/server'
 import { normalizeContact } from '../../privacy/match-keys'
 import { isClean } from '../../privacy/policy'
+import { shortKey } from '../keys'
 import { readBody } from '../read-body'
 import { sha256Hex } from '../sha256'
 import type { Store } from '../store'
@@ -73,7 +74,7 @@ export function adminPages({ store, token, timeZone, trustProxy, replayed }: Adm
       const notice = replayedCount !== null ? `Replayed ${Number(replayedCount) || 0} dead letter${replayedCount === '1' ? '' : 's'}: due again now.` : undefined
       if (uid) return show({ ...byVisitor(uid), ...(notice ? { notice } : {}) })
       if (em && HEX64.test(em)) return show({ lookup: `em:${em}`, search: `email hash ${em}` })
-      if (key) return show({ key, search: `id ${key.slice(0, 12)}` })
+      if (key) return show({ key, search: `id ${shortKey(key)}` })
       return show(notice ? { notice } : {})
     }
     const allowed = path === '/admin' ? 'GET' : FORMS.has(path) ? 'POST' : undefined

@@ -1,3 +1,4 @@
+import { shortKey } from '../keys'
 import type { DeadLetter, DeliveryRow, InboxRow } from '../store'
 import { vendorAnswer } from './answer'
 import { Html, html } from './html'
@@ -61,7 +62,7 @@ function deadLetters(m: OverviewModel, csrf: Html): Html {
   return html`<h3>Dead letters (${m.dead.length}) <form class="inline" method="post" action="/admin/replay">${csrf}<input type="hidden" name="all" value="1"><button class="action" type="submit">Replay all</button></form></h3>
 <table class="dead" aria-label="Dead letters"><thead><tr><th>Destination</th><th>Event</th><th>Attempts</th><th>Reason</th><th></th></tr></thead><tbody>${m.dead.slice(0, MAX_DEAD_SHOWN).map(
     (d) =>
-      html`<tr data-dead="${d.id}"><td>${m.labels[d.destination] ?? d.destination}</td><td><a class="id" href="/admin?key=${d.key}">${d.key.slice(0, 12)}</a></td><td>${d.attempts}</td><td>${d.last_error}</td><td>${replayForm(d.id, csrf)}</td></tr>`,
+      html`<tr data-dead="${d.id}"><td>${m.labels[d.destination] ?? d.destination}</td><td><a class="id" href="/admin?key=${d.key}">${shortKey(d.key)}</a></td><td>${d.attempts}</td><td>${d.last_error}</td><td>${replayForm(d.id, csrf)}</td></tr>`,
   )}</tbody></table>${m.dead.length > MAX_DEAD_SHOWN ? html`<p class="empty">And ${m.dead.length - MAX_DEAD_SHOWN} more: replay all, or find them by their webhook.</p>` : ''}`
 }
 
@@ -78,7 +79,7 @@ function inboxRow(row: InboxRow, m: OverviewModel, csrf: Html): Html {
   // Hashes shortened for reading; the whole one is in the title, and the email's is a search link.
   const keys = s.keys.map(([key, hash]) => html`<tr><th scope="row">${key}</th><td><code title="${hash}">${key === 'em' ? html`<a href="/admin?em=${hash}">${hash.slice(0, 16)}…</a>` : `${hash.slice(0, 16)}…`}</code></td></tr>`)
   return html`<li class="row" data-key="${row.key}" data-source="${row.source}">
-<div class="event"><strong>${s.event}</strong> <span class="label">${row.source === 'browser' ? 'Browser event' : 'Webhook'}</span> <span class="id">${time(row.receivedAt)} · <a href="/admin?key=${row.key}">${row.key.slice(0, 12)}</a></span></div>
+<div class="event"><strong>${s.event}</strong> <span class="label">${row.source === 'browser' ? 'Browser event' : 'Webhook'}</span> <span class="id">${time(row.receivedAt)} · <a href="/admin?key=${row.key}">${shortKey(row.key)}</a></span></div>
 <ul class="outcomes">${row.deliveries.map((d) => delivery(d, m, csrf))}${row.deliveries.length ? '' : html`<li class="empty">No delivery: no destination of this relay takes it.</li>`}</ul>
 <div class="details">${table(fields, 'Fields')}${table(keys, 'Match keys, SHA-256')}</div>
 ${s.hidden ? html`<p class="hidden-fields">${s.hidden} field${s.hidden > 1 ? 's' : ''} kept out by the privacy policy (personal data shows only as the hashed match keys).</p>` : ''}${s.calls?.length ? html`<p class="hidden-fields">Calls: ${s.calls.join(', ')}</p>` : ''}
