@@ -26,9 +26,10 @@ onEachEngine((engine) => {
       // Make the first webhook and its rows eight days old.
       const eightDaysAgo = Date.now() - 8 * DAY
       await queryDatabase(database, `UPDATE inbox SET received_at = ${eightDaysAgo} WHERE body LIKE '%"old"%'`)
-      // In the SQLite file each row also keeps when its webhook was received (its rows are found by it).
+      // In the SQLite file each row also keeps when its webhook was received (its rows are found by
+      // it); a settled row's next_at is when it was settled.
       const received = engine === 'sqlite' ? `, received_at = ${eightDaysAgo}` : ''
-      await queryDatabase(database, `UPDATE outbox SET updated_at = ${eightDaysAgo}${received} WHERE key IN (SELECT key FROM inbox WHERE body LIKE '%"old"%')`)
+      await queryDatabase(database, `UPDATE outbox SET updated_at = ${eightDaysAgo}, next_at = ${eightDaysAgo}${received} WHERE key IN (SELECT key FROM inbox WHERE body LIKE '%"old"%')`)
       expect(await relay.store.purge(Date.now() - 7 * DAY)).toEqual({ deliveries: 2, webhooks: 0 })
       // The dead letter stays, so its webhook's key does too; the young webhook is untouched.
       expect(await relay.store.counts()).toEqual({ facebookPixel: { done: 1 }, ga4: { done: 1 }, segment: { dead: 1, done: 1 } })

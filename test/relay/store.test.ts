@@ -3,7 +3,7 @@ import { copyFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'libsql'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BACKLOG_QUERY, DEAD_QUERY, ROWS_PER_STATEMENT } from '../../src/relay/store-sqlite'
+import { BACKLOG_QUERY, DEAD_QUERY, DELETE_ROWS, PURGE_CHUNK, PURGE_DONE, PURGE_INBOX, ROWS_PER_STATEMENT } from '../../src/relay/store-sqlite'
 import { openStore, type IncomingWebhook, type Store } from '../../src/relay/store'
 import { onEachEngine, tempDatabase, testDatabase } from './support'
 
@@ -163,6 +163,55 @@ describe('the SQLite store: the pending and dead rows /readyz, /healthz and /met
         expect(plan.filter((step) => /\bSCAN o(utbox)?\b|AUTOMATIC/.test(step))).toEqual([])
         expect(plan).toContain(search)
       }
+    } finally {
+      db.close()
+    }
+  })
+})
+
+describe('purging a SQLite file that keeps many webhooks', () => {
+  it('deletes through the indexes, a chunk a transaction, and stores webhooks meanwhile', async () => {
+    const database = tempDatabase()
+    store = await openStore(database, { leaseMs: 30_000 })
+    const db = new Database(database)
+    try {
+      // 20,000 old webhooks delivered to three destinations (30 chunks of rows), three received in
+      // each millisecond (so that a chunk ends among webhooks of the same time), one of them with a
+      // dead letter; and one young webhook delivered.
+      const old = 20_000
+      db.exec(`INSERT INTO inbox (key, event, body, received_at)
+        WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${old}) SELECT 'old-' || i, 'popin_call_missed', '{}', i / 3 FROM n`)
+      for (const destination of ['facebookPixel', 'ga4', 'segment']) {
+        db.exec(`INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, updated_at, received_at)
+          SELECT key, '${destination}', 0, '{}', 1, 'done', received_at + 10, received_at + 10, received_at FROM inbox`)
+      }
+      db.exec(`UPDATE outbox SET status = 'dead' WHERE key = 'old-7' AND destination = 'ga4'`)
+      db.exec(`INSERT INTO inbox (key, event, body, received_at) VALUES ('young', 'popin_call_missed', '{}', 900000)`)
+      db.exec(`INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, updated_at, received_at) VALUES ('young', 'ga4', 0, '{}', 1, 'done', 900010, 900010, 900000)`)
+      expect(old * 3).toBeGreaterThan(PURGE_CHUNK * 20)
+
+      // With the statistics of a file that keeps many rows (ANALYZE, or PRAGMA optimize), which the planner weighs.
+      db.exec('ANALYZE')
+      for (const [query, searches] of [
+        [PURGE_DONE, ['SEARCH outbox USING INDEX outbox_due_by_destination (destination=? AND status=? AND next_at<?)']],
+        [DELETE_ROWS('outbox'), ['SCAN json_each VIRTUAL TABLE INDEX 1:', 'SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)']],
+        [DELETE_ROWS('inbox'), ['SCAN json_each VIRTUAL TABLE INDEX 1:', 'SEARCH inbox USING INTEGER PRIMARY KEY (rowid=?)']],
+        [PURGE_INBOX, ['SEARCH inbox USING INDEX inbox_received (received_at>? AND received_at<?)', 'SEARCH outbox USING INDEX outbox_received (received_at=?)']],
+      ] as const) {
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query}`).all() as { detail: string }[]).map((row) => row.detail)
+        expect(plan.filter((step) => /\bSCAN (inbox|outbox)\b|AUTOMATIC|TEMP B-TREE/.test(step)), query).toEqual([])
+        for (const search of searches) expect(plan, query).toContain(search)
+      }
+
+      const finished: string[] = []
+      const purged = store.purge(500_000).then((counts) => (finished.push('purge'), counts))
+      // Sent once the purge has begun: one transaction for all of it held this until the end.
+      const stored = store.accept([{ ...webhook('new', ['ga4']), receivedAt: 950_000 }]).then((outcome) => (finished.push('accept'), outcome))
+      expect(await stored).toEqual(['stored'])
+      expect(await purged).toEqual({ deliveries: old * 3 - 1, webhooks: old - 1 })
+      expect(finished).toEqual(['accept', 'purge'])
+      expect(await store.counts()).toEqual({ ga4: { dead: 1, done: 1, pending: 1 } })
+      expect(db.prepare('SELECT key FROM inbox ORDER BY key').pluck().all()).toEqual(['new', 'old-7', 'young'])
     } finally {
       db.close()
     }
