@@ -1,6 +1,6 @@
 // npm run bench:relay [-- --quick]: webhooks per second the relay acknowledges (stored durably)
-// and forwards (every destination got them), on SQLite, on PostgreSQL with one and with three
-// instances, and the ceiling: a bare node:http server that stores and forwards nothing; then, on
+// and forwards (every destination got them), on SQLite (a new file, and one keeping KEPT delivered
+// webhooks, as within relay.retentionDays), on PostgreSQL with one and with three instances, and the ceiling: a bare node:http server that stores and forwards nothing; then, on
 // SQLite, browser events through POST /e beside webhooks (half the senders each). Each
 // relay runs as its own process; the load generator and the fake destinations share this one.
 // The ceiling and SQLite run in turns, three rounds, first (see ROUNDS), each in turn first. Prints a table and
@@ -10,6 +10,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import http from 'node:http'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'libsql'
 import pg from 'pg'
 
 const quick = process.argv.includes('--quick')
@@ -314,7 +315,38 @@ async function measure(name, start) {
   return { fixedRate: rate, saturation: ceiling ? { ...busy, forwardedPerSecond: undefined } : busy, runs }
 }
 
+/** Delivered webhooks a file keeps for the second SQLite subject: a few days of a busy shop. */
+const KEPT = quick ? 30_000 : 300_000
+
+/**
+ * Fills a relay's SQLite file (its tables made by the relay) with `count` webhooks received over
+ * the last six days, inside the default retention, each delivered to the three destinations, with
+ * bodies and requests the size of the load's and keys as the relay makes them (their time first).
+ */
+function keep(file, count) {
+  const db = new Database(file)
+  try {
+    const from = Date.now() - 6 * 86_400_000
+    const step = (6 * 86_400_000) / count
+    db.exec('BEGIN')
+    db.exec(`INSERT INTO inbox (key, event, body, received_at, source, lookups)
+      WITH RECURSIVE n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${count - 1}), at (i, t) AS (SELECT i, CAST(${from} + i * ${step} AS INTEGER) FROM n)
+      SELECT printf('%08x', t / 1000) || lower(hex(randomblob(28))), 'popin_call_missed',
+        '{"event":"popin_call_missed","user_id":"kept-' || i || '","timestamp":"' || strftime('%Y-%m-%dT%H:%M:%fZ', t / 1000.0, 'unixepoch') || '","properties":{"product":"sofa-' || i || '"}}',
+        t, 'webhook', ' uid:' || lower(hex(randomblob(32))) || ' ' FROM at`)
+    for (const destination of ['facebookPixel', 'ga4', 'segment']) {
+      db.exec(`INSERT INTO outbox (key, destination, seq, request, event_time, status, attempts, next_at, updated_at, response, received_at)
+        SELECT key, '${destination}', 0, '{"url":"http://127.0.0.1/${destination}","headers":{"content-type":"application/json"},"body":{"id":"' || lower(hex(randomblob(150))) || '"}}',
+          received_at, 'done', 1, received_at + 50, received_at + 50, '{}', received_at FROM inbox`)
+    }
+    db.exec('COMMIT')
+  } finally {
+    db.close()
+  }
+}
+
 const SQLITE = 'SQLite file (WAL, flushed before each 200)'
+const SQLITE_KEPT = `SQLite file keeping ${KEPT.toLocaleString('en')} delivered webhooks`
 const CEILING = 'no storage (bare node:http): the ceiling'
 const sqliteRelay = async () => [await startRelay(join(mkdtempSync(join(temp, 'sqlite-')), 'relay.db'), fakes.origin)]
 const startCeilingProcess = async () => [await startCeiling()]
@@ -333,6 +365,12 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]
 const results = { [SQLITE]: median[SQLITE] }
+results[SQLITE_KEPT] = await measure(SQLITE_KEPT, async () => {
+  const file = join(mkdtempSync(join(temp, 'sqlite-')), 'relay.db')
+  await stop(await startRelay(file, fakes.origin))
+  keep(file, KEPT)
+  return [await startRelay(file, fakes.origin)]
+})
 
 const postgres = await startPostgres()
 if (postgres) {
