@@ -61,8 +61,10 @@ const ACCEPT = `
  * instances starting together wait for each other, and the lock needs no session of its own
  * (it holds behind PgBouncer in transaction mode).
  */
-async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect()
+async function migrate(url: string, timeoutMs: number): Promise<void> {
+  // A client of its own, without the pool's query timeout: a migration may build an index.
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, keepAlive: true })
+  await client.connect()
   try {
     await client.query('BEGIN')
     await client.query("SELECT pg_advisory_xact_lock(hashtext('popin_bridge_migrations'))")
@@ -79,9 +81,19 @@ async function migrate(pool: pg.Pool): Promise<void> {
     await client.query('ROLLBACK').catch(() => undefined)
     throw error
   } finally {
-    client.release()
+    await client.end()
   }
 }
+
+/**
+ * How long a query waits for PostgreSQL's answer, and a new connection for the server, by default:
+ * past it the query fails (a webhook gets its 503, to send again) and its connection is replaced.
+ * A server that stops answering without closing its sockets (a network cut, a frozen host) held
+ * every query and the pool's 8 connections forever.
+ */
+export const QUERY_TIMEOUT_MS = 10_000
+/** The hourly purge's deletes may take longer: many rows, once an hour. */
+const PURGE_TIMEOUT_MS = 10 * 60_000
 
 /**
  * PostgreSQL, for several relay instances on one database. Claims take rows with FOR UPDATE SKIP
@@ -89,17 +101,12 @@ async function migrate(pool: pg.Pool): Promise<void> {
  * the lease expires, so the others send them. Leases are never reset at start (another instance
  * may hold them). Polling finds due rows; nothing depends on LISTEN/NOTIFY or on a session.
  */
-export async function openPostgresStore(url: string, { leaseMs }: StoreOptions): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: 8 })
+export async function openPostgresStore(url: string, { leaseMs, timeoutMs = QUERY_TIMEOUT_MS }: StoreOptions): Promise<Store> {
+  await migrate(url, timeoutMs)
+  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true })
   // An idle connection dropped (the server restarted): the pool opens another, and the query that
   // needed it reports the failure. Without a listener the event would end the process.
   pool.on('error', () => undefined)
-  try {
-    await migrate(pool)
-  } catch (error) {
-    await pool.end()
-    throw error
-  }
   const deliveriesOf = async (keys: string[]) =>
     (await pool.query<DeliveryRecord>('SELECT id, key, destination, seq, status, attempts, last_error, response, updated_at FROM outbox WHERE key = ANY($1::text[]) ORDER BY id', [keys])).rows.map(deliveryRow)
   // The token of each lease this instance holds: a settle counts only while the lease is still its
@@ -237,17 +244,22 @@ export async function openPostgresStore(url: string, { leaseMs }: StoreOptions):
 
     async purge(before) {
       const client = await pool.connect()
+      // A query's own query_timeout: pg reads it, its types do not declare it.
+      const query = (text: string) => client.query({ text, values: [before], query_timeout: PURGE_TIMEOUT_MS } as pg.QueryConfig)
+      let failed: Error | undefined
       try {
         await client.query('BEGIN')
-        const done = await client.query("DELETE FROM outbox WHERE status = 'done' AND updated_at < $1", [before])
-        const inbox = await client.query('DELETE FROM inbox WHERE received_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)', [before])
+        const done = await query("DELETE FROM outbox WHERE status = 'done' AND updated_at < $1")
+        const inbox = await query('DELETE FROM inbox WHERE received_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)')
         await client.query('COMMIT')
         return { deliveries: done.rowCount ?? 0, webhooks: inbox.rowCount ?? 0 }
       } catch (error) {
+        failed = error as Error
         await client.query('ROLLBACK').catch(() => undefined)
         throw error
       } finally {
-        client.release()
+        // With the error: a connection whose query timed out may still be busy with it, so it is closed, not reused.
+        client.release(failed)
       }
     },
 

@@ -154,6 +154,8 @@ export interface Backlog {
 export interface StoreOptions {
   /** How long a claimed delivery stays another instance's (PostgreSQL). */
   leaseMs: number
+  /** How long a query waits for PostgreSQL's answer, and a new connection for its server (QUERY_TIMEOUT_MS). */
+  timeoutMs?: number
 }
 
 /** `relay.database` names the engine: a postgres:// URL is PostgreSQL, anything else a SQLite file. */

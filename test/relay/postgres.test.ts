@@ -6,6 +6,7 @@ import { startRelay, type Relay } from '../../src/relay/relay'
 import { openStore, type Store } from '../../src/relay/store'
 import { DEAD_COUNTS_QUERY, MIGRATIONS } from '../../src/relay/store-postgres'
 import { startFakeDestinations, type FakeDestinations } from '../support/fake-destinations'
+import { startFreezableProxy } from '../support/freezable-proxy'
 import { pgBouncerAvailable, startPgBouncer } from '../support/pgbouncer'
 import { freshPostgresDatabase, postgresAvailable, startPostgres } from '../support/postgres'
 import { queryDatabase, quietLog, recentTimestamp, relayConfig, SECRETS, tempDatabase } from './support'
@@ -212,5 +213,34 @@ describe.skipIf(!postgresAvailable()).each(routes)('relays on one PostgreSQL dat
     } finally {
       await admin.end()
     }
+  })
+})
+
+describe.skipIf(!postgresAvailable())('a PostgreSQL server that stops answering', () => {
+  it('fails each query within the timeout rather than holding it, and works again with new connections once the server answers', async () => {
+    const database = new URL(await freshPostgresDatabase())
+    const proxy = await startFreezableProxy(Number(database.port))
+    open.push(proxy)
+    database.port = String(proxy.port)
+    const store = await openStore(database.href, { leaseMs: 30_000, timeoutMs: 400 })
+    open.push(store)
+    const webhook = (key: string) => ({ key, event: 'popin_call_missed', body: '{}', receivedAt: Date.now(), entries: [{ destination: 'ga4', seq: 0, request: { url: 'http://127.0.0.1:1/', headers: {}, body: {} }, eventTime: Date.now() }] })
+    // All 8 connections open, so that each is frozen with its socket open.
+    await Promise.all(Array.from({ length: 8 }, (_, i) => store.accept([webhook(`before-${i}`)])))
+    proxy.freeze()
+    const asked = Date.now()
+    const failures = await Promise.all([store.accept([webhook('frozen')]), store.backlog(), store.claimDue(Date.now(), 10), store.purge(0)].map((call) => call.then(() => 'answered', (error: Error) => error.message)))
+    // The queries on open connections time out; the purge needs a connection, which the frozen server never gives.
+    expect(failures).toEqual(['Query read timeout', 'Query read timeout', 'Query read timeout', expect.stringMatching(/^(Query read timeout|timeout exceeded when trying to connect)$/)])
+    expect(Date.now() - asked).toBeLessThan(3000)
+    // Frozen, a new connection cannot be made either.
+    await expect(store.accept([webhook('still frozen')])).rejects.toThrow(/timeout/)
+    proxy.thaw()
+    // Each connection still frozen fails its next query once and is replaced: within the pool's 8.
+    const attempts: string[] = []
+    const attempt = () => store.accept([webhook('after')]).then(([outcome]) => outcome!, (error: Error) => error.message)
+    await expect.poll(async () => attempts[attempts.push(await attempt()) - 1], { timeout: 10_000, interval: 0 }).toBe('stored')
+    expect(attempts.length).toBeLessThanOrEqual(8)
+    expect((await store.claimDue(Date.now(), 20)).map((d) => d.key).sort()).toEqual(['after', ...Array.from({ length: 8 }, (_, i) => `before-${i}`)])
   })
 })
