@@ -36,20 +36,22 @@ const DESTINATIONS = `
     UNION ALL SELECT (SELECT MIN(destination) FROM outbox WHERE destination > name) FROM destinations WHERE name IS NOT NULL)`
 
 /**
- * Each destination's pending rows, found through the index destination by destination (the
- * destinations themselves by skipping along it): /readyz, /healthz and /metrics cost what is
- * pending (and dead, DEAD_QUERY), not what is kept.
+ * `columns` of the rows of one status, found through the index destination by destination (the
+ * destinations themselves by skipping along it): /readyz, /healthz, /metrics and the admin pages
+ * cost what is pending or dead, not what is kept.
  * INDEXED BY: with statistics (ANALYZE) SQLite would build a temporary index on each call instead.
  */
-export const BACKLOG_QUERY = byDestination('COUNT(o.id) AS pending, MIN(o.received_at) AS oldest', 'pending')
-/** Each destination's dead letters, the same way. */
-export const DEAD_QUERY = byDestination('COUNT(o.id) AS dead', 'dead')
+const rowsOf = (status: 'pending' | 'dead', columns: string) => `${DESTINATIONS}
+  SELECT ${columns} FROM destinations JOIN outbox o INDEXED BY outbox_due_by_destination ON o.destination = name AND o.status = '${status}'`
 
-function byDestination(columns: string, status: 'pending' | 'dead') {
-  return `${DESTINATIONS}
-  SELECT name AS destination, ${columns}
-  FROM destinations JOIN outbox o INDEXED BY outbox_due_by_destination ON o.destination = name AND o.status = '${status}' GROUP BY name`
-}
+/** Each destination's pending rows: how many, and since when. */
+export const BACKLOG_QUERY = `${rowsOf('pending', 'name AS destination, COUNT(o.id) AS pending, MIN(o.received_at) AS oldest')} GROUP BY name`
+/** Each destination's dead letters: how many. */
+export const DEAD_QUERY = `${rowsOf('dead', 'name AS destination, COUNT(o.id) AS dead')} GROUP BY name`
+/** The dead letters themselves, for the admin pages (a scan of the outbox held the writer for each page). */
+export const DEAD_LETTERS_QUERY = `${rowsOf('dead', 'o.id, o.key, o.destination, o.attempts, o.last_error')} ORDER BY o.id`
+/** Every dead letter due again (`relay replay`). */
+export const REPLAY_QUERY = `UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE id IN (${rowsOf('dead', 'o.id')})`
 
 /** Rows a purge deletes a transaction. */
 export const PURGE_CHUNK = 2000
@@ -172,7 +174,7 @@ export function openSqliteStore(path: string): SqliteStore {
       else finish.run(status, nextAt, error, response, at, JSON.stringify(ids))
     }
   })
-  const replay = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE status = 'dead'")
+  const replay = db.prepare(REPLAY_QUERY)
   const replayOne = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE id = ? AND status = 'dead'")
   const inboxRows = db.prepare('SELECT key, event, body, source, received_at FROM inbox WHERE (? IS NULL OR instr(lookups, ?) > 0) AND (? IS NULL OR key = ?) ORDER BY received_at DESC, key LIMIT ? OFFSET ?')
   const deliveryRows = db.prepare(
@@ -180,7 +182,7 @@ export function openSqliteStore(path: string): SqliteStore {
   )
   const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
-  const deadRows = db.prepare("SELECT id, key, destination, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id")
+  const deadRows = db.prepare(DEAD_LETTERS_QUERY)
   const backlogRows = db.prepare(BACKLOG_QUERY)
   const deadByDestination = db.prepare(DEAD_QUERY)
   const destinations = db.prepare(`${DESTINATIONS} SELECT name FROM destinations WHERE name IS NOT NULL`).pluck()

@@ -3,7 +3,7 @@ import { copyFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'libsql'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BACKLOG_QUERY, DEAD_QUERY, DELETE_ROWS, PURGE_CHUNK, PURGE_DONE, PURGE_INBOX, ROWS_PER_STATEMENT } from '../../src/relay/store-sqlite'
+import { BACKLOG_QUERY, DEAD_LETTERS_QUERY, DEAD_QUERY, DELETE_ROWS, PURGE_CHUNK, PURGE_DONE, PURGE_INBOX, REPLAY_QUERY, ROWS_PER_STATEMENT } from '../../src/relay/store-sqlite'
 import { openStore, type IncomingWebhook, type Store } from '../../src/relay/store'
 import { onEachEngine, tempDatabase, testDatabase } from './support'
 
@@ -127,7 +127,7 @@ onEachEngine(() => {
 })
 
 describe('the SQLite store: the pending and dead rows /readyz, /healthz and /metrics count', () => {
-  it('reads only pending and dead rows: the index, searched destination by destination, never a scan of the outbox', async () => {
+  it('reads only pending and dead rows (backlog, dead letters, replay): the index, searched destination by destination, never a scan of the outbox', async () => {
     const database = tempDatabase()
     store = await openStore(database, { leaseMs: 30_000 })
     await storeAndSettle(
@@ -154,15 +154,21 @@ describe('the SQLite store: the pending and dead rows /readyz, /healthz and /met
       db.exec('ANALYZE')
       expect(await store.backlog()).toEqual({ ga4: { pending: 1, oldestReceivedAt: 2000 }, segment: { pending: 2, oldestReceivedAt: 2000 } })
       expect(await store.deadCounts()).toEqual({ ga4: 1 })
-      // The backlog reads each row for its received_at; the dead count needs the index alone.
+      expect(await store.deadLetters()).toEqual([{ id: expect.any(Number), key: 'a', destination: 'ga4', attempts: 1, last_error: 'HTTP 400' }])
+      // The backlog and the dead letters read each row they count or show; the dead count and the
+      // replay need the index alone.
       for (const [query, search] of [
         [BACKLOG_QUERY, 'SEARCH o USING INDEX outbox_due_by_destination (destination=? AND status=?)'],
         [DEAD_QUERY, 'SEARCH o USING COVERING INDEX outbox_due_by_destination (destination=? AND status=?)'],
+        [DEAD_LETTERS_QUERY, 'SEARCH o USING INDEX outbox_due_by_destination (destination=? AND status=?)'],
+        [REPLAY_QUERY, 'SEARCH o USING COVERING INDEX outbox_due_by_destination (destination=? AND status=?)'],
       ]) {
         const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query}`).all() as { detail: string }[]).map((row) => row.detail)
         expect(plan.filter((step) => /\bSCAN o(utbox)?\b|AUTOMATIC/.test(step))).toEqual([])
         expect(plan).toContain(search)
       }
+      expect(await store.replayDead(6000)).toBe(1)
+      expect([await store.deadCounts(), await store.deadLetters(), (await store.backlog()).ga4]).toEqual([{}, [], { pending: 2, oldestReceivedAt: 1000 }])
     } finally {
       db.close()
     }
