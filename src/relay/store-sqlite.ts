@@ -176,11 +176,6 @@ export function openSqliteStore(path: string): SqliteStore {
   })
   const replay = db.prepare(REPLAY_QUERY)
   const replayOne = db.prepare("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, last_error = NULL, updated_at = ? WHERE id = ? AND status = 'dead'")
-  const inboxRows = db.prepare('SELECT key, event, body, source, received_at FROM inbox WHERE (? IS NULL OR instr(lookups, ?) > 0) AND (? IS NULL OR key = ?) ORDER BY received_at DESC, key LIMIT ? OFFSET ?')
-  const deliveryRows = db.prepare(
-    'SELECT o.id, o.key, o.destination, o.seq, o.status, o.attempts, o.last_error, o.response, o.updated_at FROM inbox i JOIN outbox o ON o.received_at = i.received_at AND o.key = i.key WHERE i.key IN (SELECT value FROM json_each(?)) ORDER BY o.id',
-  )
-  const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
   const counts = db.prepare('SELECT destination, status, COUNT(*) AS n FROM outbox GROUP BY destination, status')
   const deadRows = db.prepare(DEAD_LETTERS_QUERY)
   const backlogRows = db.prepare(BACKLOG_QUERY)
@@ -242,11 +237,7 @@ export function openSqliteStore(path: string): SqliteStore {
     replayDead: async (now) => replay.run(now, now).changes,
     deadLetters: async () => deadRows.all() as DeadLetter[],
     replayDeadLetter: async (id, now) => replayOne.run(now, now, id).changes > 0,
-    async inbox({ limit, offset = 0, lookup, key }) {
-      const rows = inboxRows.all(lookup ?? null, lookup ? ` ${lookup} ` : null, key ?? null, key ?? null, limit, offset) as InboxRecord[]
-      return withDeliveries(rows, deliveriesOf(rows.map((row) => row.key)))
-    },
-    deliveries: async (key) => deliveriesOf([key]).map(({ row }) => row),
+    ...inboxReader(db),
     async counts() {
       const out: Record<string, Record<string, number>> = {}
       for (const row of counts.all() as { destination: string; status: string; n: number }[]) (out[row.destination] ??= {})[row.status] = row.n
@@ -279,6 +270,30 @@ export function openSqliteStore(path: string): SqliteStore {
     },
   }
   return store
+}
+
+/** A connection that only reads: in WAL mode it never waits for the writer, nor holds it. */
+export function openReadOnly(path: string): Database.Database {
+  const db = new Database(path)
+  db.exec('PRAGMA query_only = 1')
+  db.exec('PRAGMA busy_timeout = 5000')
+  return db
+}
+
+/** The admin pages' reads on a connection: webhooks newest first (by visitor, by key) with their deliveries. */
+export function inboxReader(db: Database.Database): Pick<Store, 'inbox' | 'deliveries'> {
+  const inboxRows = db.prepare('SELECT key, event, body, source, received_at FROM inbox WHERE (? IS NULL OR instr(lookups, ?) > 0) AND (? IS NULL OR key = ?) ORDER BY received_at DESC, key LIMIT ? OFFSET ?')
+  const deliveryRows = db.prepare(
+    'SELECT o.id, o.key, o.destination, o.seq, o.status, o.attempts, o.last_error, o.response, o.updated_at FROM inbox i JOIN outbox o ON o.received_at = i.received_at AND o.key = i.key WHERE i.key IN (SELECT value FROM json_each(?)) ORDER BY o.id',
+  )
+  const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
+  return {
+    async inbox({ limit, offset = 0, lookup, key }) {
+      const rows = inboxRows.all(lookup ?? null, lookup ? ` ${lookup} ` : null, key ?? null, key ?? null, limit, offset) as InboxRecord[]
+      return withDeliveries(rows, deliveriesOf(rows.map((row) => row.key)))
+    },
+    deliveries: async (key) => deliveriesOf([key]).map(({ row }) => row),
+  }
 }
 
 /** `recall` on a connection: the match keys kept under these lookup keys since `since`, merged. */

@@ -175,7 +175,27 @@ describe('the SQLite store: the pending and dead rows /readyz, /healthz and /met
   })
 })
 
-describe('purging a SQLite file that keeps many webhooks', () => {
+describe('a SQLite file that keeps many webhooks', () => {
+  it("searches for the admin pages on a reader thread of their own: webhooks are stored meanwhile", async () => {
+    const database = tempDatabase()
+    store = await openStore(database, { leaseMs: 30_000 })
+    const db = new Database(database)
+    try {
+      db.exec(`INSERT INTO inbox (key, event, body, received_at, lookups)
+        WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT 'old-' || i, 'popin_call_missed', '{}', i, ' uid:' || hex(randomblob(32)) || ' ' FROM n`)
+    } finally {
+      db.close()
+    }
+    const finished: string[] = []
+    // A visitor with no webhook: the search reads every one.
+    const searched = store.inbox({ limit: 51, lookup: 'uid:nobody' }).then((rows) => (finished.push('search'), rows))
+    const stored = store.accept([{ ...webhook('new', ['ga4']), receivedAt: 300_000 }]).then((outcome) => (finished.push('accept'), outcome))
+    expect([await searched, await stored]).toEqual([[], ['stored']])
+    expect(finished).toEqual(['accept', 'search'])
+    expect((await store.inbox({ limit: 2 })).map((row) => row.key)).toEqual(['new', 'old-200000'])
+  })
+
+
   it('deletes through the indexes, a chunk a transaction, and stores webhooks meanwhile', async () => {
     const database = tempDatabase()
     store = await openStore(database, { leaseMs: 30_000 })
