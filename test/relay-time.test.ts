@@ -47,6 +47,15 @@ describe("Popin's timestamp", () => {
     expect(parsePopinTimestamp('2026-03-08 02:30:00', 'America/New_York')?.toISOString()).toBe('2026-03-08T07:30:00.000Z')
   })
 
+  it('reads another form only when it names its zone: the same instant on every host', () => {
+    for (const zone of ['UTC', 'Asia/Kolkata']) {
+      expect(parsePopinTimestamp('Sat, 21 Nov 2026 10:00:00 GMT', zone)?.toISOString()).toBe('2026-11-21T10:00:00.000Z')
+      expect(parsePopinTimestamp('Nov 21, 2026 15:30:00 +0530', zone)?.toISOString()).toBe('2026-11-21T10:00:00.000Z')
+      // Date.parse would read these in the process's own zone.
+      for (const local of ['11/21/2026 10:00:00', 'Nov 21, 2026 10:00 AM', 'Sat, 21 Nov 2026 10:00:00']) expect(parsePopinTimestamp(local, zone), local).toBeNull()
+    }
+  })
+
   it('rejects what is not a time', () => {
     for (const value of ['soon', '2026-02-31 10:00:00', '2026-11-21 24:00:00', '2026-13-01 10:00', '', null, undefined, {}]) {
       expect(parsePopinTimestamp(value, 'Asia/Kolkata')).toBeNull()

@@ -60,7 +60,8 @@ function offsetMs(instant: number, timeZone: string): number {
 /**
  * Popin's `timestamp`, whose format Popin does not document: epoch seconds or milliseconds, ISO
  * 8601 with `Z` or an offset (absolute), or a wall-clock time without one, "YYYY-MM-DD HH:MM:SS"
- * or ISO, read in `timeZone` (the shop's, as for Popin's other dates). Null when unreadable.
+ * or ISO, read in `timeZone` (the shop's, as for Popin's other dates); another form Date.parse
+ * reads ("Tue, 01 Dec 2026 10:00:00 GMT") when it names its zone. Null when unreadable.
  */
 export function parsePopinTimestamp(value: unknown, timeZone: string): Date | null {
   if (typeof value === 'number' || (typeof value === 'string' && /^\d{9,13}$/.test(value.trim()))) {
@@ -76,8 +77,12 @@ export function parsePopinTimestamp(value: unknown, timeZone: string): Date | nu
     // The fraction's first three digits are the milliseconds.
     return instant && new Date(instant.getTime() + Number((wall[7] ?? '').padEnd(3, '0')))
   }
-  return validDate(Date.parse(text))
+  // Any other form only when it states its zone: Date.parse reads a time without one in the
+  // process's own, which is neither the shop's nor the same on every host.
+  return STATES_ZONE.test(text) ? validDate(Date.parse(text)) : null
 }
+
+const STATES_ZONE = /(?:z|[+-]\d{2}:?\d{2}|\b(?:gmt|utc))$/i
 
 /** A Date for these milliseconds, or null where there is none (NaN, or past ±8.64e15 ms). */
 function validDate(ms: number): Date | null {

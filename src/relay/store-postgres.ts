@@ -63,7 +63,9 @@ const ACCEPT = `
  */
 async function migrate(url: string, timeoutMs: number): Promise<void> {
   // A client of its own, without the pool's query timeout: a migration may build an index.
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, keepAlive: true })
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, ...KEEP_ALIVE })
+  // A connection that breaks fails the query in flight; unheard, the event would end the process.
+  client.on('error', () => undefined)
   await client.connect()
   try {
     await client.query('BEGIN')
@@ -92,6 +94,8 @@ async function migrate(url: string, timeoutMs: number): Promise<void> {
  * every query and the pool's 8 connections forever.
  */
 export const QUERY_TIMEOUT_MS = 10_000
+/** TCP keep-alive probes from 30 s of silence (the system's default waits two hours). */
+const KEEP_ALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 30_000 }
 /** The hourly purge's deletes may take longer: many rows, once an hour. */
 const PURGE_TIMEOUT_MS = 10 * 60_000
 
@@ -103,7 +107,7 @@ const PURGE_TIMEOUT_MS = 10 * 60_000
  */
 export async function openPostgresStore(url: string, { leaseMs, timeoutMs = QUERY_TIMEOUT_MS }: StoreOptions): Promise<Store> {
   await migrate(url, timeoutMs)
-  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true })
+  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, ...KEEP_ALIVE })
   // An idle connection dropped (the server restarted): the pool opens another, and the query that
   // needed it reports the failure. Without a listener the event would end the process.
   pool.on('error', () => undefined)
@@ -244,6 +248,9 @@ export async function openPostgresStore(url: string, { leaseMs, timeoutMs = QUER
 
     async purge(before) {
       const client = await pool.connect()
+      // Checked out, the client has no listener of the pool's: a broken connection fails the query instead.
+      const ignore = () => undefined
+      client.on('error', ignore)
       // A query's own query_timeout: pg reads it, its types do not declare it.
       const query = (text: string) => client.query({ text, values: [before], query_timeout: PURGE_TIMEOUT_MS } as pg.QueryConfig)
       let failed: Error | undefined
@@ -259,6 +266,7 @@ export async function openPostgresStore(url: string, { leaseMs, timeoutMs = QUER
         throw error
       } finally {
         // With the error: a connection whose query timed out may still be busy with it, so it is closed, not reused.
+        client.off('error', ignore)
         client.release(failed)
       }
     },

@@ -26,9 +26,18 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
   }
   const writer = await startThread(path, false)
   const { call } = writer
-  // Started at the first admin search (most relays never open the admin pages).
+  // Started at the first admin search (most relays never open the admin pages); tried again at the
+  // next one if it could not start.
   let reader: Promise<Thread> | undefined
-  const read = async <T>(method: keyof SqliteStore, ...args: unknown[]) => (await (reader ??= startThread(path, true))).call<T>(method, ...args)
+  let closed = false
+  const read = async <T>(method: keyof SqliteStore, ...args: unknown[]) => {
+    if (closed) throw new Error('the SQLite store is closed')
+    reader ??= startThread(path, true).catch((error) => {
+      reader = undefined
+      throw error
+    })
+    return (await reader).call<T>(method, ...args)
+  }
   const recallReader = openReadOnly(path)
   return {
     accept: (webhooks) => call('acceptRows', webhooks.map(webhookRow)),
@@ -48,9 +57,13 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
     forget: (lookups) => call('forget', lookups),
     purgeVisits: (before) => call('purgeVisits', before),
     async close() {
+      closed = true
       recallReader.close()
-      if (reader) await (await reader).stop()
-      await writer.stop()
+      try {
+        await reader?.then((thread) => thread.stop(), () => undefined)
+      } finally {
+        await writer.stop()
+      }
     },
   }
 }

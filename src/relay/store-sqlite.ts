@@ -4,7 +4,7 @@ import { promisify } from 'node:util'
 import Database from 'libsql'
 import type { StoredRequest } from '../adapter'
 import { deliveryRow, lookupText, withDeliveries, type DeliveryRecord, type InboxRecord } from './inbox-rows'
-import type { DeadLetter, Delivery, IncomingWebhook, Settled, Source, Store, Visit } from './store'
+import type { DeadLetter, Delivery, InboxQuery, IncomingWebhook, Settled, Source, Store, Visit } from './store'
 import { recallByTurn, type VisitRow } from './visits'
 
 const syncToDisk = promisify(fdatasync)
@@ -287,11 +287,13 @@ export function inboxReader(db: Database.Database): Pick<Store, 'inbox' | 'deliv
     'SELECT o.id, o.key, o.destination, o.seq, o.status, o.attempts, o.last_error, o.response, o.updated_at FROM inbox i JOIN outbox o ON o.received_at = i.received_at AND o.key = i.key WHERE i.key IN (SELECT value FROM json_each(?)) ORDER BY o.id',
   )
   const deliveriesOf = (keys: string[]) => (deliveryRows.all(JSON.stringify(keys)) as DeliveryRecord[]).map(deliveryRow)
+  // One snapshot for both reads: a purge between them would show a webhook without its deliveries.
+  const page = db.transaction(({ limit, offset = 0, lookup, key }: InboxQuery) => {
+    const rows = inboxRows.all(lookup ?? null, lookup ? ` ${lookup} ` : null, key ?? null, key ?? null, limit, offset) as InboxRecord[]
+    return withDeliveries(rows, deliveriesOf(rows.map((row) => row.key)))
+  })
   return {
-    async inbox({ limit, offset = 0, lookup, key }) {
-      const rows = inboxRows.all(lookup ?? null, lookup ? ` ${lookup} ` : null, key ?? null, key ?? null, limit, offset) as InboxRecord[]
-      return withDeliveries(rows, deliveriesOf(rows.map((row) => row.key)))
-    },
+    inbox: async (query) => page(query),
     deliveries: async (key) => deliveriesOf([key]).map(({ row }) => row),
   }
 }

@@ -193,6 +193,11 @@ describe('a SQLite file that keeps many webhooks', () => {
     expect([await searched, await stored]).toEqual([[], ['stored']])
     expect(finished).toEqual(['accept', 'search'])
     expect((await store.inbox({ limit: 2 })).map((row) => row.key)).toEqual(['new', 'old-200000'])
+    // Closed, it starts no thread that nobody would stop.
+    const closed = store
+    store = undefined
+    await closed.close()
+    await expect(closed.inbox({ limit: 1 })).rejects.toThrow('the SQLite store is closed')
   })
 
 
