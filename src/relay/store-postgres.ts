@@ -96,8 +96,23 @@ async function migrate(url: string, timeoutMs: number): Promise<void> {
 export const QUERY_TIMEOUT_MS = 10_000
 /** TCP keep-alive probes from 30 s of silence (the system's default waits two hours). */
 const KEEP_ALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 30_000 }
-/** The hourly purge's deletes may take longer: many rows, once an hour. */
+/** A purge's chunk may wait longer than a webhook's query for the rows it deletes. */
 const PURGE_TIMEOUT_MS = 10 * 60_000
+/** Rows a purge deletes a statement. */
+export const PURGE_CHUNK = 5000
+/** Delivered rows settled before $1, a chunk, through the partial index of delivered rows (migration 2). */
+const PURGE_DONE = `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'done' AND updated_at < $1 LIMIT ${PURGE_CHUNK})`
+/**
+ * Webhooks received before $1, a chunk after ($2, $3) in (received_at, key) order: those with no
+ * row left go; one that still has one (a dead letter) stays, and the next chunk starts after it.
+ */
+const PURGE_INBOX = `WITH chunk AS (
+    SELECT key, received_at, NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key) AS gone FROM inbox
+    WHERE received_at < $1 AND (received_at, key) > ($2::bigint, $3::text) ORDER BY received_at, key LIMIT ${PURGE_CHUNK}),
+  deleted AS (DELETE FROM inbox WHERE key IN (SELECT key FROM chunk WHERE gone) RETURNING 1),
+  last AS (SELECT received_at, key FROM chunk ORDER BY received_at DESC, key DESC LIMIT 1)
+  SELECT (SELECT COUNT(*) FROM deleted)::int AS deleted, (SELECT COUNT(*) FROM chunk)::int AS scanned,
+    (SELECT received_at FROM last) AS last_at, (SELECT key FROM last) AS last_key`
 
 /**
  * PostgreSQL, for several relay instances on one database. Claims take rows with FOR UPDATE SKIP
@@ -247,27 +262,20 @@ export async function openPostgresStore(url: string, { leaseMs, timeoutMs = QUER
     },
 
     async purge(before) {
-      const client = await pool.connect()
-      // Checked out, the client has no listener of the pool's: a broken connection fails the query instead.
-      const ignore = () => undefined
-      client.on('error', ignore)
-      // A query's own query_timeout: pg reads it, its types do not declare it.
-      const query = (text: string) => client.query({ text, values: [before], query_timeout: PURGE_TIMEOUT_MS } as pg.QueryConfig)
-      let failed: Error | undefined
-      try {
-        await client.query('BEGIN')
-        const done = await query("DELETE FROM outbox WHERE status = 'done' AND updated_at < $1")
-        const inbox = await query('DELETE FROM inbox WHERE received_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.key = inbox.key)')
-        await client.query('COMMIT')
-        return { deliveries: done.rowCount ?? 0, webhooks: inbox.rowCount ?? 0 }
-      } catch (error) {
-        failed = error as Error
-        await client.query('ROLLBACK').catch(() => undefined)
-        throw error
-      } finally {
-        // With the error: a connection whose query timed out may still be busy with it, so it is closed, not reused.
-        client.off('error', ignore)
-        client.release(failed)
+      // A chunk a statement, each its own transaction: a purge that took longer than its limit in
+      // one transaction would never finish, and the database would grow for good.
+      const purgeQuery = <R extends pg.QueryResultRow>(text: string, values: unknown[]) => pool.query<R>({ text, values, query_timeout: PURGE_TIMEOUT_MS } as pg.QueryConfig)
+      let deliveries = 0
+      for (let changes = PURGE_CHUNK; changes === PURGE_CHUNK; deliveries += changes) {
+        changes = (await purgeQuery(PURGE_DONE, [before])).rowCount ?? 0
+      }
+      let webhooks = 0
+      for (let after: [number | string, string] = [-1, '']; ; ) {
+        const { rows } = await purgeQuery<{ deleted: number; scanned: number; last_at: string; last_key: string }>(PURGE_INBOX, [before, ...after])
+        const { deleted, scanned, last_at, last_key } = rows[0]!
+        webhooks += deleted
+        if (scanned < PURGE_CHUNK) return { deliveries, webhooks }
+        after = [last_at, last_key]
       }
     },
 

@@ -4,7 +4,7 @@ import pg from 'pg'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startRelay, type Relay } from '../../src/relay/relay'
 import { openStore, type Store } from '../../src/relay/store'
-import { DEAD_COUNTS_QUERY, MIGRATIONS } from '../../src/relay/store-postgres'
+import { DEAD_COUNTS_QUERY, MIGRATIONS, PURGE_CHUNK } from '../../src/relay/store-postgres'
 import { startFakeDestinations, type FakeDestinations } from '../support/fake-destinations'
 import { startFreezableProxy } from '../support/freezable-proxy'
 import { pgBouncerAvailable, startPgBouncer } from '../support/pgbouncer'
@@ -251,5 +251,29 @@ describe.skipIf(!postgresAvailable())('a PostgreSQL server that stops answering'
     await sleep(2 * timeoutMs)
     await locker.query('COMMIT')
     expect(await purged).toEqual({ deliveries: 0, webhooks: 0 })
+  }, 20_000)
+})
+
+describe.skipIf(!postgresAvailable())('purging a PostgreSQL database that keeps many webhooks', () => {
+  it('deletes a chunk a statement, keeps a dead letter and its webhook, and what is younger', async () => {
+    const database = await freshPostgresDatabase()
+    const store = await openStore(database, { leaseMs: 30_000 })
+    open.push(store)
+    // 12,000 old webhooks delivered to three destinations (more than 7 chunks of rows), three
+    // received in each millisecond (a chunk ends among webhooks of the same time), one with a dead
+    // letter; and one young webhook delivered.
+    const old = 12_000
+    await queryDatabase(database, `INSERT INTO inbox (key, event, body, received_at) SELECT 'old-' || i, 'popin_call_missed', '{}', i / 3 FROM generate_series(1, ${old}) AS i`)
+    await queryDatabase(database, `INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, updated_at)
+      SELECT key, d, 0, '{}', 1, 'done', received_at + 10, received_at + 10 FROM inbox, unnest(ARRAY['facebookPixel', 'ga4', 'segment']) AS d`)
+    await queryDatabase(database, `UPDATE outbox SET status = 'dead' WHERE key = 'old-7' AND destination = 'ga4'`)
+    await queryDatabase(database, `INSERT INTO inbox (key, event, body, received_at) VALUES ('young', 'popin_call_missed', '{}', 900000)`)
+    await queryDatabase(database, `INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, updated_at) VALUES ('young', 'ga4', 0, '{}', 1, 'done', 900010, 900010)`)
+    expect(old * 3).toBeGreaterThan(PURGE_CHUNK * 7)
+    expect(old).toBeGreaterThan(PURGE_CHUNK * 2)
+    expect(await store.purge(500_000)).toEqual({ deliveries: old * 3 - 1, webhooks: old - 1 })
+    expect(await store.counts()).toEqual({ ga4: { dead: 1, done: 1 } })
+    expect((await queryDatabase<{ key: string }>(database, 'SELECT key FROM inbox ORDER BY key')).map((row) => row.key)).toEqual(['old-7', 'young'])
+    expect(await store.purge(500_000)).toEqual({ deliveries: 0, webhooks: 0 })
   }, 20_000)
 })
