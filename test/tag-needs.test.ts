@@ -20,6 +20,8 @@ describe('tagNeeds', () => {
     expect(needs.ids).toBe(true)
     // GA4's calls carry no id: none is made, and the id template's check goes.
     expect([kept(tagNeeds(ga4, false).shapes), tagNeeds(ga4, false).ids]).toEqual([['url', 'id'], false])
+    // Without the relay channel and the trace, nothing takes the visitor and the URL: not checked.
+    expect(kept(tagNeeds(ga4, false, false).shapes)).toEqual([])
   })
 
   it('a rule that reads {{occurrence}} needs ids whatever its destinations carry', () => {

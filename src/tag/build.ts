@@ -52,7 +52,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
   // Ids go where a destination's calls carry them, through the relay channel, into the trace.
   const carried = debugs || plan.relayUrl !== undefined || plan.destinations.some((d) => pageAdapters.find((a) => a.name === d.name)?.eventIds)
-  const needs = tagNeeds(plan, carried)
+  const needs = tagNeeds(plan, carried, debugs || plan.relayUrl !== undefined)
   const rulesOf = (name: string) => plan.destinations.filter((d) => d.name === name).flatMap(destinationRules)
   const { code } = await minify(`(function(){${body}})();`, {
     ecma: gtm ? 5 : 2020,

@@ -28,9 +28,9 @@ export interface TagNeeds {
  * `carried`: whether anything takes the occurrence's id without a rule naming it (a destination
  * whose calls carry it, the relay channel, debug mode).
  */
-export function tagNeeds(plan: PlanSource, carried: boolean): TagNeeds {
-  // Every occurrence's visitor and URL are checked (src/plan/run.ts).
-  const shapes = new Set<string>(['id', 'url'])
+export function tagNeeds(plan: PlanSource, carried: boolean, context = true): TagNeeds {
+  // Every occurrence's visitor and URL are checked when the relay channel or the trace takes them (src/plan/run.ts).
+  const shapes = new Set<string>(context ? ['id', 'url'] : [])
   const readers = new Set<TagReader>()
   const fields = new Map<string, string>()
   let anyField = false
