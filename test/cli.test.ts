@@ -181,6 +181,10 @@ describe('popin-bridge build', { timeout: 30_000 }, () => {
     const ga4Only = configFile({ extends: 'none', destinations: { ga4: { measurementId: 'G-ABC1234', events: { nudge_show: { name: 'popin_nudge_show' } } } } })
     const { out } = await cli('build', ga4Only)
     for (const other of ['fbq', 'trackSingle', 'analytics.', 'popin.screen_view', 'Lead Captured']) expect(out).not.toContain(other)
+    // Without the relay channel and debug mode: no list of the catalog's events, and no check of
+    // the visitor's id and the page URL, which only those two take.
+    for (const unused of ['popin_permission_denied', '[0-9a-f]{24}', 'https?:']) expect(out).not.toContain(unused)
+    expect((await cli('build', ga4Only, '--debug')).out).toContain('popin_permission_denied')
     const { win, calls } = run(out)
     win.popinEvent('nudge_show', { uid: 'u-1' })
     win.popinEvent('nudge_open', { uid: 'u-1' })
