@@ -26,10 +26,10 @@ export interface TagNeeds {
  * constants and paths, which payload fields its templates name, which shapes the policy may be
  * asked about. A rule with `payload: true` reads fields nobody can name beforehand: all of them.
  * `carried`: whether anything takes the occurrence's id without a rule naming it (a destination
- * whose calls carry it, the relay channel, debug mode).
+ * whose calls carry it, the relay channel, debug mode). `context`: whether anything takes its
+ * visitor and page URL (the relay channel, debug mode), which are then checked (src/plan/run.ts).
  */
 export function tagNeeds(plan: PlanSource, carried: boolean, context = true): TagNeeds {
-  // Every occurrence's visitor and URL are checked when the relay channel or the trace takes them (src/plan/run.ts).
   const shapes = new Set<string>(context ? ['id', 'url'] : [])
   const readers = new Set<TagReader>()
   const fields = new Map<string, string>()
