@@ -1,7 +1,7 @@
 import { cutText } from '../lib/cut-text'
 import { safePayload } from '../lib/safe-copy'
 import type { JsonObject } from '../lib/json'
-import { DEBUGS, RELAYS } from '../lib/tag-features'
+import { CONTEXT } from '../lib/tag-features'
 import { canonicalEventName, isKnownEvent } from './catalog'
 
 /** A Popin call after intake: a safe copy, classified. */
@@ -30,9 +30,8 @@ export function toPopinEvent(name: unknown, data: unknown): PopinEvent | null {
   const screen = typeof payload.screen === 'string' && payload.screen !== '' ? payload.screen : undefined
   return {
     name: canonical,
-    // Known or unknown matters to the relay channel and the trace only: a compiled tag with neither
-    // carries no list of the catalog's events for it.
-    kind: screen !== undefined ? 'screen' : (RELAYS || DEBUGS) && isKnownEvent(canonical) ? 'known' : 'unknown',
+    // Known or unknown: without CONTEXT a compiled tag carries no list of the catalog's events for it.
+    kind: screen !== undefined ? 'screen' : CONTEXT && isKnownEvent(canonical) ? 'known' : 'unknown',
     ...(screen !== undefined ? { screen } : {}),
     data: payload,
   }

@@ -22,6 +22,8 @@ export const HASHES = typeof __TAG_HASH__ === 'undefined' || __TAG_HASH__
 export const DEBUGS = typeof __TAG_DEBUG__ === 'undefined' || __TAG_DEBUG__
 /** The relay channel, for a config with `relayUrl`. */
 export const RELAYS = typeof __TAG_RELAY__ === 'undefined' || __TAG_RELAY__
+/** What takes an occurrence's visitor, page URL and whether its event is known: the relay channel or the trace. */
+export const CONTEXT = RELAYS || DEBUGS
 /** A compiled tag: its plan is built in, it reads no config from the page. */
 export const COMPILED = typeof __TAG_PLAN__ !== 'undefined'
 /**

@@ -6,7 +6,7 @@ import type { JsonObject } from '../lib/json'
 import { contactOf } from '../privacy/contact'
 import { matchKeys } from '../privacy/match-keys'
 import { isClean } from '../privacy/policy'
-import { DEBUGS, HASHES, RELAYS } from '../lib/tag-features'
+import { CONTEXT, DEBUGS, HASHES } from '../lib/tag-features'
 import { IN_BROWSER_BUNDLE } from '../lib/browser-bundle'
 import type { DestinationPlan, NoCall, Plan, Section } from './compile'
 import { forwardPayload, type Occurrence } from './readers'
@@ -58,8 +58,7 @@ export function identify(plan: Plan, occurrence: Occurrence): IdentifiedOccurren
 /** What an occurrence's calls carry besides their names and params, the same for every destination. */
 function occurrenceFields(event: PopinEvent, eventId: string): OccurrenceFields {
   const fields: OccurrenceFields = { eventId, event: { name: event.name, kind: event.kind } }
-  // Only the relay channel and the trace take the visitor and the page: a tag without either leaves them out.
-  if (!RELAYS && !DEBUGS) return fields
+  if (!CONTEXT) return fields
   const visitor = event.data[isWebhook(event) ? 'user_id' : 'uid']
   if ((typeof visitor === 'string' || typeof visitor === 'number') && isClean(visitor, 'id')) fields.visitor = String(visitor)
   const url = typeof event.data.url === 'string' ? withoutQuery(event.data.url) : undefined

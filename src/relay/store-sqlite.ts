@@ -58,7 +58,7 @@ export const PURGE_CHUNK = 2000
 /**
  * One destination's delivered rows settled before a time, a chunk of them, through the index its
  * claims use: a delivered row's next_at is when it was settled (updated_at, which the purge means).
- * A scan of the outbox instead read every row kept, the writer stalled meanwhile: half a second an
+ * A scan of the outbox instead read every row kept, the writer stalled meanwhile: 0.2-0.6 s an
  * hour at 300,000 webhooks kept, and in proportion beyond.
  */
 export const PURGE_DONE = `SELECT id FROM outbox INDEXED BY outbox_due_by_destination WHERE destination = ? AND status = 'done' AND next_at < ? AND updated_at < ? LIMIT ?`

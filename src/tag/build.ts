@@ -50,9 +50,11 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
   const local = (name: string) => locals.get(name) ?? missing(name)
   const adapters = plan.destinations.map((d) => local(d.name))
   const hashes = plan.destinations.some((d) => d.personal === 'hash' || d.matchKeys)
-  // Ids go where a destination's calls carry them, through the relay channel, into the trace.
-  const carried = debugs || plan.relayUrl !== undefined || plan.destinations.some((d) => pageAdapters.find((a) => a.name === d.name)?.eventIds)
-  const needs = tagNeeds(plan, carried, debugs || plan.relayUrl !== undefined)
+  // The relay channel and the trace take an occurrence's visitor, page and id (CONTEXT in src/lib/tag-features.ts).
+  const context = debugs || plan.relayUrl !== undefined
+  // Ids go there too, and where a destination's calls carry them.
+  const carried = context || plan.destinations.some((d) => pageAdapters.find((a) => a.name === d.name)?.eventIds)
+  const needs = tagNeeds(plan, carried, context)
   const rulesOf = (name: string) => plan.destinations.filter((d) => d.name === name).flatMap(destinationRules)
   const { code } = await minify(`(function(){${body}})();`, {
     ecma: gtm ? 5 : 2020,
