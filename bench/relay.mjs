@@ -1,6 +1,6 @@
 // npm run bench:relay [-- --quick]: webhooks per second the relay acknowledges (stored durably)
-// and forwards (every destination got them), on SQLite (a new file, and one keeping KEPT delivered
-// webhooks, as within relay.retentionDays), on PostgreSQL with one and with three instances, and the ceiling: a bare node:http server that stores and forwards nothing; then, on
+// and forwards (every destination got them), on SQLite (a new file, one keeping KEPT delivered
+// webhooks, as within relay.retentionDays, and one whose vendors answer in VENDOR_MS), on PostgreSQL with one and with three instances, and the ceiling: a bare node:http server that stores and forwards nothing; then, on
 // SQLite, browser events through POST /e beside webhooks (half the senders each). Each
 // relay runs as its own process; the load generator and the fake destinations share this one.
 // The ceiling and SQLite run in turns, three rounds, first (see ROUNDS), each in turn first. Prints a table and
@@ -33,9 +33,13 @@ const POSTGRES_BIN = '/usr/lib/postgresql/15/bin'
 const DESTINATIONS = ['meta', 'ga4', 'segment']
 const temp = mkdtempSync(join(tmpdir(), 'popin-bench-relay-'))
 
-/** Meta, GA4 and Segment stand-ins answering 200 at once, counting the events each request holds. */
+/**
+ * Meta, GA4 and Segment stand-ins answering 200, counting the events each request holds: at once,
+ * or after `delayMs` (set on the result), as a vendor that far away would.
+ */
 function startFakes() {
   const events = Object.fromEntries(DESTINATIONS.map((d) => [d, 0]))
+  const fakes = { events, delayMs: 0 }
   const server = http.createServer((req, res) => {
     let body = ''
     req.setEncoding('utf8')
@@ -48,10 +52,12 @@ function startFakes() {
       } catch {
         events[destination]++
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      if (fakes.delayMs) setTimeout(answer, fakes.delayMs)
+      else answer()
     })
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, events, origin: `http://127.0.0.1:${server.address().port}` })))
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(Object.assign(fakes, { server, origin: `http://127.0.0.1:${server.address().port}` }))))
 }
 
 /** Webhooks every destination has received: the slowest destination's count. */
@@ -347,6 +353,9 @@ function keep(file, count) {
 
 const SQLITE = 'SQLite file (WAL, flushed before each 200)'
 const SQLITE_KEPT = `SQLite file keeping ${KEPT.toLocaleString('en')} delivered webhooks`
+/** How far away the vendors are for the subject that has them far: each answer comes this late. */
+const VENDOR_MS = 100
+const SQLITE_FAR = `SQLite file, every vendor answering in ${VENDOR_MS} ms`
 const CEILING = 'no storage (bare node:http): the ceiling'
 const sqliteRelay = async () => [await startRelay(join(mkdtempSync(join(temp, 'sqlite-')), 'relay.db'), fakes.origin)]
 const startCeilingProcess = async () => [await startCeiling()]
@@ -371,6 +380,9 @@ results[SQLITE_KEPT] = await measure(SQLITE_KEPT, async () => {
   keep(file, KEPT)
   return [await startRelay(file, fakes.origin)]
 })
+fakes.delayMs = VENDOR_MS
+results[SQLITE_FAR] = await measure(SQLITE_FAR, sqliteRelay)
+fakes.delayMs = 0
 
 const postgres = await startPostgres()
 if (postgres) {

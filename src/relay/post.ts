@@ -3,7 +3,8 @@ import { Agent } from 'undici'
 // undici's pool rather than node:http: at thousands of deliveries a second (GA4 takes one
 // visitor per request) it costs about half the CPU a request. Its own header and body timeouts
 // bound the wait, not an AbortSignal per request (a timer each, which slowed the event loop).
-const dispatcher = new Agent({ connections: 64 })
+// No bound of its own on connections: each destination's concurrency is the bound (src/relay/worker.ts).
+const dispatcher = new Agent()
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 /** How much of an answer is read into memory (the chunk that crosses it whole); the rest is read and dropped. */
 export const ANSWER_READ_CHARS = 4096

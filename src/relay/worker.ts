@@ -3,7 +3,7 @@ import { shortKey } from './keys'
 import { lagTracker } from './lag'
 import { post, type Answer } from './post'
 import type { Metrics } from './metrics'
-import type { ServerSender } from '../adapter'
+import type { Batching, ServerSender } from '../adapter'
 import type { RelaySettings } from './settings'
 import { RESPONSE_EXCERPT_CHARS, type Delivery, type Settled, type Store } from './store'
 
@@ -12,8 +12,14 @@ export interface ActiveServerDestination {
   secrets: Record<string, string>
 }
 
-/** Due rows claimed per turn and destination: enough to fill several batches. */
+/** Rows a destination holds claimed at least: enough to fill several batches. */
 export const CLAIM_LIMIT = 256
+/**
+ * Rows a destination holds claimed at most (waiting for a request or in one). Within it, twice what
+ * its requests in flight carry full: a vendor 100 ms away is sent at most its concurrency times a
+ * batch ten times a second. A paced destination holds CLAIM_LIMIT.
+ */
+export const MAX_ROWS_HELD = 4096
 const IDLE_MS = 200
 const CLAIM_SPACING_MS = 20
 /**
@@ -21,7 +27,7 @@ const CLAIM_SPACING_MS = 20
  * (each settled request would otherwise be a transaction, and a round trip to PostgreSQL).
  */
 const SETTLE_SPACING_MS = 20
-const DEFAULT_CONCURRENCY = 4
+const DEFAULT_CONCURRENCY = 16
 const MAX_PACING_WAIT_MS = 1000
 const MAX_DELAY_MS = 3600 * 1000
 
@@ -46,6 +52,9 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     }),
   )
   const limiter = (destination: string) => limiters.get(destination)!
+  // A paced destination's pace bounds it, not the vendor's distance.
+  const rowsHeld = (destination: string) =>
+    limiter(destination).paced ? CLAIM_LIMIT : Math.min(MAX_ROWS_HELD, Math.max(CLAIM_LIMIT, 2 * limiter(destination).limit * (destinations.get(destination)?.server.batch?.max ?? 1)))
 
   const idle = () =>
     new Promise<void>((resolve) => {
@@ -67,14 +76,34 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
 
   const inFlight = new Set<Promise<void>>()
   const loops = names.map(async (destination) => {
-    // Rows claimed and not yet sent: more are claimed while requests are in flight, once at most
-    // half a claim's worth is left, so the destination's concurrency is never idle waiting for its
-    // slowest request.
+    // Rows claimed and not yet settled, waiting for a request or in one: more are claimed while
+    // requests are in flight, once at most half the destination's share is left, so its
+    // concurrency is never idle waiting for its slowest request.
     let claimed = 0
     let freed: (() => void) | undefined
     let lastClaim = 0
+    const queue: Queue = new Map()
+    const share = rowsHeld(destination)
+    // Sends waiting for their turn or in flight.
+    let sends = 0
+    const finish = (settled: Settled[]) => {
+      if (settled.length) record(settled)
+      claimed -= settled.length
+      freed?.()
+    }
+    const startSend = () => {
+      sends++
+      const done = sendNext(destination, queue).then((settled) => {
+        sends--
+        finish(settled)
+        // Merged at their turn, rows may need another request than the claims counted: none waits without one.
+        if (queue.size && sends === 0) startSend()
+      })
+      inFlight.add(done)
+      void done.then(() => inFlight.delete(done))
+    }
     while (running) {
-      if (claimed > CLAIM_LIMIT / 2) {
+      if (claimed > share / 2) {
         await new Promise<void>((resolve) => (freed = resolve))
         continue
       }
@@ -88,23 +117,14 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       let drained = true
       try {
         const claimedAt = (lastClaim = Date.now())
-        const wanted = Math.min(CLAIM_LIMIT - claimed, limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1))
+        const wanted = Math.min(share - claimed, limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1))
         const due = await store.claimDue(claimedAt, wanted, destination)
         drained = due.length < wanted
         lag.claimed(destination, !drained && destinations.has(destination) && !limiter(destination).paced && !failing.has(destination))
         claimed += due.length
-        for (const group of groups(due)) {
-          const delivery = deliver(group, claimedAt).then(record, (error: Error) => {
-            fail(error)
-            record(group.map(({ id }) => ({ id, status: 'deferred', nextAt: Date.now() + settings.retryBaseMs, at: Date.now() })))
-          })
-          const done = delivery.then(() => {
-            inFlight.delete(done)
-            claimed -= group.length
-            freed?.()
-          })
-          inFlight.add(done)
-        }
+        const { dead, requests } = enqueue(due, claimedAt, queue)
+        finish(dead)
+        for (let i = 0; i < requests; i++) startSend()
       } catch (error) {
         lag.claimed(destination, false)
         fail(error as Error)
@@ -147,71 +167,86 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   }
 
   /**
-   * Rows that may share a request: same destination and batch key, in claim order, cut at the
-   * sender's max and maxBytes. Rows that cannot be sent at all are settled alone, dead.
+   * Adds claimed rows to their destination's queue, by batch key; rows that cannot be sent at all
+   * are settled dead instead. `requests`: how many requests the rows need merged as claimed (one
+   * send is started for each; at its turn it takes what waits then, which may be more).
    */
-  function groups(due: Delivery[]): Delivery[][] {
-    const out: Delivery[][] = []
-    const open = new Map<string, { rows: Delivery[]; bytes: number }>()
+  function enqueue(due: Delivery[], claimedAt: number, queue: Queue): { dead: Settled[]; requests: number } {
+    const dead: Settled[] = []
+    const now = Date.now()
+    const byKey: Queue = new Map()
     for (const delivery of due) {
-      const batch = destinations.get(delivery.destination)?.server.batch
-      if (!batch) {
-        out.push([delivery])
+      const { id, destination } = delivery
+      const label = { destination }
+      const server = destinations.get(destination)?.server
+      // Switched off since the row was stored (secret removed): waiting would never end.
+      const error = !server
+        ? `${destination} is not configured in this relay`
+        : server.maxAgeMs !== undefined && now - delivery.eventTime > server.maxAgeMs
+          ? `older than ${server.maxAgeMs / 3600000} hours: ${destination} refuses events that old`
+          : undefined
+      if (error) {
+        metrics.inc('popin_relay_dead_lettered_total', label)
+        dead.push({ id, status: 'dead', nextAt: now, at: now, error })
         continue
       }
-      const key = `${delivery.destination}\n${batch.key(delivery.request)}`
-      const bytes = batch.maxBytes === undefined ? 0 : Buffer.byteLength(JSON.stringify(delivery.request.body))
-      let group = open.get(key)
-      if (group && (group.rows.length >= batch.max || (batch.maxBytes !== undefined && group.bytes + bytes > batch.maxBytes))) group = undefined
-      if (!group) {
-        group = { rows: [], bytes: 0 }
-        open.set(key, group)
-        out.push(group.rows)
+      const batch = server!.batch
+      const key = batch ? batch.key(delivery.request) : ''
+      const bytes = batch?.maxBytes === undefined ? 0 : Buffer.byteLength(JSON.stringify(delivery.request.body))
+      const waiting = { delivery, bytes, claimedAt }
+      for (const rows of [byKey, queue]) {
+        const same = rows.get(key)
+        if (same) same.push(waiting)
+        else rows.set(key, [waiting])
       }
-      group.rows.push(delivery)
-      group.bytes += bytes
     }
-    return out
-  }
-
-  /** Sends one group (rows of one destination) and settles each row from how it went. */
-  async function deliver(group: Delivery[], claimedAt: number): Promise<Settled[]> {
-    const destination = group[0]!.destination
-    const label = { destination }
-    const active = destinations.get(destination)
-    const now = Date.now()
-    if (!active) {
-      // Switched off since the row was stored (secret removed): waiting would never end.
-      return group.map(({ id }) => {
-        metrics.inc('popin_relay_dead_lettered_total', label)
-        return { id, status: 'dead', nextAt: now, at: now, error: `${destination} is not configured in this relay` }
-      })
-    }
-    const { server } = active
-    const settled: Settled[] = []
-    const fresh = group.filter(({ id, eventTime }) => {
-      if (server.maxAgeMs === undefined || now - eventTime <= server.maxAgeMs) return true
-      metrics.inc('popin_relay_dead_lettered_total', label)
-      settled.push({ id, status: 'dead', nextAt: now, at: now, error: `older than ${server.maxAgeMs / 3600000} hours: ${destination} refuses events that old` })
-      return false
-    })
-    if (fresh.length) settled.push(...(await attempt(fresh, active, claimedAt)))
-    return settled
+    let requests = 0
+    const batch = destinations.get(due[0]?.destination ?? '')?.server.batch
+    for (const rows of byKey.values()) for (let from = 0; from < rows.length; from += fitting(rows, from, batch)) requests++
+    return { dead, requests }
   }
 
   /**
-   * One request for these rows (merged when more than one); a refused batch is split in halves.
-   * Not sent once half the lease is gone waiting for its turn: another instance may soon take the rows.
+   * Sends the oldest waiting rows of a destination at their turn (its concurrency, its pace): every
+   * row waiting then under the same batch key, up to the sender's max and maxBytes, so batches grow
+   * while requests queue behind a vendor far away. Settles each row from how it went.
    */
-  async function attempt(rows: Delivery[], active: ActiveServerDestination, claimedAt: number): Promise<Settled[]> {
-    const { server, secrets } = active
-    const label = { destination: rows[0]!.destination }
+  async function sendNext(destination: string, queue: Queue): Promise<Settled[]> {
+    const active = destinations.get(destination)!
+    let taken: Waiting[] = []
+    try {
+      const outcome = await limiter(destination).run(
+        () => sendRows(taken.map((waiting) => waiting.delivery), active, taken[0]!.claimedAt),
+        () => (taken = take(queue, active.server.batch)).length > 0,
+      )
+      return outcome ? await settleFrom(taken.map((waiting) => waiting.delivery), outcome, active, taken[0]!.claimedAt) : []
+    } catch (error) {
+      fail(error as Error)
+      return taken.map(({ delivery }) => ({ id: delivery.id, status: 'deferred', nextAt: Date.now() + settings.retryBaseMs, at: Date.now() }))
+    }
+  }
+
+  /**
+   * One request for these rows (merged when more than one). Not sent once half the lease is gone
+   * waiting for its turn: another instance may soon take the rows.
+   */
+  function sendRows(rows: Delivery[], { server, secrets }: ActiveServerDestination, claimedAt: number): Promise<Outcome | Later> {
+    if (Date.now() - claimedAt > settings.leaseMs / 2) return Promise.resolve({ later: Date.now() })
     const request = rows.length === 1 || !server.batch ? rows[0]!.request : server.batch.merge(rows.map((row) => row.request))
     // relay.validateGa4: the same request to the vendor's validation endpoint too, for its messages.
     const validation = settings.validateGa4 && server.validation ? () => server.authorize(server.validation!(request), secrets) : undefined
-    const outcome = await limiter(rows[0]!.destination).run(() =>
-      Date.now() - claimedAt > settings.leaseMs / 2 ? Promise.resolve({ later: Date.now() }) : send(() => server.authorize(request, secrets), server, settings.requestTimeoutMs, validation),
-    )
+    return send(() => server.authorize(request, secrets), server, settings.requestTimeoutMs, validation)
+  }
+
+  /** Sends these rows at their turn, as they are (a refused batch is split in halves, each sent so). */
+  async function attempt(rows: Delivery[], active: ActiveServerDestination, claimedAt: number): Promise<Settled[]> {
+    return settleFrom(rows, (await limiter(rows[0]!.destination).run(() => sendRows(rows, active, claimedAt)))!, active, claimedAt)
+  }
+
+  /** Each row's outcome from its request's. */
+  async function settleFrom(rows: Delivery[], outcome: Outcome | Later, active: ActiveServerDestination, claimedAt: number): Promise<Settled[]> {
+    if (!rows.length) return []
+    const label = { destination: rows[0]!.destination }
     const at = Date.now()
     if ('later' in outcome) return rows.map(({ id }) => ({ id, status: 'deferred', nextAt: outcome.later, at }))
     if (outcome.ok || !outcome.retry) failing.delete(label.destination)
@@ -264,7 +299,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
 
 /**
  * At most `limit` tasks at once, and with `perSecond`, starts at least 1/perSecond s apart (no
- * burst past a vendor's quota), first come first served. A task whose start would be more than
+ * burst past a vendor's quota; a task waiting for its start holds its slot), first come first served. A task whose start would be more than
  * MAX_PACING_WAIT_MS away is not run: `run` says when its turn would be, and its rows wait in the
  * database, not leased, rather than in this process.
  */
@@ -273,7 +308,7 @@ class Limiter {
   private waiting: (() => void)[] = []
   private nextStart = 0
   constructor(
-    private readonly limit: number,
+    readonly limit: number,
     private readonly perSecond?: number,
   ) {}
   /** Most rows worth claiming: what the requests the pace lets start within MAX_PACING_WAIT_MS can carry. */
@@ -288,17 +323,23 @@ class Limiter {
   paceWait(now = Date.now()): number {
     return this.perSecond ? Math.max(0, this.nextStart - now) : 0
   }
-  async run<T>(task: () => Promise<T | { later: number }>): Promise<T | { later: number }> {
-    if (this.perSecond) {
-      const now = Date.now()
-      const start = Math.max(now, this.nextStart)
-      if (start - now > MAX_PACING_WAIT_MS) return { later: start }
-      this.nextStart = start + 1000 / this.perSecond
-      if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now))
-    }
+  /**
+   * Runs `task` at its turn: a free slot, then its start in the pace. `needed`, asked once the slot
+   * is free and before a start is taken, says whether there is anything to send (undefined if not),
+   * so a turn that finds nothing never spends a start of the pace.
+   */
+  async run<T>(task: () => Promise<T | Later>, needed: () => boolean = () => true): Promise<T | Later | undefined> {
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
     else this.active++
     try {
+      if (!needed()) return undefined
+      if (this.perSecond) {
+        const now = Date.now()
+        const start = Math.max(now, this.nextStart)
+        if (start - now > MAX_PACING_WAIT_MS) return { later: start }
+        this.nextStart = start + 1000 / this.perSecond
+        if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now))
+      }
       return await task()
     } finally {
       const next = this.waiting.shift()
@@ -308,6 +349,38 @@ class Limiter {
   }
 }
 
+/** A claimed row waiting for a request, with what merging it needs. */
+interface Waiting {
+  delivery: Delivery
+  /** Its body's bytes, when the sender bounds a batch's. */
+  bytes: number
+  claimedAt: number
+}
+
+/** A destination's waiting rows by batch key, the key waiting longest first. */
+type Queue = Map<string, Waiting[]>
+
+/** How many of `rows`, from `from` on, one request takes: up to the sender's max and maxBytes, one at least. */
+function fitting(rows: Waiting[], from: number, batch: Batching | undefined): number {
+  const max = Math.min(rows.length - from, batch?.max ?? 1)
+  let bytes = rows[from]?.bytes ?? 0
+  let count = 1
+  while (count < max && (batch?.maxBytes === undefined || bytes + rows[from + count]!.bytes <= batch.maxBytes)) bytes += rows[from + count++]!.bytes
+  return count
+}
+
+/** Takes the next request's rows out of `queue`: the longest-waiting key's, as many as fit. */
+function take(queue: Queue, batch: Batching | undefined): Waiting[] {
+  const next = queue.entries().next()
+  if (next.done) return []
+  const [key, rows] = next.value
+  const taken = rows.splice(0, fitting(rows, 0, batch))
+  if (!rows.length) queue.delete(key)
+  return taken
+}
+
+/** Not sent at its turn: when it may be instead. */
+type Later = { later: number }
 /** `text`: the vendor's answer, when there was one. */
 type Outcome = { ok: true; text: string } | { ok: false; retry: boolean; error: string; retryAfterMs?: number; text?: string }
 

@@ -166,13 +166,33 @@ describe('per-destination limits', () => {
     expect(ga4.most).toBe(2)
   })
 
-  it('sends GA4, one visitor per request, 32 requests at a time by default', async () => {
-    running = await startTestRelay()
-    const ga4 = watchGa4(running.fakes, 300)
-    // 40 missed calls: 120 rows, claimed in one turn.
-    await postAll(running, users(40))
-    await expect.poll(() => running!.fakes.messages('ga4').length, { timeout: 5000 }).toBe(40)
-    expect(ga4.most).toBe(32)
+  it('sends GA4, one visitor per request, 512 requests at a time by default', async () => {
+    running = await startTestRelay({ requestTimeoutMs: 5000 })
+    // Answered after 1.5 s: long enough for 512 new connections to open, also on a busy machine.
+    const ga4 = watchGa4(running.fakes, 1500)
+    // 600 missed calls: 600 GA4 rows, claimed in one turn.
+    await postAll(running, users(600))
+    await expect.poll(() => running!.fakes.messages('ga4').length, { timeout: 8000 }).toBe(600)
+    expect(ga4.most).toBe(512)
+  })
+
+  it('merges what waits at a request\'s turn: behind a slow vendor, webhooks claimed one by one share requests', async () => {
+    running = await startTestRelay({ limits: { facebookPixel: { concurrency: 1 } } })
+    const { fakes } = running
+    fakes.respond.meta = () => ({ status: 200, delayMs: 400 })
+    // Ten webhooks 60 ms apart: each is claimed on its own (claims are 20 ms apart at most), while
+    // the one request allowed in flight takes 400 ms.
+    for (const [i, webhook] of users(10).entries()) {
+      expect((await running.post(webhook)).status).toBe(200)
+      if (i < 9) await new Promise((resolve) => setTimeout(resolve, 60))
+    }
+    await expect.poll(() => fakes.messages('meta').length, { timeout: 5000 }).toBe(10)
+    const sizes = fakes.received.filter((r) => r.url.startsWith('/meta/')).map((r) => r.body.data.length)
+    // The first alone; then, at each turn, all that came meanwhile (sent as claimed: ten requests of one).
+    expect(sizes.length).toBeLessThanOrEqual(3)
+    expect(sizes[0]).toBe(1)
+    expect(sizes.reduce((a, b) => a + b)).toBe(10)
+    expect(new Set(fakes.messages('meta').map((event) => event.event_id)).size).toBe(10)
   })
 
   it('a slow destination does not hold back the others: each destination claims and sends on its own', async () => {
@@ -276,6 +296,29 @@ describe('per-destination limits', () => {
     expect(Date.now() - started).toBeLessThan(500)
     expect(await heldTotal(running)).toBe(0)
   })
+
+  it('a paced destination merges what waits at each turn, its starts still a pace apart', async () => {
+    running = await startTestRelay({ requestTimeoutMs: 5000, limits: { ga4: { concurrency: 1, requestsPerSecond: 2 } } })
+    // One request at a time, each answered after 1 s; starts 500 ms apart at least.
+    const ga4 = watchGa4(running.fakes, 1000)
+    const started = Date.now()
+    const at = (ms: number) => new Promise((resolve) => setTimeout(resolve, started + ms - Date.now()))
+    // One visitor, so one batch key. A goes at once. B (claimed at the pace's next start, 500 ms)
+    // and C (claimed on its own at 700 ms) wait for A's answer, then go together. E and F each come
+    // while the request before them is in flight, and each goes once that one is answered.
+    for (const [i, ms] of [0, 100, 700, 1200, 2200].entries()) {
+      await at(ms)
+      expect((await running.post(missed('pu-7', `Sofa ${i}`, new Date(base + i * 1000)))).status).toBe(200)
+    }
+    await expect.poll(() => running!.fakes.messages('ga4').length, { timeout: 8000 }).toBe(5)
+    const requests = running.fakes.received.filter((r) => r.url.startsWith('/ga4/'))
+    expect(requests.map((r) => r.body.events.length)).toEqual([1, 2, 1, 1])
+    const after = ga4.arrivals.map((arrival) => arrival - ga4.arrivals[0]!)
+    for (const [i, ms] of [1000, 2000, 3000].entries()) {
+      expect(after[i + 1]).toBeGreaterThanOrEqual(ms - 20)
+      expect(after[i + 1]).toBeLessThan(ms + 250)
+    }
+  }, 15_000)
 
   it('paces requests to requestsPerSecond; rows past the next second wait in the database, their attempts not counted', async () => {
     running = await startTestRelay({ limits: { ga4: { requestsPerSecond: 4 } } })

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
 import { mixedIds, startFakeDestinations } from '../support/fake-destinations'
 import { openStore } from '../../src/relay/store'
-import { CLAIM_LIMIT } from '../../src/relay/worker'
+import { MAX_ROWS_HELD } from '../../src/relay/worker'
 import { recentTimestamp, relayConfig, SECRETS, tempDatabase, startRelayProcess } from './support'
 
 const children: ChildProcess[] = []
@@ -77,8 +77,8 @@ describe('the relay process', () => {
     // with the same event_id / messageId, which Meta and Segment deduplicate.
     const duplicates = Object.fromEntries((['meta', 'ga4', 'segment'] as const).map((p) => [p, ids(p).length - new Set(ids(p)).size]))
     console.log(`crash test: ${acknowledged.size} acknowledged (${beforeRestart} before SIGKILL), re-sent after restart: ${JSON.stringify(duplicates)}`)
-    // At most what one turn claims (the rows in flight at the kill).
-    for (const count of Object.values(duplicates)) expect(count).toBeLessThanOrEqual(CLAIM_LIMIT)
+    // At most what a destination holds claimed (the rows in flight at the kill).
+    for (const count of Object.values(duplicates)) expect(count).toBeLessThanOrEqual(MAX_ROWS_HELD)
     // Every request for one occurrence, sent before or after the SIGKILL, carries the same id.
     expect(mixedIds(fakes, 'meta', (event) => event.custom_data.product, (event) => event.event_id)).toEqual([])
     expect(mixedIds(fakes, 'segment', (message) => `${message.properties?.popin_user_id} ${message.event}`, (message) => message.messageId)).toEqual([])
