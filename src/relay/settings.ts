@@ -19,7 +19,7 @@ export const DATABASE_URL_ENV = 'POPIN_BRIDGE_DATABASE_URL'
 const url = text(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
 
 const destinationLimits = object({
-  concurrency: v.optional(describe(integer(1, 1024), 'Requests in flight at once (each may carry a batch of events). Default 4; GA4 256, since it takes one visitor per request')),
+  concurrency: v.optional(describe(integer(1, 1024), 'Requests in flight at once (each may carry a batch of events). Default 16; GA4 512, since it takes one visitor per request')),
   requestsPerSecond: v.optional(
     describe(v.pipe(v.number('must be a number from 0.01 to 10000'), v.minValue(0.01, 'must be a number from 0.01 to 10000'), v.maxValue(10_000, 'must be a number from 0.01 to 10000')), 'Most requests started a second, evenly spaced. Default no limit'),
   ),

@@ -16,8 +16,9 @@ export interface ActiveServerDestination {
 export const CLAIM_LIMIT = 256
 /**
  * Rows a destination holds claimed at most (waiting for a request or in one). Within it, twice what
- * its requests in flight carry full: a vendor 100 ms away is sent at most its concurrency times a
- * batch ten times a second. A paced destination holds CLAIM_LIMIT.
+ * its requests in flight carry with full batches (a vendor 100 ms away is sent at most its
+ * concurrency times a batch ten times a second); for GA4, whose requests mostly carry one event,
+ * that is 8 rounds of its 512. A paced destination holds CLAIM_LIMIT.
  */
 export const MAX_ROWS_HELD = 4096
 const IDLE_MS = 200
@@ -96,7 +97,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       const done = sendNext(destination, queue).then((settled) => {
         sends--
         finish(settled)
-        // Merged at their turn, rows may need another request than the claims counted: none waits without one.
+        // A backstop: merging at their turn never needs more requests than the claims counted.
         if (queue.size && sends === 0) startSend()
       })
       inFlight.add(done)
@@ -112,12 +113,18 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       // A paced destination claims only once its pace has a free start, and only what the pace can
       // start within MAX_PACING_WAIT_MS: a backlog waits in the database, not claimed and deferred
       // again and again.
+      // Rows still waiting for their turn count against the pace's: a start is taken only at a turn.
       const spacing = Math.max(lastClaim + CLAIM_SPACING_MS - Date.now(), limiter(destination).paceWait())
       if (spacing > 0) await new Promise((resolve) => setTimeout(resolve, spacing))
+      const paceRoom = limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1) - (limiter(destination).paced ? waitingRows(queue) : 0)
+      if (paceRoom <= 0) {
+        await idle()
+        continue
+      }
       let drained = true
       try {
         const claimedAt = (lastClaim = Date.now())
-        const wanted = Math.min(share - claimed, limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1))
+        const wanted = Math.min(share - claimed, paceRoom)
         const due = await store.claimDue(claimedAt, wanted, destination)
         drained = due.length < wanted
         lag.claimed(destination, !drained && destinations.has(destination) && !limiter(destination).paced && !failing.has(destination))
@@ -214,12 +221,20 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   async function sendNext(destination: string, queue: Queue): Promise<Settled[]> {
     const active = destinations.get(destination)!
     let taken: Waiting[] = []
+    let stale = false
     try {
       const outcome = await limiter(destination).run(
         () => sendRows(taken.map((waiting) => waiting.delivery), active, taken[0]!.claimedAt),
-        () => (taken = take(queue, active.server.batch)).length > 0,
+        // Rows past half their lease go back at once, without taking a start of the pace.
+        () => {
+          taken = take(queue, active.server.batch)
+          stale = taken.length > 0 && Date.now() - taken[0]!.claimedAt > settings.leaseMs / 2
+          return taken.length > 0 && !stale
+        },
       )
-      return outcome ? await settleFrom(taken.map((waiting) => waiting.delivery), outcome, active, taken[0]!.claimedAt) : []
+      const rows = taken.map((waiting) => waiting.delivery)
+      if (stale) return await settleFrom(rows, { later: Date.now() }, active, 0)
+      return outcome ? await settleFrom(rows, outcome, active, taken[0]!.claimedAt) : []
     } catch (error) {
       fail(error as Error)
       return taken.map(({ delivery }) => ({ id: delivery.id, status: 'deferred', nextAt: Date.now() + settings.retryBaseMs, at: Date.now() }))
@@ -366,6 +381,13 @@ function fitting(rows: Waiting[], from: number, batch: Batching | undefined): nu
   let bytes = rows[from]?.bytes ?? 0
   let count = 1
   while (count < max && (batch?.maxBytes === undefined || bytes + rows[from + count]!.bytes <= batch.maxBytes)) bytes += rows[from + count++]!.bytes
+  return count
+}
+
+/** Rows waiting in `queue`. */
+function waitingRows(queue: Queue): number {
+  let count = 0
+  for (const rows of queue.values()) count += rows.length
   return count
 }
 

@@ -320,6 +320,19 @@ describe('per-destination limits', () => {
     }
   }, 15_000)
 
+  it('a paced destination whose vendor is slower than its pace keeps sending: rows past half their lease go back without taking a start', async () => {
+    // One request at a time, answered after 1 s: one a second, under the pace of two.
+    running = await startTestRelay({ leaseMs: 4000, requestTimeoutMs: 2000, limits: { ga4: { concurrency: 1, requestsPerSecond: 2 } } })
+    watchGa4(running.fakes, 1000)
+    await storeGa4Backlog(running, 60, 'slow')
+    await new Promise((resolve) => setTimeout(resolve, 8000))
+    // About one a second, all along (none once every row waited past half its lease, 2 s, and each
+    // row going back took a start).
+    const sent = running.fakes.messages('ga4').length
+    expect(sent).toBeGreaterThanOrEqual(6)
+    expect(sent).toBeLessThanOrEqual(9)
+  }, 15_000)
+
   it('paces requests to requestsPerSecond; rows past the next second wait in the database, their attempts not counted', async () => {
     running = await startTestRelay({ limits: { ga4: { requestsPerSecond: 4 } } })
     const ga4 = watchGa4(running.fakes, 0)
