@@ -314,9 +314,9 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
 
 /**
  * At most `limit` tasks at once, and with `perSecond`, starts at least 1/perSecond s apart (no
- * burst past a vendor's quota; a task waiting for its start holds its slot), first come first served. A task whose start would be more than
- * MAX_PACING_WAIT_MS away is not run: `run` says when its turn would be, and its rows wait in the
- * database, not leased, rather than in this process.
+ * burst past a vendor's quota; a task waiting for its start holds its slot), first come first
+ * served. A task whose start would be more than MAX_PACING_WAIT_MS away is not run: `run` says
+ * when its turn would be, and its rows wait in the database, not leased, rather than in this process.
  */
 class Limiter {
   private active = 0
