@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { clientId } from '../../adapters/ga4/measurement-protocol'
 import { LAG_EPISODE_MS } from '../../src/relay/lag'
+import { MAX_ROWS_HELD } from '../../src/relay/worker'
 import { onEachEngine, queryDatabase, startTestRelay } from './support'
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
@@ -174,6 +175,27 @@ describe('per-destination limits', () => {
     await expect.poll(() => running!.fakes.messages('ga4').length, { timeout: 15_000 }).toBe(600)
     expect(ga4.most).toBe(512)
   }, 20_000)
+
+  it('holds at most MAX_ROWS_HELD rows of a destination claimed: a backlog beyond waits in the database', async () => {
+    running = await startTestRelay({ requestTimeoutMs: 5000 })
+    const { relay } = running
+    watchGa4(running.fakes, 1500)
+    let claimedGa4 = 0
+    const claimDue = relay.store.claimDue.bind(relay.store)
+    vi.spyOn(relay.store, 'claimDue').mockImplementation(async (now, limit, destination) => {
+      const rows = await claimDue(now, limit, destination)
+      if (destination === 'ga4') claimedGa4 += rows.length
+      return rows
+    })
+    // 5,000 GA4 deliveries due at once, one visitor each; the first 512 requests take 1.5 s.
+    await storeGa4Backlog(running, 5000, 'held')
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    expect(claimedGa4).toBe(MAX_ROWS_HELD)
+    // The rest go at once: everything reaches GA4, each once.
+    watchGa4(running.fakes, 0)
+    await expect.poll(() => running!.fakes.messages('ga4').length, { timeout: 15_000 }).toBe(5000)
+    expect(new Set(running.fakes.messages('ga4').map((m) => m.client_id)).size).toBe(5000)
+  }, 30_000)
 
   it('merges what waits at a request\'s turn: behind a slow vendor, webhooks claimed one by one share requests', async () => {
     running = await startTestRelay({ limits: { facebookPixel: { concurrency: 1 } } })
