@@ -304,8 +304,10 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   // Group commit: webhooks that arrive in the same turn of the event loop share one transaction,
   // and each is acknowledged only once that transaction is on disk.
   const commitTogether = sameTurn(async (webhooks: IncomingWebhook[]): Promise<({ outcome: 'stored' | 'duplicate' } | { error: unknown })[]> => {
+    // The rows go straight to the destinations with room for them: not claimed back from the database.
+    const reserved = worker.reserve(webhooks)
     try {
-      return (await store.accept(webhooks)).map((outcome) => ({ outcome }))
+      return (await store.accept(webhooks, reserved)).map((outcome) => ({ outcome }))
     } catch (error) {
       // One webhook the database refuses must not sink those committed with it: each on its own.
       if (webhooks.length === 1) return [{ error }]
@@ -319,7 +321,8 @@ export async function startRelay(config: unknown, { overrides, env = process.env
       }
       return alone
     } finally {
-      worker.poke()
+      // Rows left in the database are claimed.
+      if (!worker.handOff(webhooks, reserved)) worker.poke()
     }
   })
   const commit = async (webhook: IncomingWebhook) => {

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { Call, Reply } from './sqlite-thread'
-import { delivery, openReadOnly, settledRow, visitRecaller, webhookRow, type ClaimedRow, type SqliteStore } from './store-sqlite'
+import { delivery, openReadOnly, settledRow, visitRecaller, webhookRow, withLeased, type AcceptedRows, type ClaimedRow, type SqliteStore } from './store-sqlite'
 import type { Store } from './store'
 
 /**
@@ -40,7 +40,7 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
   }
   const recallReader = openReadOnly(path)
   return {
-    accept: (webhooks) => call('acceptRows', webhooks.map(webhookRow)),
+    accept: async (webhooks, lease) => withLeased(webhooks, await call<AcceptedRows>('acceptRows', webhooks.map(webhookRow), lease)),
     claimDue: async (now, limit, destination) => (await call<ClaimedRow[]>('claimRows', now, limit, destination)).map(delivery),
     settle: (outcomes) => call('settleRows', outcomes.map(settledRow)),
     replayDead: (now) => call('replayDead', now),

@@ -15,6 +15,8 @@ const nextTurn = () => new Promise(setImmediate)
 export type EntryRow = [destination: string, seq: number, request: string, eventTime: number, deadReason: string | null]
 export type WebhookRow = [key: string, event: string, body: string, receivedAt: number, source: Source, lookups: string, entries: EntryRow[]]
 export type ClaimedRow = [id: number, key: string, destination: string, request: string, eventTime: number, attempts: number]
+/** Each webhook's outcome; and each entry's id where `lease` leased its row, else 0 (webhook by webhook, entry by entry). */
+export type AcceptedRows = [outcomes: ('stored' | 'duplicate')[], leased: number[]]
 export type SettledRow = [id: number, status: Settled['status'], nextAt: number, at: number, error: string | null, response: string | null]
 
 export const webhookRow = ({ key, event, body, receivedAt, source, lookups, entries }: IncomingWebhook): WebhookRow => [
@@ -27,6 +29,12 @@ export const webhookRow = ({ key, event, body, receivedAt, source, lookups, entr
   entries.map((entry) => [entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, entry.deadReason ?? null]),
 ]
 export const settledRow = ({ id, status, nextAt, at, error, response }: Settled): SettledRow => [id, status, nextAt, at, error ?? null, response ?? null]
+/** `accept`'s answer from `acceptRows`': the leased entries get their ids. */
+export function withLeased(webhooks: IncomingWebhook[], [outcomes, leased]: AcceptedRows): AcceptedRows[0] {
+  let at = 0
+  for (const { entries } of webhooks) for (const entry of entries) if (leased[at++]) entry.id = leased[at - 1]
+  return outcomes
+}
 export const delivery = ([id, key, destination, request, eventTime, attempts]: ClaimedRow): Delivery => ({ id, key, destination, request: JSON.parse(request) as StoredRequest, eventTime, attempts })
 
 /** The destinations the outbox has rows for, read by skipping along the index: one step each. */
@@ -70,7 +78,7 @@ export const PURGE_INBOX = `SELECT rowid, received_at, EXISTS (SELECT 1 FROM out
 
 /** The SQLite store, with its hot calls also as rows (what its thread is sent). */
 export interface SqliteStore extends Store {
-  acceptRows(webhooks: WebhookRow[]): Promise<('stored' | 'duplicate')[]>
+  acceptRows(webhooks: WebhookRow[], lease?: readonly string[]): Promise<AcceptedRows>
   claimRows(now: number, limit: number, destination?: string): Promise<ClaimedRow[]>
   settleRows(outcomes: SettledRow[]): Promise<void>
 }
@@ -125,20 +133,22 @@ export function openSqliteStore(path: string): SqliteStore {
   // ON CONFLICT (key), not OR IGNORE: a row SQLite refuses for any other reason is an error, not a duplicate.
   const insertInbox = insertMany(db, 'INSERT INTO inbox (key, event, body, received_at, source, lookups) VALUES', 6, 'ON CONFLICT (key) DO NOTHING RETURNING key')
   const insertOutbox = insertMany(db, 'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at, received_at) VALUES', 10)
-  // Many webhooks, one transaction: one flush for all the requests that arrived together.
-  const accept = db.transaction((webhooks: WebhookRow[]) => {
+  // Many webhooks, one transaction: one flush for all the requests that arrived together. Each
+  // stored webhook's answer is its first row's id: its rows have the ids that follow, in order.
+  const accept = db.transaction((webhooks: WebhookRow[]): (number | 'duplicate')[] => {
     const inserted = new Set(insertInbox(webhooks.map((webhook) => webhook.slice(0, 6))).map(([key]) => key))
     const outbox: unknown[][] = []
-    const outcomes = webhooks.map(([key, , , receivedAt, , , entries]) => {
+    const firsts = webhooks.map(([key, , , receivedAt, , , entries]) => {
       // A key twice in one batch: the first is the one stored.
-      if (!inserted.delete(key)) return 'duplicate' as const
+      if (!inserted.delete(key)) return -1
+      const first = entries.length ? outbox.length : -2
       for (const [destination, seq, request, eventTime, deadReason] of entries) {
         outbox.push([key, destination, seq, request, eventTime, deadReason ? 'dead' : 'pending', receivedAt, deadReason, receivedAt, receivedAt])
       }
-      return 'stored' as const
+      return first
     })
-    insertOutbox(outbox)
-    return outcomes
+    const ids = insertOutbox(outbox)
+    return firsts.map((first) => (first === -1 ? 'duplicate' : first === -2 ? 0 : (ids[first]![0] as number)))
   })
   // One relay process per database: what it has leased is kept in its memory, not written to each
   // row, so a claim writes nothing; a crash forgets the leases, as the reset at start did.
@@ -157,6 +167,19 @@ export function openSqliteStore(path: string): SqliteStore {
     const rows = (destination === undefined ? dueAny.all(now, leased, limit) : dueTo.all(now, destination, leased, limit)) as ClaimedRow[]
     for (const [id, , to] of rows) leases.set(id, to)
     return rows.sort((a, b) => a[0] - b[0])
+  }
+  /** Leases the stored rows to `destinations`: each entry's id if leased, else 0. */
+  const leaseStored = (webhooks: WebhookRow[], stored: (number | 'duplicate')[], destinations: readonly string[]) => {
+    const leased: number[] = []
+    webhooks.forEach(([, , , , , , entries], i) => {
+      const first = stored[i]!
+      entries.forEach(([destination, , , , deadReason], at) => {
+        const id = first !== 'duplicate' && !deadReason && destinations.includes(destination) ? first + at : 0
+        if (id) leases.set(id, destination)
+        leased.push(id)
+      })
+    })
+    return leased
   }
   // The rows of one request settle alike: one statement for them all.
   const finish = db.prepare('UPDATE outbox SET status = ?, attempts = attempts + 1, next_at = ?, last_error = ?, response = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))')
@@ -220,10 +243,17 @@ export function openSqliteStore(path: string): SqliteStore {
   const forget = db.transaction((lookups: string[]) => lookups.reduce((n, lookup) => n + deleteVisit.run(lookup).changes, 0))
   const purgeVisits = db.prepare('DELETE FROM visits WHERE updated_at < ?')
   const store: SqliteStore = {
-    async acceptRows(webhooks) {
+    async acceptRows(webhooks, lease = []) {
       const stored = accept(webhooks)
-      await syncToDisk(wal)
-      return stored
+      // Leased as soon as committed, before a claim can take the rows; free again if the flush fails.
+      const leased = lease.length ? leaseStored(webhooks, stored, lease) : []
+      try {
+        await syncToDisk(wal)
+      } catch (error) {
+        for (const id of leased) if (id) leases.delete(id)
+        throw error
+      }
+      return [stored.map((first) => (first === 'duplicate' ? first : 'stored')), leased]
     },
     claimRows: async (now, limit, destination) => claim(now, limit, destination),
     async settleRows(outcomes) {
@@ -231,7 +261,7 @@ export function openSqliteStore(path: string): SqliteStore {
       // Only once recorded: a row whose outcome is lost is not claimed again while it may still be in flight.
       for (const [id] of outcomes) leases.delete(id)
     },
-    accept: (webhooks) => store.acceptRows(webhooks.map(webhookRow)),
+    accept: async (webhooks, lease) => withLeased(webhooks, await store.acceptRows(webhooks.map(webhookRow), lease)),
     claimDue: async (now, limit, destination) => claim(now, limit, destination).map(delivery),
     settle: (outcomes) => store.settleRows(outcomes.map(settledRow)),
     replayDead: async (now) => replay.run(now, now).changes,
@@ -309,7 +339,8 @@ export const ROWS_PER_STATEMENT = 32
 /**
  * `insert` (an INSERT up to its VALUES) for any number of rows of `columns` values, run as
  * statements of up to ROWS_PER_STATEMENT rows, each prepared once. `returning`, when given, follows
- * the VALUES (an ON CONFLICT and a RETURNING clause), and the rows it returns are the answer.
+ * the VALUES (an ON CONFLICT and a RETURNING clause), and the rows it returns are the answer;
+ * without it, each row's `[rowid]`, in order.
  */
 function insertMany(db: Database.Database, insert: string, columns: number, returning?: string): (rows: unknown[][]) => unknown[][] {
   const row = `(${Array(columns).fill('?').join(', ')})`
@@ -329,7 +360,11 @@ function insertMany(db: Database.Database, insert: string, columns: number, retu
     for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(at, at + ROWS_PER_STATEMENT)
       if (returning) out.push(...(statement(chunk.length).all(chunk.flat()) as unknown[][]))
-      else statement(chunk.length).run(chunk.flat())
+      else {
+        // A row without an id gets the largest one plus one: the statement's rows have the ids up to its last.
+        const { lastInsertRowid } = statement(chunk.length).run(chunk.flat())
+        for (let id = Number(lastInsertRowid) - chunk.length + 1; id <= Number(lastInsertRowid); id++) out.push([id])
+      }
     }
     return out
   }

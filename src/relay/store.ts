@@ -9,6 +9,8 @@ export interface OutboxEntry {
   eventTime: number
   /** Set when the request could not even be built: the row is stored dead, with this reason. */
   deadReason?: string
+  /** Its row's id, set by `Store.accept` when it leased the row as it stored it. */
+  id?: number
 }
 
 export interface IncomingWebhook {
@@ -24,6 +26,7 @@ export interface IncomingWebhook {
 }
 
 export type Source = 'webhook' | 'browser'
+
 
 /** Most characters of a vendor's answer kept per delivery. */
 export const RESPONSE_EXCERPT_CHARS = 2048
@@ -95,8 +98,13 @@ export interface InboxQuery {
  * 200, so an acknowledged webhook survives a crash.
  */
 export interface Store {
-  /** Stores webhooks with their deliveries, atomically; `duplicate` for one stored before. */
-  accept(webhooks: IncomingWebhook[]): Promise<('stored' | 'duplicate')[]>
+  /**
+   * Stores webhooks with their deliveries, atomically; `duplicate` for one stored before. The new
+   * deliveries to `lease`'s destinations (not those stored dead) are leased to this process as they
+   * are stored, as a claim would lease them, and get their `id`, so that they are sent without being
+   * claimed back. An engine that does not lease them so leaves `id` unset: they are claimed.
+   */
+  accept(webhooks: IncomingWebhook[], lease?: readonly string[]): Promise<('stored' | 'duplicate')[]>
   /** Leases up to `limit` due deliveries: to one destination, or to any without it. */
   claimDue(now: number, limit: number, destination?: string): Promise<Delivery[]>
   /** Records how deliveries went, in one transaction. */

@@ -5,7 +5,7 @@ import { post, type Answer } from './post'
 import type { Metrics } from './metrics'
 import type { Batching, ServerSender } from '../adapter'
 import type { RelaySettings } from './settings'
-import { RESPONSE_EXCERPT_CHARS, type Delivery, type Settled, type Store } from './store'
+import { RESPONSE_EXCERPT_CHARS, type Delivery, type IncomingWebhook, type Settled, type Store } from './store'
 
 export interface ActiveServerDestination {
   server: ServerSender
@@ -76,7 +76,11 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   const failing = new Set<string>()
 
   const inFlight = new Set<Promise<void>>()
-  const loops = names.map(async (destination) => {
+  const lanes = new Map(names.map((destination) => [destination, lane(destination)]))
+  const loops = [...lanes.values()].map((lane) => lane.loop())
+
+  /** One destination's rows claimed or handed over, and the loop that claims them. */
+  function lane(destination: string) {
     // Rows claimed and not yet settled, waiting for a request or in one: more are claimed while
     // requests are in flight, once at most half the destination's share is left, so its
     // concurrency is never idle waiting for its slowest request.
@@ -85,6 +89,9 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     let lastClaim = 0
     const queue: Queue = new Map()
     const share = rowsHeld(destination)
+    // Rows due in the database, not handed over (none were left behind by the last claim, and
+    // none was refused since): new rows are handed over only behind none, so older ones go first.
+    let behind = true
     // Sends waiting for their turn or in flight.
     let sends = 0
     const finish = (settled: Settled[]) => {
@@ -103,42 +110,82 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
       inFlight.add(done)
       void done.then(() => inFlight.delete(done))
     }
-    while (running) {
-      if (claimed > share / 2) {
-        await new Promise<void>((resolve) => (freed = resolve))
-        continue
-      }
-      // Under a stream of webhooks every one wakes the loop: claims at most every CLAIM_SPACING_MS,
-      // so each takes many rows, rather than a database round trip per webhook and destination.
-      // A paced destination claims only once its pace has a free start, and only what the pace can
-      // start within MAX_PACING_WAIT_MS: a backlog waits in the database, not claimed and deferred
-      // again and again.
-      // Rows still waiting for their turn count against the pace's: a start is taken only at a turn.
-      const spacing = Math.max(lastClaim + CLAIM_SPACING_MS - Date.now(), limiter(destination).paceWait())
-      if (spacing > 0) await new Promise((resolve) => setTimeout(resolve, spacing))
-      const paceRoom = limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1) - (limiter(destination).paced ? waitingRows(queue) : 0)
-      if (paceRoom <= 0) {
-        await idle()
-        continue
-      }
-      let drained = true
-      try {
-        const claimedAt = (lastClaim = Date.now())
-        const wanted = Math.min(share - claimed, paceRoom)
-        const due = await store.claimDue(claimedAt, wanted, destination)
-        drained = due.length < wanted
-        lag.claimed(destination, !drained && destinations.has(destination) && !limiter(destination).paced && !failing.has(destination))
-        claimed += due.length
-        const { dead, requests } = enqueue(due, claimedAt, queue)
-        finish(dead)
-        for (let i = 0; i < requests; i++) startSend()
-      } catch (error) {
-        lag.claimed(destination, false)
-        fail(error as Error)
-      }
-      if (drained && running) await idle()
+    /** Rows leased to this lane (claimed, or handed over as stored): queued, and their sends started. */
+    const hold = (due: Delivery[], claimedAt: number) => {
+      claimed += due.length
+      const { dead, requests } = enqueue(due, claimedAt, queue)
+      finish(dead)
+      for (let i = 0; i < requests; i++) startSend()
     }
-  })
+    // Rows handed over as stored, sent together at most every CLAIM_SPACING_MS, as claims are: a
+    // stream of webhooks still makes full batches.
+    let handed: Delivery[] = []
+    let handedAt = 0
+    let flush: NodeJS.Timeout | undefined
+    const sendHanded = () => {
+      flush = undefined
+      lastClaim = Date.now()
+      const due = handed
+      handed = []
+      claimed -= due.length
+      if (running) hold(due, handedAt)
+    }
+    return {
+      /** Room for `count` rows about to be stored, held for them until `handOver`: whether there was. */
+      reserve(count: number): boolean {
+        const room = !behind && !limiter(destination).paced && destinations.has(destination) && claimed + count <= share
+        if (room) claimed += count
+        else behind = true
+        return room
+      },
+      /** The rows stored and leased for a reservation of `reserved` (fewer when some were not). */
+      handOver(due: Delivery[], reserved: number) {
+        claimed -= reserved - due.length
+        if (due.length) {
+          if (!handed.length) handedAt = Date.now()
+          handed.push(...due)
+          flush ??= setTimeout(sendHanded, Math.max(0, lastClaim + CLAIM_SPACING_MS - Date.now()))
+        }
+        freed?.()
+      },
+      stop: () => clearTimeout(flush),
+      async loop() {
+        while (running) {
+          if (claimed > share / 2) {
+            await new Promise<void>((resolve) => (freed = resolve))
+            continue
+          }
+          // Under a stream of webhooks every one wakes the loop: claims at most every CLAIM_SPACING_MS,
+          // so each takes many rows, rather than a database round trip per webhook and destination.
+          // A paced destination claims only once its pace has a free start, and only what the pace can
+          // start within MAX_PACING_WAIT_MS: a backlog waits in the database, not claimed and deferred
+          // again and again.
+          // Rows still waiting for their turn count against the pace's: a start is taken only at a turn.
+          const spacing = Math.max(lastClaim + CLAIM_SPACING_MS - Date.now(), limiter(destination).paceWait())
+          if (spacing > 0) await new Promise((resolve) => setTimeout(resolve, spacing))
+          const paceRoom = limiter(destination).paceRows(destinations.get(destination)?.server.batch?.max ?? 1) - (limiter(destination).paced ? waitingRows(queue) : 0)
+          if (paceRoom <= 0) {
+            await idle()
+            continue
+          }
+          let drained = true
+          try {
+            const claimedAt = (lastClaim = Date.now())
+            const wanted = Math.min(share - claimed, paceRoom)
+            const due = await store.claimDue(claimedAt, wanted, destination)
+            drained = due.length < wanted
+            behind = !drained
+            lag.claimed(destination, !drained && destinations.has(destination) && !limiter(destination).paced && !failing.has(destination))
+            hold(due, claimedAt)
+          } catch (error) {
+            lag.claimed(destination, false)
+            fail(error as Error)
+          }
+          if (drained && running) await idle()
+        }
+      },
+    }
+  }
 
   /** A locked or full database must not end delivery for good: say so once, wait, try again. */
   function fail(error: Error) {
@@ -298,12 +345,41 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
   return {
     /** New deliveries were stored: look now rather than at the next tick. */
     poke: wakeAll,
+    /**
+     * Before webhooks are stored: the destinations that take the rows these add as they are stored,
+     * with room held for them (`store.acceptLeasing` leases the rows to them), so that the rows are
+     * sent without a claim. Not a destination with rows due before them, nor a paced one. Then
+     * `handOff` with what was stored.
+     */
+    reserve(webhooks: IncomingWebhook[]): string[] {
+      return [...rowsByDestination(webhooks)].filter(([destination, count]) => lanes.get(destination)?.reserve(count)).map(([destination]) => destination)
+    },
+    /**
+     * The reserved destinations' rows as stored (those `store.accept` leased and gave an id) go to
+     * their sends; room held for the others is freed. Whether every row to be sent was handed so.
+     */
+    handOff(webhooks: IncomingWebhook[], reserved: readonly string[]): boolean {
+      const rows = new Map(reserved.map((destination) => [destination, [] as Delivery[]]))
+      let left = 0
+      for (const { key, entries } of webhooks) {
+        for (const { destination, request, eventTime, deadReason, id } of entries) {
+          if (deadReason) continue
+          if (id === undefined) left++
+          else rows.get(destination)!.push({ id, key, destination, request, eventTime, attempts: 0 })
+        }
+      }
+      const counts = rowsByDestination(webhooks)
+      for (const [destination, due] of rows) lanes.get(destination)!.handOver(due, counts.get(destination)!)
+      return left === 0
+    },
     /** Whether forwarding lags behind intake, and waiting for it to catch up (src/relay/lag.ts). */
     lag,
     /** Stops claiming; resolves when the deliveries in flight are settled. */
     async stop() {
       running = false
       lag.stop()
+      // Rows handed over and not yet sent stay pending in the database, sent after the next start.
+      for (const lane of lanes.values()) lane.stop()
       wakeAll()
       await Promise.all(loops)
       while (inFlight.size) await Promise.all(inFlight)
@@ -382,6 +458,13 @@ function fitting(rows: Waiting[], from: number, batch: Batching | undefined): nu
   let count = 1
   while (count < max && (batch?.maxBytes === undefined || bytes + rows[from + count]!.bytes <= batch.maxBytes)) bytes += rows[from + count++]!.bytes
   return count
+}
+
+/** The rows these webhooks add that are to be sent (not stored dead), by destination. */
+function rowsByDestination(webhooks: IncomingWebhook[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const { entries } of webhooks) for (const { destination, deadReason } of entries) if (!deadReason) counts.set(destination, (counts.get(destination) ?? 0) + 1)
+  return counts
 }
 
 /** Rows waiting in `queue`. */

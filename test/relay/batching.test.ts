@@ -18,19 +18,49 @@ const missed = (user: string, product: string, at: Date) => ({ event: 'popin_cal
 const base = Math.floor(Date.now() / 1000) * 1000 - 600_000
 
 /**
- * Posts the webhooks while the worker finds nothing due, then lets it claim them all at once:
- * what it sends together is then known exactly. Returns each webhook's id (its key).
+ * Posts the webhooks while the worker finds nothing due (none is handed to it as stored), then lets
+ * it claim them all at once: what it sends together is then known exactly. Returns each webhook's
+ * id (its key).
  */
 async function postAll(relay: NonNullable<typeof running>, bodies: unknown[]): Promise<string[]> {
-  const claims = vi.spyOn(relay.relay.store, 'claimDue').mockResolvedValue([])
+  const { store } = relay.relay
+  const accept = store.accept.bind(store)
+  const unleased = vi.spyOn(store, 'accept').mockImplementation((webhooks) => accept(webhooks))
+  const claims = vi.spyOn(store, 'claimDue').mockResolvedValue([])
   const answers = await Promise.all(bodies.map(async (body) => (await (await relay.post(body)).json()) as { status: string; id: string }))
   expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 'stored'))
+  unleased.mockRestore()
   claims.mockRestore()
   return answers.map((a) => a.id)
 }
 
-onEachEngine(() => {
+onEachEngine((engine) => {
   describe('batched forwarding', () => {
+    it(engine === 'sqlite' ? 'sends the rows of webhooks as they are stored, not claimed back, still merged' : 'claims the rows of webhooks as they are stored, and merges them', async () => {
+      running = await startTestRelay()
+      const { fakes, relay } = running
+      const claimDue = relay.store.claimDue.bind(relay.store)
+      const claimed: string[] = []
+      vi.spyOn(relay.store, 'claimDue').mockImplementation(async (...args) => {
+        const due = await claimDue(...args)
+        claimed.push(...due.map((d) => `${d.key} ${d.destination}`))
+        return due
+      })
+      // Three rounds of ten at once, after the worker's first claim (at start) found nothing.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const ids: string[] = []
+      for (let round = 0; round < 3; round++) {
+        const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => running!.post(missed(`pu-${round}-${i}`, `Sofa ${i}`, new Date(base + i * 1000))).then((r) => r.json())))
+        ids.push(...answers.map((a) => (a as { id: string }).id))
+      }
+      await expect.poll(() => [fakes.messages('meta').length, fakes.messages('ga4').length, fakes.messages('segment').length], { timeout: 5000 }).toEqual([30, 30, 30])
+      expect(claimed.sort()).toEqual(engine === 'sqlite' ? [] : ids.flatMap((id) => ['facebookPixel', 'ga4', 'segment'].map((d) => `${id} ${d}`)).sort())
+      // Each webhook's events once, Meta's and Segment's in fewer requests than webhooks.
+      expect(new Set(fakes.messages('meta').map((m) => m.event_id)).size).toBe(30)
+      expect(fakes.received.filter((r) => r.url.startsWith('/meta/')).length).toBeLessThan(30)
+      expect(fakes.received.filter((r) => r.url.startsWith('/segment/')).length).toBeLessThan(30)
+    })
+
     it('50 webhooks reach Meta, Segment and GA4 in few requests, every event once, exactly as one would be sent alone', async () => {
       running = await startTestRelay({ testEventCode: 'TEST123' })
       const { fakes } = running

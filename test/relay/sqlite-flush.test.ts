@@ -40,3 +40,25 @@ it("answers accept only once the write-ahead log holding its commit is flushed t
     await store.close()
   }
 })
+
+it('a flush that fails frees the rows it leased as they were stored: a claim takes them, as any committed row', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'popin-flush-'))
+  folders.push(folder)
+  const store = openSqliteStore(join(folder, 'relay.db'))
+  const sync = vi.mocked(fs.fdatasync)
+  sync.mockImplementation(((_fd: number, done: (error: NodeJS.ErrnoException | null) => void) => setImmediate(() => done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })))) as typeof fs.fdatasync)
+  const request = { url: 'http://127.0.0.1:1/', headers: {}, body: {} }
+  const webhook = { key: 'k1', event: 'popin_call_missed', body: '{}', receivedAt: 1000, entries: [{ destination: 'ga4', seq: 0, request, eventTime: 1000 }] }
+  try {
+    // A claim while the flush is under way finds the row leased.
+    const accepted = store.accept([webhook], ['ga4'])
+    expect(await store.claimDue(2000, 10)).toEqual([])
+    await expect(accepted).rejects.toThrow('EIO: i/o error, fdatasync')
+    expect(webhook.entries[0]).not.toHaveProperty('id')
+    sync.mockRestore()
+    expect((await store.claimDue(2000, 10)).map((d) => [d.key, d.destination])).toEqual([['k1', 'ga4']])
+  } finally {
+    sync.mockRestore()
+    await store.close()
+  }
+})

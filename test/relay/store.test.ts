@@ -5,7 +5,7 @@ import Database from 'libsql'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BACKLOG_QUERY, DEAD_LETTERS_QUERY, DEAD_QUERY, DELETE_ROWS, PURGE_CHUNK, PURGE_DONE, PURGE_INBOX, REPLAY_QUERY, ROWS_PER_STATEMENT } from '../../src/relay/store-sqlite'
 import { openStore, type IncomingWebhook, type Store } from '../../src/relay/store'
-import { onEachEngine, tempDatabase, testDatabase } from './support'
+import { onEachEngine, queryDatabase, tempDatabase, testDatabase } from './support'
 
 let store: Store | undefined
 afterEach(async () => {
@@ -64,6 +64,41 @@ onEachEngine(() => {
       expect(new Set(due.map((d) => `${d.key} ${d.destination}`)).size).toBe(due.length)
       // Rows take ids in the order their webhooks came (claims go by id), not in the keys' order.
       expect([...new Set(due.map((d) => d.key))]).toEqual(['old', ...keys])
+    })
+  })
+})
+
+onEachEngine((engine) => {
+  describe('store: leasing rows as they are stored', () => {
+    // SQLite leases the rows of `lease`'s destinations as it stores them (the relay then sends them
+    // without claiming them back); PostgreSQL leaves every row to a claim.
+    it(engine === 'sqlite' ? 'gives the leased rows their ids, and no claim takes them until they are settled' : 'leaves every row to a claim', async () => {
+      const database = await testDatabase()
+      store = await openStore(database, { leaseMs: 30_000 })
+      expect(await store.accept([webhook('old', ['ga4'])])).toEqual(['stored'])
+      const dead = { ...webhook('dead', ['ga4']).entries[0]!, deadReason: 'could not build the request: no' }
+      const batch = [webhook('a', ['facebookPixel', 'ga4', 'segment']), webhook('old', ['ga4']), { ...webhook('b', []), entries: [dead, { ...webhook('b', ['ga4']).entries[0]!, seq: 1 }] }]
+      expect(await store.accept(batch, ['ga4', 'segment'])).toEqual(['stored', 'duplicate', 'stored'])
+      const [a, old, b] = batch.map((w) => w.entries.map((entry) => entry.id))
+      const due = (await store.claimDue(2000, 100)).map((d) => `${d.key} ${d.destination}`).sort()
+      if (engine === 'postgres') {
+        expect([a, old, b]).toEqual([[undefined, undefined, undefined], [undefined], [undefined, undefined]])
+        expect(due).toEqual(['a facebookPixel', 'a ga4', 'a segment', 'b ga4', 'old ga4'])
+        return
+      }
+      // The new rows to ga4 and segment, not a duplicate's nor a dead one's, each with its row's id.
+      expect([a, old, b]).toEqual([[undefined, expect.any(Number), expect.any(Number)], [undefined], [undefined, expect.any(Number)]])
+      const rows = await queryDatabase<{ id: number; key: string; destination: string; seq: number; status: string }>(database, 'SELECT id, key, destination, seq, status FROM outbox')
+      const leased = [a![1], a![2], b![1]].map((id) => rows.find((row) => row.id === id)).map((row) => row && [row.key, row.destination, row.seq, row.status])
+      expect(leased).toEqual([
+        ['a', 'ga4', 1, 'pending'],
+        ['a', 'segment', 2, 'pending'],
+        ['b', 'ga4', 1, 'pending'],
+      ])
+      expect(due).toEqual(['a facebookPixel', 'old ga4'])
+      // Settled later: no longer leased, so a retry is claimed when due.
+      await store.settle([{ id: a![1]!, status: 'pending', nextAt: 3000, at: 2500, error: 'HTTP 503' }])
+      expect((await store.claimDue(3000, 100)).map((d) => `${d.key} ${d.destination} ${d.id}`)).toEqual([`a ga4 ${a![1]}`])
     })
   })
 })
