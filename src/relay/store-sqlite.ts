@@ -133,22 +133,22 @@ export function openSqliteStore(path: string): SqliteStore {
   // ON CONFLICT (key), not OR IGNORE: a row SQLite refuses for any other reason is an error, not a duplicate.
   const insertInbox = insertMany(db, 'INSERT INTO inbox (key, event, body, received_at, source, lookups) VALUES', 6, 'ON CONFLICT (key) DO NOTHING RETURNING key')
   const insertOutbox = insertMany(db, 'INSERT INTO outbox (key, destination, seq, request, event_time, status, next_at, last_error, updated_at, received_at) VALUES', 10)
-  // Many webhooks, one transaction: one flush for all the requests that arrived together. Each
-  // stored webhook's answer is its first row's id: its rows have the ids that follow, in order.
-  const accept = db.transaction((webhooks: WebhookRow[]): (number | 'duplicate')[] => {
+  // Many webhooks, one transaction: one flush for all the requests that arrived together. Answers
+  // each stored webhook's row ids, in its entries' order; undefined for a duplicate.
+  const accept = db.transaction((webhooks: WebhookRow[]): (number[] | undefined)[] => {
     const inserted = new Set(insertInbox(webhooks.map((webhook) => webhook.slice(0, 6))).map(([key]) => key))
     const outbox: unknown[][] = []
     const firsts = webhooks.map(([key, , , receivedAt, , , entries]) => {
       // A key twice in one batch: the first is the one stored.
-      if (!inserted.delete(key)) return -1
-      const first = entries.length ? outbox.length : -2
+      if (!inserted.delete(key)) return undefined
+      const first = outbox.length
       for (const [destination, seq, request, eventTime, deadReason] of entries) {
         outbox.push([key, destination, seq, request, eventTime, deadReason ? 'dead' : 'pending', receivedAt, deadReason, receivedAt, receivedAt])
       }
       return first
     })
-    const ids = insertOutbox(outbox)
-    return firsts.map((first) => (first === -1 ? 'duplicate' : first === -2 ? 0 : (ids[first]![0] as number)))
+    const ids = insertOutbox(outbox).map(([id]) => id as number)
+    return firsts.map((first, i) => (first === undefined ? undefined : ids.slice(first, first + webhooks[i]![6].length)))
   })
   // One relay process per database: what it has leased is kept in its memory, not written to each
   // row, so a claim writes nothing; a crash forgets the leases, as the reset at start did.
@@ -168,19 +168,15 @@ export function openSqliteStore(path: string): SqliteStore {
     for (const [id, , to] of rows) leases.set(id, to)
     return rows.sort((a, b) => a[0] - b[0])
   }
-  /** Leases the stored rows to `destinations`: each entry's id if leased, else 0. */
-  const leaseStored = (webhooks: WebhookRow[], stored: (number | 'duplicate')[], destinations: readonly string[]) => {
-    const leased: number[] = []
-    webhooks.forEach(([, , , , , , entries], i) => {
-      const first = stored[i]!
-      entries.forEach(([destination, , , , deadReason], at) => {
-        const id = first !== 'duplicate' && !deadReason && destinations.includes(destination) ? first + at : 0
+  /** Leases the stored rows to `destinations` (not those stored dead): each entry's id if leased, else 0. */
+  const leaseStored = (webhooks: WebhookRow[], stored: (number[] | undefined)[], destinations: readonly string[]) =>
+    webhooks.flatMap(([, , , , , , entries], i) =>
+      entries.map(([destination, , , , deadReason], at) => {
+        const id = !deadReason && destinations.includes(destination) ? (stored[i]?.[at] ?? 0) : 0
         if (id) leases.set(id, destination)
-        leased.push(id)
-      })
-    })
-    return leased
-  }
+        return id
+      }),
+    )
   // The rows of one request settle alike: one statement for them all.
   const finish = db.prepare('UPDATE outbox SET status = ?, attempts = attempts + 1, next_at = ?, last_error = ?, response = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))')
   const defer = db.prepare('UPDATE outbox SET next_at = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))')
@@ -253,7 +249,7 @@ export function openSqliteStore(path: string): SqliteStore {
         for (const id of leased) if (id) leases.delete(id)
         throw error
       }
-      return [stored.map((first) => (first === 'duplicate' ? first : 'stored')), leased]
+      return [stored.map((ids) => (ids ? 'stored' : 'duplicate')), leased]
     },
     claimRows: async (now, limit, destination) => claim(now, limit, destination),
     async settleRows(outcomes) {

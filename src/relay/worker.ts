@@ -347,9 +347,8 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     poke: wakeAll,
     /**
      * Before webhooks are stored: the destinations that take the rows these add as they are stored,
-     * with room held for them (`store.acceptLeasing` leases the rows to them), so that the rows are
-     * sent without a claim. Not a destination with rows due before them, nor a paced one. Then
-     * `handOff` with what was stored.
+     * with room held for them (the `lease` of `store.accept`), so that the rows are sent without a
+     * claim. Not a destination with rows due before them, nor a paced one. Then `handOff`.
      */
     reserve(webhooks: IncomingWebhook[]): string[] {
       return [...rowsByDestination(webhooks)].filter(([destination, count]) => lanes.get(destination)?.reserve(count)).map(([destination]) => destination)

@@ -231,8 +231,8 @@ describe('per-destination limits', () => {
     running = await startTestRelay({ limits: { facebookPixel: { concurrency: 1 } } })
     const { fakes } = running
     fakes.respond.meta = () => ({ status: 200, delayMs: 400 })
-    // Ten webhooks 60 ms apart: each is claimed on its own (claims are 20 ms apart at most), while
-    // the one request allowed in flight takes 400 ms.
+    // Ten webhooks 60 ms apart: each reaches the worker on its own (handed over as stored, or
+    // claimed: 20 ms apart at most either way), while the one request allowed in flight takes 400 ms.
     for (const [i, webhook] of users(10).entries()) {
       expect((await running.post(webhook)).status).toBe(200)
       if (i < 9) await new Promise((resolve) => setTimeout(resolve, 60))

@@ -46,7 +46,9 @@ it('a flush that fails frees the rows it leased as they were stored: a claim tak
   folders.push(folder)
   const store = openSqliteStore(join(folder, 'relay.db'))
   const sync = vi.mocked(fs.fdatasync)
-  sync.mockImplementation(((_fd: number, done: (error: NodeJS.ErrnoException | null) => void) => setImmediate(() => done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })))) as typeof fs.fdatasync)
+  sync.mockImplementation(((_fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
+    setImmediate(() => done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })))
+  }) as typeof fs.fdatasync)
   const request = { url: 'http://127.0.0.1:1/', headers: {}, body: {} }
   const webhook = { key: 'k1', event: 'popin_call_missed', body: '{}', receivedAt: 1000, entries: [{ destination: 'ga4', seq: 0, request, eventTime: 1000 }] }
   try {
