@@ -305,7 +305,7 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   // and each is acknowledged only once that transaction is on disk.
   const commitTogether = sameTurn(async (webhooks: IncomingWebhook[]): Promise<({ outcome: 'stored' | 'duplicate' } | { error: unknown })[]> => {
     // The rows go straight to the destinations with room for them: not claimed back from the database.
-    const reserved = worker.reserve(webhooks)
+    const reserved = store.leasesAsStored ? worker.reserve(webhooks) : []
     try {
       return (await store.accept(webhooks, reserved)).map((outcome) => ({ outcome }))
     } catch (error) {

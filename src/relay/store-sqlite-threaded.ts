@@ -41,6 +41,7 @@ export async function openThreadedSqliteStore(path: string): Promise<Store> {
   const recallReader = openReadOnly(path)
   return {
     accept: async (webhooks, lease) => withLeased(webhooks, await call<AcceptedRows>('acceptRows', webhooks.map(webhookRow), lease)),
+    leasesAsStored: true,
     claimDue: async (now, limit, destination) => (await call<ClaimedRow[]>('claimRows', now, limit, destination)).map(delivery),
     settle: (outcomes) => call('settleRows', outcomes.map(settledRow)),
     replayDead: (now) => call('replayDead', now),

@@ -15,7 +15,7 @@ const nextTurn = () => new Promise(setImmediate)
 export type EntryRow = [destination: string, seq: number, request: string, eventTime: number, deadReason: string | null]
 export type WebhookRow = [key: string, event: string, body: string, receivedAt: number, source: Source, lookups: string, entries: EntryRow[]]
 export type ClaimedRow = [id: number, key: string, destination: string, request: string, eventTime: number, attempts: number]
-/** Each webhook's outcome; and each entry's id where `lease` leased its row, else 0 (webhook by webhook, entry by entry). */
+/** Each webhook's outcome; with a `lease`, each entry's id where it leased the row, else 0 (webhook by webhook, entry by entry). */
 export type AcceptedRows = [outcomes: ('stored' | 'duplicate')[], leased: number[]]
 export type SettledRow = [id: number, status: Settled['status'], nextAt: number, at: number, error: string | null, response: string | null]
 
@@ -29,7 +29,7 @@ export const webhookRow = ({ key, event, body, receivedAt, source, lookups, entr
   entries.map((entry) => [entry.destination, entry.seq, JSON.stringify(entry.request), entry.eventTime, entry.deadReason ?? null]),
 ]
 export const settledRow = ({ id, status, nextAt, at, error, response }: Settled): SettledRow => [id, status, nextAt, at, error ?? null, response ?? null]
-/** `accept`'s answer from `acceptRows`': the leased entries get their ids. */
+/** `accept`'s answer from `acceptRows`'s: the leased entries get their ids. */
 export function withLeased(webhooks: IncomingWebhook[], [outcomes, leased]: AcceptedRows): AcceptedRows[0] {
   let at = 0
   for (const { entries } of webhooks) for (const entry of entries) if (leased[at++]) entry.id = leased[at - 1]
@@ -258,6 +258,7 @@ export function openSqliteStore(path: string): SqliteStore {
       for (const [id] of outcomes) leases.delete(id)
     },
     accept: async (webhooks, lease) => withLeased(webhooks, await store.acceptRows(webhooks.map(webhookRow), lease)),
+    leasesAsStored: true,
     claimDue: async (now, limit, destination) => claim(now, limit, destination).map(delivery),
     settle: (outcomes) => store.settleRows(outcomes.map(settledRow)),
     replayDead: async (now) => replay.run(now, now).changes,

@@ -27,7 +27,6 @@ export interface IncomingWebhook {
 
 export type Source = 'webhook' | 'browser'
 
-
 /** Most characters of a vendor's answer kept per delivery. */
 export const RESPONSE_EXCERPT_CHARS = 2048
 
@@ -102,9 +101,11 @@ export interface Store {
    * Stores webhooks with their deliveries, atomically; `duplicate` for one stored before. The new
    * deliveries to `lease`'s destinations (not those stored dead) are leased to this process as they
    * are stored, as a claim would lease them, and get their `id`, so that they are sent without being
-   * claimed back. An engine that does not lease them so leaves `id` unset: they are claimed.
+   * claimed back. An engine that does not (`leasesAsStored`) leaves `id` unset: they are claimed.
    */
   accept(webhooks: IncomingWebhook[], lease?: readonly string[]): Promise<('stored' | 'duplicate')[]>
+  /** Whether `accept` leases rows as it stores them (one process a database: SQLite). */
+  readonly leasesAsStored?: boolean
   /** Leases up to `limit` due deliveries: to one destination, or to any without it. */
   claimDue(now: number, limit: number, destination?: string): Promise<Delivery[]>
   /** Records how deliveries went, in one transaction. */

@@ -89,9 +89,12 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     let lastClaim = 0
     const queue: Queue = new Map()
     const share = rowsHeld(destination)
-    // Rows due in the database, not handed over (none were left behind by the last claim, and
-    // none was refused since): new rows are handed over only behind none, so older ones go first.
+    // Whether rows may be due in the database: the last claim left some, or rows were refused since
+    // (or while it ran). New rows are handed over only behind none, so older ones go first.
     let behind = true
+    let refused = 0
+    // Rows the claim under way may bring: room not to hand over meanwhile.
+    let claiming = 0
     // Sends waiting for their turn or in flight.
     let sends = 0
     const finish = (settled: Settled[]) => {
@@ -133,9 +136,12 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     return {
       /** Room for `count` rows about to be stored, held for them until `handOver`: whether there was. */
       reserve(count: number): boolean {
-        const room = !behind && !limiter(destination).paced && destinations.has(destination) && claimed + count <= share
+        const room = !behind && !limiter(destination).paced && destinations.has(destination) && claimed + claiming + count <= share
         if (room) claimed += count
-        else behind = true
+        else {
+          behind = true
+          refused++
+        }
         return room
       },
       /** The rows stored and leased for a reservation of `reserved` (fewer when some were not). */
@@ -148,7 +154,13 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
         }
         freed?.()
       },
-      stop: () => clearTimeout(flush),
+      /** Sends what was handed over and waits for its turn now (the worker stops). */
+      flush() {
+        clearTimeout(flush)
+        sendHanded()
+      },
+      /** Wakes the loop if it waits for rows to settle (the worker stops). */
+      wake: () => freed?.(),
       async loop() {
         while (running) {
           if (claimed > share / 2) {
@@ -168,20 +180,28 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
             await idle()
             continue
           }
+          // Rows handed over during the wait may have filled the share.
+          const wanted = Math.min(share - claimed, paceRoom)
+          if (wanted <= 0) continue
           let drained = true
+          const refusedBefore = refused
           try {
             const claimedAt = (lastClaim = Date.now())
-            const wanted = Math.min(share - claimed, paceRoom)
+            claiming = wanted
             const due = await store.claimDue(claimedAt, wanted, destination)
             drained = due.length < wanted
-            behind = !drained
             lag.claimed(destination, !drained && destinations.has(destination) && !limiter(destination).paced && !failing.has(destination))
             hold(due, claimedAt)
           } catch (error) {
             lag.claimed(destination, false)
             fail(error as Error)
+          } finally {
+            claiming = 0
           }
-          if (drained && running) await idle()
+          // Rows refused while the claim ran are in the database, after what it read: claim again.
+          const left = refused !== refusedBefore
+          behind = !drained || left
+          if (drained && !left && running) await idle()
         }
       },
     }
@@ -348,7 +368,8 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     /**
      * Before webhooks are stored: the destinations that take the rows these add as they are stored,
      * with room held for them (the `lease` of `store.accept`), so that the rows are sent without a
-     * claim. Not a destination with rows due before them, nor a paced one. Then `handOff`.
+     * claim. Not a destination whose last claim left due rows (or that refused some since), nor a
+     * paced one. Then `handOff`.
      */
     reserve(webhooks: IncomingWebhook[]): string[] {
       return [...rowsByDestination(webhooks)].filter(([destination, count]) => lanes.get(destination)?.reserve(count)).map(([destination]) => destination)
@@ -375,11 +396,12 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
     lag,
     /** Stops claiming; resolves when the deliveries in flight are settled. */
     async stop() {
+      // What was handed over and not yet sent goes now, waited for as what is in flight.
+      for (const lane of lanes.values()) lane.flush()
       running = false
       lag.stop()
-      // Rows handed over and not yet sent stay pending in the database, sent after the next start.
-      for (const lane of lanes.values()) lane.stop()
       wakeAll()
+      for (const lane of lanes.values()) lane.wake()
       await Promise.all(loops)
       while (inFlight.size) await Promise.all(inFlight)
       while (recording) await recording

@@ -96,6 +96,13 @@ onEachEngine((engine) => {
         ['b', 'ga4', 1, 'pending'],
       ])
       expect(due).toEqual(['a facebookPixel', 'old ga4'])
+      // Over several statements (ROWS_PER_STATEMENT rows each), a key twice in one batch: each id is its own row's.
+      const many = [...Array.from({ length: ROWS_PER_STATEMENT }, (_, i) => webhook(`m${i}`, ['facebookPixel', 'ga4', 'segment'])), webhook('m3', ['ga4']), webhook('m40', ['ga4', 'segment'])]
+      expect(await store.accept(many, ['facebookPixel', 'ga4', 'segment'])).toEqual([...many.slice(0, -2).map(() => 'stored'), 'duplicate', 'stored'])
+      const all = await queryDatabase<{ id: number; key: string; destination: string; seq: number }>(database, 'SELECT id, key, destination, seq FROM outbox')
+      const rowOf = (id: number | undefined) => all.find((row) => row.id === id)
+      const mapped = many.flatMap((w) => w.entries.map((entry) => (entry.id === undefined ? 'none' : [rowOf(entry.id)?.key, rowOf(entry.id)?.destination, rowOf(entry.id)?.seq])))
+      expect(mapped).toEqual(many.flatMap((w, i) => w.entries.map((entry) => (i === ROWS_PER_STATEMENT ? 'none' : [w.key, entry.destination, entry.seq]))))
       // Settled later: no longer leased, so a retry is claimed when due.
       await store.settle([{ id: a![1]!, status: 'pending', nextAt: 3000, at: 2500, error: 'HTTP 503' }])
       expect((await store.claimDue(3000, 100)).map((d) => `${d.key} ${d.destination} ${d.id}`)).toEqual([`a ga4 ${a![1]}`])
