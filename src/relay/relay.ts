@@ -305,9 +305,9 @@ export async function startRelay(config: unknown, { overrides, env = process.env
   // and each is acknowledged only once that transaction is on disk.
   const commitTogether = sameTurn(async (webhooks: IncomingWebhook[]): Promise<({ outcome: 'stored' | 'duplicate' } | { error: unknown })[]> => {
     // The rows go straight to the destinations with room for them: not claimed back from the database.
-    const reserved = store.leasesAsStored ? worker.reserve(webhooks) : []
+    const reserved = store.leasesAsStored ? worker.reserve(webhooks) : new Map<string, number>()
     try {
-      return (await store.accept(webhooks, reserved)).map((outcome) => ({ outcome }))
+      return (await store.accept(webhooks, [...reserved.keys()])).map((outcome) => ({ outcome }))
     } catch (error) {
       // One webhook the database refuses must not sink those committed with it: each on its own.
       if (webhooks.length === 1) return [{ error }]

@@ -32,7 +32,12 @@ export const settledRow = ({ id, status, nextAt, at, error, response }: Settled)
 /** `accept`'s answer from `acceptRows`'s: the leased entries get their ids. */
 export function withLeased(webhooks: IncomingWebhook[], [outcomes, leased]: AcceptedRows): AcceptedRows[0] {
   let at = 0
-  for (const { entries } of webhooks) for (const entry of entries) if (leased[at++]) entry.id = leased[at - 1]
+  for (const { entries } of webhooks) {
+    for (const entry of entries) {
+      const id = leased[at++]
+      if (id) entry.id = id
+    }
+  }
   return outcomes
 }
 export const delivery = ([id, key, destination, request, eventTime, attempts]: ClaimedRow): Delivery => ({ id, key, destination, request: JSON.parse(request) as StoredRequest, eventTime, attempts })

@@ -371,15 +371,15 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
      * claim. Not a destination whose last claim left due rows (or that refused some since), nor a
      * paced one. Then `handOff`.
      */
-    reserve(webhooks: IncomingWebhook[]): string[] {
-      return [...rowsByDestination(webhooks)].filter(([destination, count]) => lanes.get(destination)?.reserve(count)).map(([destination]) => destination)
+    reserve(webhooks: IncomingWebhook[]): Reservation {
+      return new Map([...rowsByDestination(webhooks)].filter(([destination, count]) => lanes.get(destination)?.reserve(count)))
     },
     /**
      * The reserved destinations' rows as stored (those `store.accept` leased and gave an id) go to
      * their sends; room held for the others is freed. Whether every row to be sent was handed so.
      */
-    handOff(webhooks: IncomingWebhook[], reserved: readonly string[]): boolean {
-      const rows = new Map(reserved.map((destination) => [destination, [] as Delivery[]]))
+    handOff(webhooks: IncomingWebhook[], reserved: Reservation): boolean {
+      const rows = new Map([...reserved.keys()].map((destination) => [destination, [] as Delivery[]]))
       let left = 0
       for (const { key, entries } of webhooks) {
         for (const { destination, request, eventTime, deadReason, id } of entries) {
@@ -388,8 +388,7 @@ export function startWorker(store: Store, destinations: Map<string, ActiveServer
           else rows.get(destination)!.push({ id, key, destination, request, eventTime, attempts: 0 })
         }
       }
-      const counts = rowsByDestination(webhooks)
-      for (const [destination, due] of rows) lanes.get(destination)!.handOver(due, counts.get(destination)!)
+      for (const [destination, due] of rows) lanes.get(destination)!.handOver(due, reserved.get(destination)!)
       return left === 0
     },
     /** Whether forwarding lags behind intake, and waiting for it to catch up (src/relay/lag.ts). */
@@ -480,6 +479,9 @@ function fitting(rows: Waiting[], from: number, batch: Batching | undefined): nu
   while (count < max && (batch?.maxBytes === undefined || bytes + rows[from + count]!.bytes <= batch.maxBytes)) bytes += rows[from + count++]!.bytes
   return count
 }
+
+/** The destinations with room held for the rows of webhooks about to be stored, and those rows' count. */
+type Reservation = Map<string, number>
 
 /** The rows these webhooks add that are to be sent (not stored dead), by destination. */
 function rowsByDestination(webhooks: IncomingWebhook[]): Map<string, number> {

@@ -41,8 +41,9 @@ it('stops with rows handed over and not yet sent: sends them, settles them, and 
   const worker = startWorker(store, new Map([['ga4', { server: measurementProtocol, secrets: { apiSecret: 's' } }]]), ['ga4'], settings, createMetrics(['ga4']), quietLog())
   await new Promise((resolve) => setTimeout(resolve, 50))
   const batch = webhooks(200, `${fakes.origin}/ga4`)
-  expect(worker.reserve(batch)).toEqual(['ga4'])
-  expect(worker.handOff(batch, ['ga4'])).toBe(true)
+  const reserved = worker.reserve(batch)
+  expect(reserved).toEqual(new Map([['ga4', 200]]))
+  expect(worker.handOff(batch, reserved)).toBe(true)
   worker.poke()
   await new Promise((resolve) => setImmediate(resolve))
   const stopped = await Promise.race([worker.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5000))])
@@ -67,7 +68,7 @@ it('hands over no more than the share, counting what a claim under way may bring
   worker.poke()
   await vi.waitFor(() => expect(claims).toEqual([256, 256]))
   // The claim under way may bring 256 rows, the whole share: nothing more is handed over.
-  expect(worker.reserve(webhooks(1, `${fakes.origin}/ga4`))).toEqual([])
+  expect(worker.reserve(webhooks(1, `${fakes.origin}/ga4`))).toEqual(new Map())
   answer([])
   // That refusal left a row in the database, stored after what the claim read: it claims again at once.
   await vi.waitFor(() => expect(claims).toEqual([256, 256, 256]), { timeout: 150 })
