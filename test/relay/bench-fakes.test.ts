@@ -14,7 +14,7 @@ afterEach(async () => {
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
 describe("bench:relay's fake vendors", () => {
-  it('answer the relay'"'"'s own requests (its post) and count the events each holds', async () => {
+  it("answer the relay's own requests (its post) and count the events each holds", async () => {
     fakes = await startFakes()
     const { origin } = fakes
     const answers = await Promise.all([
