@@ -69,6 +69,7 @@ const EVERYTHING_IN = {
   __TAG_READERS__: 'undefined',
   __TAG_FIELDS__: 'undefined',
   __TAG_GA4_NAMES__: 'true',
+  __TAG_GA4_RESERVED__: 'true',
   __TAG_FB_NAMES__: 'true',
 }
 /** What `popin-bridge build` defines when it cuts a tag from the runtime. */

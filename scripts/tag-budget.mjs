@@ -9,8 +9,8 @@ import { gzipSync } from 'node:zlib'
 // Targets (issue 11): the preset ≤ 3 KB, one destination ≤ 2 KB. These budgets are today's sizes
 // plus about 3 % (README, "Sizes"), so that they cannot grow back; they come down as the sizes do.
 const TAGS = [
-  { label: 'the preset, four destinations', config: {}, budget: 8_380 },
-  { label: 'one destination (GA4)', config: { extends: 'none', destinations: { ga4: { measurementId: 'G-ABC1234', events: { popin_captured: { name: 'generate_lead' } } } } }, budget: 4_020 },
+  { label: 'the preset, four destinations', config: {}, budget: 8_130 },
+  { label: 'one destination (GA4)', config: { extends: 'none', destinations: { ga4: { measurementId: 'G-ABC1234', events: { popin_captured: { name: 'generate_lead' } } } } }, budget: 3_990 },
 ]
 
 const dir = mkdtempSync(join(tmpdir(), 'popin-bridge-tag-'))

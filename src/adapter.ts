@@ -1,6 +1,7 @@
 import type { ConsentCategory, ConsentState } from './consent/state'
 import type { JsonObject } from './lib/json'
 import type { Logger } from './lib/logger'
+import { COMPILED, DEBUGS } from './lib/tag-features'
 
 /**
  * The contract between popin-bridge and a destination. Adapters (adapters/<vendor>/) depend on
@@ -176,6 +177,16 @@ export type SettingSpec<T> = (T extends string
 
 /** A destination's settings, each as a spec. */
 export type SettingSpecs<Settings> = { [K in keyof Settings]-?: SettingSpec<NonNullable<Settings[K]>> }
+
+/**
+ * An adapter's properties that only reading a config uses (src/plan/resolve.ts, the schema, the
+ * page's check) or a build (`eventIds`): a compiled tag, its plan resolved when it was built,
+ * leaves them out, unless it debugs (the trace's first record lists the adapters).
+ */
+export function forReadingConfigs<Settings extends object>(properties: ConfigReading<Settings>): ConfigReading<Settings> {
+  return COMPILED && !DEBUGS ? ({} as ConfigReading<Settings>) : properties
+}
+type ConfigReading<Settings extends object> = Pick<Adapter<Settings, unknown>, 'idSetting' | 'personalData' | 'matchKeys' | 'consentCategory' | 'eventIds'>
 
 /** Types an adapter definition, keeping its literal `name` for the config types. */
 export function defineAdapter<Settings extends object, Client, Name extends string>(

@@ -145,11 +145,12 @@ export function createDestination({ adapter, settings, explicit, category }: Des
 
   const send = (original: Call) => {
     const call = signalling() ? { ...original, consent: { analytics: isGranted(env.consent, 'analytics'), ads: isGranted(env.consent, 'ads') } } : original
+    // What an adapter notes (a name it fixed) is for debug lines only.
     const notes: string[] = []
     let vendorCalls: VendorCall[] = []
     let prepared: Call | null = null
     try {
-      prepared = adapter.prepare ? adapter.prepare(call, settings, (note) => notes.push(note)) : call
+      prepared = adapter.prepare ? adapter.prepare(call, settings, DEBUGS ? (note) => notes.push(note) : ignore) : call
       if (prepared) vendorCalls = adapter.vendorCalls(prepared, settings)
     } catch (error) {
       return fail(`could not prepare ${call.event.name}`, error)
@@ -258,6 +259,8 @@ export function createDestination({ adapter, settings, explicit, category }: Des
     }
   }
 }
+
+const ignore = () => undefined
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function'

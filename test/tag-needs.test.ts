@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { namesDecidedInPage } from '../adapters/facebook-pixel/standard-events'
-import { rulesNeedNameFixes } from '../adapters/ga4/limits'
+import { RESERVED_EVENT_NAMES, rulesMayRenderReservedEvents, rulesNeedNameFixes } from '../adapters/ga4/limits'
+import { isClean } from '../src/privacy/policy'
 import { pageAdapters } from '../adapters/index'
 import { resolve } from '../src/plan/compile'
 import { tagNeeds } from '../src/tag/needs'
+import { DEFAULT_EVENT_ID } from '../src/config/defaults'
+import { POPIN_EVENTS, WEBHOOK_EVENTS } from '../src/events/catalog'
+import { toPopinEvent } from '../src/events/intake'
+import { defaultEventId, eventIdReader } from '../src/plan/instantiate'
+import type { Occurrence } from '../src/plan/readers'
 
 // What a compiled tag keeps is worked out from its plan (src/tag/needs.ts): too little would
 // change what it sends (the equivalence table checks that), so these pin the analysis itself.
@@ -64,10 +70,33 @@ describe("destinations' names decided at build time", () => {
     expect(rulesNeedNameFixes([{ name: 'ok', payload: true }])).toBe(true)
   })
 
+  it("GA4: reserved event names are checked in the page only for names that can be one", () => {
+    expect(rulesMayRenderReservedEvents([{}, { name: '{{ event }}', payload: true }, { name: 'generate_lead' }])).toBe(false)
+    expect(rulesMayRenderReservedEvents([{ name: 'page view' }])).toBe(true)
+    expect(rulesMayRenderReservedEvents([{ name: '{{event}}_x' }])).toBe(true)
+    // Why `{{event}}` alone cannot: the names the policy lets it render are never reserved ones.
+    expect(RESERVED_EVENT_NAMES.filter((name) => isClean(name, 'event'))).toEqual([])
+    expect(isClean('popin_call_end', 'event')).toBe(true)
+  })
+
   it('Facebook: left to the page for a template, a custom event tracked as standard, a long custom name', () => {
     expect(namesDecidedInPage([{ name: 'Lead' }, { name: 'PopinCallRated' }, { name: 'Contact', call: 'trackCustom' }])).toBe(false)
     expect(namesDecidedInPage([{ name: 'Popin {{event}}' }])).toBe(true)
     expect(namesDecidedInPage([{ name: 'PopinCallRated', call: 'track' }])).toBe(true)
     expect(namesDecidedInPage([{ name: 'x'.repeat(51) }])).toBe(true)
+  })
+})
+
+describe('defaultEventId', () => {
+  // The compiled tag's id without a template reader: what the default template gives, untidied.
+  it('gives what the default template gives, for every event the catalog knows and for others', () => {
+    const fromTemplate = eventIdReader(DEFAULT_EVENT_ID, (text) => text)
+    const names = [...POPIN_EVENTS, ...WEBHOOK_EVENTS, 'popin_call_missed', 'shop_banner_click', 'ada@example.com']
+    for (const name of names) {
+      const o = { event: toPopinEvent(name, {})!, page: {}, id: '43219876540123.7' } as unknown as Occurrence
+      expect([name, defaultEventId(o)]).toEqual([name, fromTemplate(o)])
+    }
+    const known = { event: toPopinEvent('nudge_show', {})!, page: {}, id: '43219876540123.7' } as unknown as Occurrence
+    expect(defaultEventId(known)).toBe('nudge_show.43219876540123.7')
   })
 })

@@ -1,4 +1,4 @@
-import { defineAdapter } from '../../src/adapter'
+import { defineAdapter, forReadingConfigs } from '../../src/adapter'
 
 export interface DataLayerSettings {
   /** The dataLayer variable GTM reads. Default `dataLayer`. */
@@ -11,10 +11,12 @@ export const dataLayer = defineAdapter<DataLayerSettings, unknown[], 'dataLayer'
   vendorGlobal: 'dataLayer',
 
   calls: ['push'],
-  eventIds: true,
-  personalData: 'setting',
-  // Pushing to the page's dataLayer sends nothing anywhere: GTM's own consent settings govern its tags.
-  consentCategory: 'none',
+  ...forReadingConfigs({
+    eventIds: true,
+    personalData: 'setting',
+    // Pushing to the page's dataLayer sends nothing anywhere: GTM's own consent settings govern its tags.
+    consentCategory: 'none',
+  }),
 
   /**
    * GTM's own idiom: the array is created if GTM has not loaded yet, and GTM replays it. A global

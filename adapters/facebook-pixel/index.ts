@@ -1,4 +1,4 @@
-import { defineAdapter, type Adapter, type VendorCall } from '../../src/adapter'
+import { defineAdapter, forReadingConfigs, type Adapter, type VendorCall } from '../../src/adapter'
 import { DEBUGS } from '../../src/lib/tag-features'
 import { CUSTOM_NAME_MAX, defaultCall, isStandardEvent } from './standard-events'
 
@@ -34,18 +34,21 @@ export const facebookPixel = defineAdapter<FacebookPixelSettings, Fbq, 'facebook
   label: 'Facebook Pixel',
   vendorGlobal: 'fbq',
 
-  idSetting: 'pixelId',
   calls: ['track', 'trackCustom'],
-  personalData: 'never',
-  matchKeys: (settings, side) => side === 'server' || settings.advancedMatching === true,
-  consentCategory: 'ads',
+  ...forReadingConfigs({
+    idSetting: 'pixelId',
+    personalData: 'never',
+    matchKeys: (settings, side) => side === 'server' || settings.advancedMatching === true,
+    consentCategory: 'ads',
+    // Meta deduplicates the Pixel's and the Conversions API's copy of an event by its event id.
+    eventIds: true,
+  }),
   /** https://developers.facebook.com/docs/meta-pixel/implementation/gdpr */
   // Whatever category the config gives the Pixel: the signal says what the bridge does.
   consentCalls: (_consent, _kind, _settings, allowed) => [{ fn: 'fbq', args: ['consent', allowed ? 'grant' : 'revoke'] }],
   setupCalls: (settings, fbq) => (settings.pixelId && !hasPixel(fbq, settings.pixelId) ? [{ fn: 'fbq', args: ['init', settings.pixelId] }] : []),
-  // Meta deduplicates the Pixel's and the Conversions API's copy of an event by its event id.
+  // Meta counts the Pixel's and the Conversions API's copy of an event once: both channels send.
   relay: 'both',
-  eventIds: true,
 
   findOnPage: (_settings, { window }) => (typeof window.fbq === 'function' ? (window.fbq as Fbq) : null),
 

@@ -1,5 +1,5 @@
 import { cutText } from '../../src/lib/cut-text'
-import { defineAdapter } from '../../src/adapter'
+import { defineAdapter, forReadingConfigs } from '../../src/adapter'
 import type { JsonObject } from '../../src/lib/json'
 import { memo } from '../../src/lib/memo'
 import { DEBUGS } from '../../src/lib/tag-features'
@@ -32,10 +32,8 @@ export const ga4 = defineAdapter<Ga4Settings, Ga4Client, 'ga4'>({
   label: 'GA4',
   vendorGlobal: 'gtag',
 
-  idSetting: 'measurementId',
   calls: ['event'],
-  personalData: 'never',
-  consentCategory: 'analytics',
+  ...forReadingConfigs({ idSetting: 'measurementId', personalData: 'never', consentCategory: 'analytics' }),
   consentCalls: ga4ConsentCalls,
   loadSignalsConsent: true,
   // Our property, once, without the automatic page view the page already sends.

@@ -31,7 +31,9 @@ const SHAPE = /* @__PURE__ */ new RegExp(`^${NAME_SHAPE}$`)
 const notStartingWith = (prefixes: string[]) => new RegExp(`^(?!${prefixes.map(escape).join('|')})`)
 const NO_RESERVED_PREFIX_PATTERN = /* @__PURE__ */ notStartingWith(RESERVED_NAME_PREFIXES)
 const notOneOf = (names: string[]) => new RegExp(`^(?!(?:${names.join('|')})$)`)
-export const EVENT_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, /* @__PURE__ */ notOneOf(RESERVED_EVENT_NAMES)]
+// A compiled tag whose rules cannot render a reserved event name leaves their list out (`rulesMayRenderReservedEvents`).
+const rendersReserved = typeof __TAG_GA4_RESERVED__ === 'undefined' || __TAG_GA4_RESERVED__
+export const EVENT_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, ...(rendersReserved ? [/* @__PURE__ */ notOneOf(RESERVED_EVENT_NAMES)] : [])]
 export const PARAM_NAME_PATTERNS: RegExp[] = [SHAPE, NO_RESERVED_PREFIX_PATTERN, /* @__PURE__ */ notOneOf(RESERVED_PARAMS)]
 
 const valid = (name: string, patterns: RegExp[]) => patterns.every((pattern) => pattern.test(name))
@@ -51,4 +53,15 @@ export function fixName(name: string, kind: 'event' | 'param'): string {
  */
 export function rulesNeedNameFixes(rules: readonly Rule[]): boolean {
   return rules.some((rule) => rule.payload === true || !isValidEventName(rule.name ?? '{{event}}') || Object.keys(rule.params ?? {}).some((key) => !isValidParamName(key)))
+}
+
+const EVENT_TEMPLATE = /^\{\{\s*event\s*\}\}$/
+
+/**
+ * Whether rules can make an event name GA4 reserves: from a constant invalid as written (its fixed
+ * form may be one) or a template other than `{{event}}` alone, whose values the privacy policy
+ * keeps to Popin's `popin_…` and `nudge_…` names (the `event` shape), none of them reserved.
+ */
+export function rulesMayRenderReservedEvents(rules: readonly Rule[]): boolean {
+  return rules.some(({ name = '{{event}}' }) => !EVENT_TEMPLATE.test(name) && !isValidEventName(name))
 }

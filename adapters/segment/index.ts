@@ -1,4 +1,4 @@
-import { defineAdapter } from '../../src/adapter'
+import { defineAdapter, forReadingConfigs } from '../../src/adapter'
 
 export interface SegmentSettings {
   /** The source's write key: lets the full bundle load analytics-next when the page has no Segment. */
@@ -25,10 +25,8 @@ export const segment = defineAdapter<SegmentSettings, SegmentClient, 'segment'>(
   label: 'Segment',
   vendorGlobal: 'analytics',
 
-  idSetting: 'writeKey',
   calls: METHODS,
-  personalData: 'setting',
-  consentCategory: 'analytics',
+  ...forReadingConfigs({ idSetting: 'writeKey', personalData: 'setting', consentCategory: 'analytics' }),
   // Segment would count a copy from each channel (their messageIds differ): with relayUrl, only the relay sends.
   relay: 'relay',
 

@@ -49,6 +49,8 @@ declare global {
   const __TAG_FIELDS__: [string, string][] | undefined
   /** Whether GA4 names may need fixing (adapters/ga4/limits.ts, `rulesNeedNameFixes`). */
   const __TAG_GA4_NAMES__: boolean | undefined
+  /** Whether a GA4 event name the page renders may be a reserved one (adapters/ga4/limits.ts, `rulesMayRenderReservedEvents`). */
+  const __TAG_GA4_RESERVED__: boolean | undefined
   /** Whether Facebook names and calls are decided in the page (adapters/facebook-pixel/standard-events.ts). */
   const __TAG_FB_NAMES__: boolean | undefined
 }

@@ -36,8 +36,10 @@ export const idTemplate = (eventId: string) => (OCCURRENCE.test(eventId) ? event
 /**
  * What `eventIdReader` makes of the default template, `{{event}}.{{occurrence}}`, with no template
  * to read: a compiled tag whose rules read no template carries this instead (src/tag/plan-code.ts).
+ * Nothing to tidy: the catalog's names and a page's occurrence ids have no stray separator (a test
+ * says so).
  */
-export const defaultEventId: Plan['eventId'] = (o) => (isClean(o.event.name, 'known-event') ? tidyId(`${o.event.name}.${o.id}`) : o.id)
+export const defaultEventId: Plan['eventId'] = (o) => (isClean(o.event.name, 'known-event') ? `${o.event.name}.${o.id}` : o.id)
 
 /** A name left out leaves no stray separator behind. */
 const tidyId = (id: string) => id.replace(/^[._:-]+|[._:-]+$/g, '').replace(/([._:-])[._:-]+/g, '$1')

@@ -50,9 +50,11 @@ export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): 
 /** Only the relay receives webhooks: a page never does. */
 const isWebhook = (event: PopinEvent) => !IN_BROWSER_BUNDLE && event.kind === 'webhook'
 
-/** An occurrence with its id and what all its calls carry, before any destination runs. */
+/** The occurrence (the caller's own, not copied), given its id and what all its calls carry, before any destination runs. */
 export function identify(plan: Plan, occurrence: Occurrence): IdentifiedOccurrence {
-  return { ...occurrence, fields: occurrenceFields(occurrence.event, plan.eventId(occurrence)) }
+  const identified = occurrence as IdentifiedOccurrence
+  identified.fields = occurrenceFields(occurrence.event, plan.eventId(occurrence))
+  return identified
 }
 
 /** What an occurrence's calls carry besides their names and params, the same for every destination. */
@@ -66,12 +68,14 @@ function occurrenceFields(event: PopinEvent, eventId: string): OccurrenceFields 
   return fields
 }
 
-/** The occurrence's fields, and Meta's match keys for a destination whose plan asks for them. */
+/**
+ * The occurrence's fields, and Meta's match keys for a destination whose plan asks for them.
+ * Each call copies them (runDestination): they are not copied here too.
+ */
 function sharedFields(plan: DestinationPlan, { event, fields }: IdentifiedOccurrence): Omit<Call, 'call' | 'name' | 'params'> {
-  const shared: Omit<Call, 'call' | 'name' | 'params'> = { ...fields }
   if (HASHES && plan.matchKeys && (isWebhook(event) || CONTACT_EVENTS.has(event.name))) {
     const keys = matchKeys(contactOf(event.data), plan.policy.hash)
-    if (Object.keys(keys).length) shared.matchKeys = keys
+    if (Object.keys(keys).length) return { ...fields, matchKeys: keys }
   }
-  return shared
+  return fields
 }

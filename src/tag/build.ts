@@ -2,7 +2,7 @@ import { tokenizer } from 'acorn'
 import { minify } from 'terser'
 import { version } from '../../package.json'
 import { namesDecidedInPage } from '../../adapters/facebook-pixel/standard-events'
-import { rulesNeedNameFixes } from '../../adapters/ga4/limits'
+import { rulesMayRenderReservedEvents, rulesNeedNameFixes } from '../../adapters/ga4/limits'
 import { pageAdapters } from '../../adapters/index'
 import type { Problem } from '../config/problem'
 import { checkConfig, resolve } from '../plan/compile'
@@ -79,6 +79,7 @@ export async function buildTag(config: unknown, { runtime, gtm = false, debug = 
         '@__TAG_READERS__': JSON.stringify(needs.readers),
         '@__TAG_FIELDS__': needs.fields ? JSON.stringify(needs.fields) : 'void 0',
         __TAG_GA4_NAMES__: rulesNeedNameFixes(rulesOf('ga4')),
+        __TAG_GA4_RESERVED__: rulesMayRenderReservedEvents(rulesOf('ga4')),
         __TAG_FB_NAMES__: namesDecidedInPage(rulesOf('facebookPixel')),
       },
     },
