@@ -129,7 +129,7 @@ export type FieldClass = 'personal' | 'id' | 'flag' | 'number' | 'country' | 'gu
 
 const fields = (cls: FieldClass, names: string) => names.split(' ').map((name) => [name, cls] as const)
 
-// A compiled tag carries only the fields its plan reads by name (src/tag/needs.ts).
+// A compiled tag carries the fields its plan reads by name (src/tag/needs.ts), as a literal.
 export const FIELD_CLASSES: ReadonlyMap<string, FieldClass> = /* @__PURE__ */ new Map(
   typeof __TAG_FIELDS__ !== 'undefined' ? (__TAG_FIELDS__ as [string, FieldClass][]) : [
   ...fields(

@@ -66,11 +66,13 @@ function variable(name: string): { read: (o: Occurrence) => JsonValue | undefine
 /**
  * A template as a function of the occurrence. Each variable's value is judged by the policy;
  * one that may not go out renders empty (in text, a personal value is never hashed: it is left
- * out unless the policy sends it). Undefined when every variable was empty.
+ * out unless the policy sends it). Undefined when every variable was empty. A compiled tag gives
+ * it split already (`splitTemplate`, at build time): no regular expression to compile and run while
+ * the page loads.
  */
-export function templateReader(template: string, policy: Policy, eventClass: SourceClass = 'event'): (o: Occurrence) => string | undefined {
-  const parts = splitTemplate(template)
-  if (parts.length === 1) return () => template
+export function templateReader(template: string | string[], policy: Policy, eventClass: SourceClass = 'event'): (o: Occurrence) => string | undefined {
+  const parts = typeof template === 'string' ? splitTemplate(template) : template
+  if (parts.length === 1) return () => parts[0] as string
   const variables = parts.map((part, i) => {
     if (i % 2 === 0) return undefined
     const found = variable(part)

@@ -28,7 +28,7 @@ export function planCode(plan: PlanSource, adapters: readonly Adapter[], local: 
     matchSource<string>(value, {
       constant: (constant) => call('constantReader', json(constant)),
       path: (path) => call('pathReader', json(path), json(fieldClass(path)), policy),
-      template: (template) => call('templateReader', json(template), policy),
+      template: (template) => call('templateReader', json(splitTemplate(template)), policy),
       page: (field) => call('pageReader', json(field), policy),
       object: (children) => call('objectReader', `[${children.map(([key, child]) => `[${json(key)},${child}]`)}]`),
     })
@@ -42,7 +42,7 @@ export function planCode(plan: PlanSource, adapters: readonly Adapter[], local: 
       .map((key) => `[${json(key)},${source(sources[key] as ParamSource, policy)}]`)
     const constant = splitTemplate(name).length === 1
     const kind = given || (constant ? adapter.defaultCall?.(name) : undefined)
-    const reader = constant ? call('constantReader', json(name)) : call('templateReader', json(name), policy)
+    const reader = constant ? call('constantReader', json(name)) : call('templateReader', json(splitTemplate(name)), policy)
     // `payload` left out is false (src/plan/run.ts reads it as a condition).
     return `{${kind ? `call:${json(kind)},` : ''}name:${reader},params:[${readers}]${payload === true ? ',payload:true' : ''}}`
   }
