@@ -17,10 +17,13 @@ export interface NoCall {
   reason: string
 }
 
-/** A section's rules by key (own keys only: a Map), and its `"*"` rule. */
+/**
+ * A section's rules by key (own keys only: a Map), and its `"*"` rule. A compiled tag gives each
+ * key's calls as a function that makes them, called when an event first needs them.
+ */
 export interface RuleTable {
-  rules: Map<string, CallPlan[] | NoCall>
-  fallback: CallPlan[] | NoCall
+  rules: Map<string, CallPlan[] | NoCall | (() => CallPlan[])>
+  fallback: CallPlan[] | NoCall | (() => CallPlan[])
 }
 
 export type Section = 'events' | 'screens' | 'webhooks'

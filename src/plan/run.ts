@@ -8,7 +8,7 @@ import { matchKeys } from '../privacy/match-keys'
 import { isClean } from '../privacy/policy'
 import { CONTEXT, DEBUGS, HASHES } from '../lib/tag-features'
 import { IN_BROWSER_BUNDLE } from '../lib/browser-bundle'
-import type { DestinationPlan, NoCall, Plan, Section } from './compile'
+import type { CallPlan, DestinationPlan, NoCall, Plan, RuleTable, Section } from './compile'
 import { forwardPayload, type Occurrence } from './readers'
 
 type OccurrenceFields = Omit<Call, 'call' | 'name' | 'params' | 'matchKeys'>
@@ -26,8 +26,7 @@ export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): 
   const { event } = o
   const [section, key]: [Section, string] =
     event.kind === 'screen' ? ['screens', event.screen as string] : isWebhook(event) ? ['webhooks', event.name] : ['events', event.name]
-  const table = plan.sections[section]
-  const calls = table.rules.get(key) ?? table.fallback
+  const calls = callsFor(plan.sections[section], key)
   if (!Array.isArray(calls)) return calls
   const { adapter, policy } = plan
   const shared = sharedFields(plan, o)
@@ -45,6 +44,17 @@ export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): 
   }
   // Only debug mode says why.
   return out.length ? out : { reason: DEBUGS ? `${section}.${key}: no name the privacy policy lets out` : '' }
+}
+
+/** A key's calls, or the fallback's; a compiled tag's are made when first needed (src/tag/plan-code.ts). */
+function callsFor(table: RuleTable, key: string): CallPlan[] | NoCall {
+  const own = table.rules.has(key)
+  const found = own ? (table.rules.get(key) as RuleTable['fallback']) : table.fallback
+  if (typeof found !== 'function') return found
+  const made = found()
+  if (own) table.rules.set(key, made)
+  else table.fallback = made
+  return made
 }
 
 /** Only the relay receives webhooks: a page never does. */
