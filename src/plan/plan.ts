@@ -18,8 +18,8 @@ export interface NoCall {
 }
 
 /**
- * A section's rules by key (own keys only: a Map), and its `"*"` rule. A compiled tag gives each
- * key's calls as a function that makes them, called when an event first needs them.
+ * A section's rules by key (own keys only: a Map), and its `"*"` rule. In a page (a compiled tag,
+ * a drop-in) each key's calls are a function that makes them, called when an event first needs them.
  */
 export interface RuleTable {
   rules: Map<string, CallPlan[] | NoCall | (() => CallPlan[])>

@@ -46,7 +46,7 @@ export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): 
   return out.length ? out : { reason: DEBUGS ? `${section}.${key}: no name the privacy policy lets out` : '' }
 }
 
-/** A key's calls, or the fallback's; a compiled tag's are made when first needed (src/tag/plan-code.ts). */
+/** A key's calls, or the fallback's; in a page they are made when first needed (src/tag/plan-code.ts, src/plan/instantiate.ts). */
 function callsFor(table: RuleTable, key: string): CallPlan[] | NoCall {
   const own = table.rules.has(key)
   const found = own ? (table.rules.get(key) as RuleTable['fallback']) : table.fallback
