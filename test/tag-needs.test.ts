@@ -8,7 +8,7 @@ import { tagNeeds } from '../src/tag/needs'
 import { DEFAULT_EVENT_ID } from '../src/config/defaults'
 import { POPIN_EVENTS, WEBHOOK_EVENTS } from '../src/events/catalog'
 import { toPopinEvent } from '../src/events/intake'
-import { defaultEventId, eventIdReader } from '../src/plan/instantiate'
+import { defaultEventId, eventIdReader, instantiate } from '../src/plan/instantiate'
 import type { Occurrence } from '../src/plan/readers'
 
 // What a compiled tag keeps is worked out from its plan (src/tag/needs.ts): too little would
@@ -98,5 +98,17 @@ describe('defaultEventId', () => {
     }
     const known = { event: toPopinEvent('nudge_show', {})!, page: {}, id: '43219876540123.7' } as unknown as Occurrence
     expect(defaultEventId(known)).toBe('nudge_show.43219876540123.7')
+  })
+})
+
+describe('instantiate outside a page', () => {
+  // Only a page makes a key's calls when an event first needs them: the relay and the npm package
+  // make every one at start, so that a rule that cannot be made fails before any event.
+  it("makes every key's calls at once", () => {
+    const made = instantiate(plan({}), pageAdapters, (text) => text)
+    const tables = made.destinations.flatMap((d) => Object.values(d.sections))
+    const values = tables.flatMap((table) => [...table.rules.values(), table.fallback])
+    expect(values.length).toBeGreaterThan(20)
+    expect(values.filter((calls) => typeof calls === 'function')).toEqual([])
   })
 })

@@ -48,8 +48,8 @@ export function runDestination(plan: DestinationPlan, o: IdentifiedOccurrence): 
 
 /** A key's calls, or the fallback's; in a page they are made when first needed (src/tag/plan-code.ts, src/plan/instantiate.ts). */
 function callsFor(table: RuleTable, key: string): CallPlan[] | NoCall {
-  const own = table.rules.has(key)
-  const found = own ? (table.rules.get(key) as RuleTable['fallback']) : table.fallback
+  const own = table.rules.get(key)
+  const found = own ?? table.fallback
   if (typeof found !== 'function') return found
   const made = found()
   if (own) table.rules.set(key, made)
