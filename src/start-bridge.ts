@@ -16,7 +16,7 @@ import { instantiate } from './plan/instantiate'
 import { DEFAULTS } from './config/defaults'
 import type { Hash } from './privacy/policy'
 import { readPageContext, type PageContext } from './plan/page'
-import { identify, runDestination } from './plan/run'
+import { identify, runDestination, type IdentifiedOccurrence } from './plan/run'
 import { COMPILED, DEBUGS, FOLLOWS_GOOGLE, FOLLOWS_TCF, HASHES, IDS, RELAYS } from './lib/tag-features'
 import { createTracer } from './trace'
 
@@ -97,6 +97,29 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
   const channel = RELAYS && plan.relayUrl ? options.relayChannel?.(win, plan, env) : undefined
   let stopped = false
 
+  /** One destination's calls for an occurrence: to its vendor, to the relay (`relayed`), or both. */
+  const sendTo = (route: (typeof routes)[number], occurrence: IdentifiedOccurrence, relayed: Record<string, Call[] | Promise<Call[]>>) => {
+    const destination = route.destination.name
+    const { event } = occurrence
+    const id = occurrence.fields.eventId
+    // The readers name here the fields the privacy policy keeps out of this destination.
+    const dropped: string[] | undefined = (occurrence.dropped = DEBUGS && trace ? [] : undefined)
+    const calls = runDestination(route.plan, occurrence)
+    if (DEBUGS && dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
+    if ('reason' in calls) {
+      if (DEBUGS) trace?.({ type: 'skipped', destination, id, event: event.name, text: `not sent (${calls.reason})` })
+      return
+    }
+    const settled = HASHES && hasher.take() ? settleHashes(calls) : calls
+    const via = RELAYS && channel && route.plan.adapter.relay
+    if (via) {
+      relayed[destination] = settled
+      // The relay is this destination's vendor here: the debugger shows what it was handed.
+      if (DEBUGS && trace) void Promise.resolve(settled).then((list) => list.forEach((call) => trace({ type: 'sent', destination, id, event: event.name, text: `to the relay, ${plan.relayUrl}/e`, vendorCall: { fn: 'relay', args: [call.name] }, call })), () => undefined)
+    }
+    if (via !== 'relay') route.destination.deliver(settled)
+  }
+
   const handle = (name: unknown, data?: unknown) => {
     if (stopped) return
     try {
@@ -104,25 +127,13 @@ export function startBridge(compiled: (hash: Hash) => Compiled, options: BridgeO
       if (!event) return DEBUGS && log.debug('ignored a popinEvent call without an event name', name)
       const occurrence = identify(plan, { event, page, id: nextOccurrence() })
       const relayed: Record<string, Call[] | Promise<Call[]>> = {}
-      const id = occurrence.fields.eventId
       for (const route of routes) {
-        const destination = route.destination.name
-        // The readers name here the fields the privacy policy keeps out of this destination.
-        const dropped: string[] | undefined = (occurrence.dropped = DEBUGS && trace ? [] : undefined)
-        const calls = runDestination(route.plan, occurrence)
-        if (DEBUGS && dropped?.length) trace?.({ type: 'dropped', destination, id, event: event.name, text: `the privacy policy kept out ${dropped.join(', ')}`, fields: dropped })
-        if ('reason' in calls) {
-          if (DEBUGS) trace?.({ type: 'skipped', destination, id, event: event.name, text: `not sent (${calls.reason})` })
-          continue
+        // One destination's failure (a rule a drop-in makes at its first event, say) never stops the others.
+        try {
+          sendTo(route, occurrence, relayed)
+        } catch (error) {
+          log.once(`handle ${route.destination.name}`, 'error', `internal error while handling a Popin event for ${route.destination.name}`, error)
         }
-        const settled = HASHES && hasher.take() ? settleHashes(calls) : calls
-        const via = RELAYS && channel && route.plan.adapter.relay
-        if (via) {
-          relayed[destination] = settled
-          // The relay is this destination's vendor here: the debugger shows what it was handed.
-          if (DEBUGS && trace) void Promise.resolve(settled).then((list) => list.forEach((call) => trace({ type: 'sent', destination, id, event: event.name, text: `to the relay, ${plan.relayUrl}/e`, vendorCall: { fn: 'relay', args: [call.name] }, call })), () => undefined)
-        }
-        if (via !== 'relay') route.destination.deliver(settled)
       }
       if (RELAYS) channel?.send(event, occurrence.fields, relayed)
     } catch (error) {

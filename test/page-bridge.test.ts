@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pageAdapters } from '../adapters/index'
+import { facebookPixel, pageAdapters } from '../adapters/index'
 import { createBridgeWith } from '../src/bridge'
 import { SEE_VALIDATE } from '../src/config/page-check'
 import { createPageBridge } from '../src/page-bridge'
@@ -47,6 +47,35 @@ describe.each(Object.keys(BRIDGES) as (keyof typeof BRIDGES)[])("%s' bridge", (k
     expect(ids).toHaveLength(2)
     expect(new Set(ids).size).toBe(2)
     for (const id of ids) expect(id).toMatch(/^popin_call_end[.-]00\.[01]$/)
+  })
+})
+
+describe.each(Object.keys(BRIDGES) as (keyof typeof BRIDGES)[])("%s' bridge, one destination failing", (kind) => {
+  it('still hands the event to the destinations after it, and says once which one failed', () => {
+    const win = makeWindow()
+    const calls = installFakeVendors(win)
+    const failure = new Error('a rule that cannot be made')
+    const failing = {
+      ...facebookPixel,
+      defaultCall: () => {
+        throw failure
+      },
+    }
+    const console = makeConsole()
+    const adapters = pageAdapters.map((adapter) => (adapter === facebookPixel ? failing : adapter))
+    bridgesOfThisTest.push(BRIDGES[kind]({} as never, { adapters, window: win as unknown as Window, console }))
+    expect(() => win.popinEvent('popin_call_end', { uid: 'u-1' })).not.toThrow()
+    win.popinEvent('popin_call_end', { uid: 'u-2' })
+    expect(calls.fbq).toEqual([])
+    expect(calls.gtag).toEqual([
+      ['event', 'popin_call_end', { popin_uid: 'u-1' }],
+      ['event', 'popin_call_end', { popin_uid: 'u-2' }],
+    ])
+    expect(calls.analytics).toEqual([
+      ['track', 'Call Ended', { popin_uid: 'u-1' }],
+      ['track', 'Call Ended', { popin_uid: 'u-2' }],
+    ])
+    expect(console.error.mock.calls).toEqual([['[popin-bridge] internal error while handling a Popin event for facebookPixel', failure]])
   })
 })
 
